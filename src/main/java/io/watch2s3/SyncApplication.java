@@ -1,0 +1,140 @@
+package io.watch2s3;
+
+import io.watch2s3.config.ConfigurationException;
+import io.watch2s3.config.Settings;
+import io.watch2s3.local.LocalS3Endpoint;
+import io.watch2s3.s3.BucketCheck;
+import io.watch2s3.s3.S3ClientBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * One running watch2s3: checks what must hold before anything syncs (watch.dir readable, bucket reachable), starts
+ * the local S3 endpoint when asked, then runs the routes in Camel Main with the checked settings.
+ */
+public final class SyncApplication implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SyncApplication.class);
+
+    private final Settings settings;
+    private final String routesPattern;
+    private final String camelPropertiesLocation;
+    private LocalS3Endpoint localEndpoint;
+    private Main main;
+
+    /**
+     * @param routesPattern           where the routes are, e.g. {@code file:routes/*.yaml}
+     * @param camelPropertiesLocation the properties file Camel reads for its own {@code camel.*} keys (may be null)
+     */
+    public SyncApplication(Settings settings, String routesPattern, String camelPropertiesLocation) {
+        this.settings = settings;
+        this.routesPattern = routesPattern;
+        this.camelPropertiesLocation = camelPropertiesLocation;
+    }
+
+    /** Checks, then starts syncing; throws {@link ConfigurationException} for anything the user must fix. */
+    public void start() throws Exception {
+        Settings effective = prepare();
+        main = new Main();
+        main.configure().withRoutesIncludePattern(routesPattern);
+        main.configure().withRoutesReloadEnabled(false);
+        main.configure().withJmxEnabled(false);
+        if (camelPropertiesLocation != null) {
+            main.setPropertyPlaceholderLocations(camelPropertiesLocation);
+        }
+        main.setOverrideProperties(camelProperties(effective));
+        main.start();
+        LOG.info("watching {} → s3://{}/{} (deletes {}, {} uploads at once, state in {})", effective.watchDir(),
+                effective.get("s3.bucket"), effective.get("s3.prefix"),
+                effective.flag("sync.deletes") ? "mirrored" : "kept", effective.get("sync.parallelism"),
+                effective.stateDir());
+    }
+
+    /** Blocks until the process is told to stop (SIGTERM, Ctrl-C). */
+    public void awaitStop() throws Exception {
+        main.run(); // Camel Main waits for its shutdown hook, then stops the context
+    }
+
+    public CamelContext camelContext() {
+        return main.getCamelContext();
+    }
+
+    public LocalS3Endpoint localEndpoint() {
+        return localEndpoint;
+    }
+
+    private Settings prepare() {
+        Path watch = settings.watchDir();
+        if (!Files.isDirectory(watch)) {
+            throw ConfigurationException.forKey("watch.dir", "'" + settings.get("watch.dir") + "' ("
+                    + watch + ") is not an existing directory; create it or point watch.dir at the tree to mirror");
+        }
+        if (!Files.isReadable(watch) || !Files.isExecutable(watch)) {
+            throw ConfigurationException.forKey("watch.dir", watch + " is not readable by this user");
+        }
+        Settings effective = settings;
+        String where;
+        if (settings.localEndpoint()) {
+            Path objects = settings.stateDir().resolve("local-s3");
+            localEndpoint = LocalS3Endpoint.start(objects, 0, settings.get("s3.bucket"), Map.of());
+            Map<String, String> local = new java.util.HashMap<>(Map.of("s3.endpoint", localEndpoint.url(),
+                    "s3.path-style", "true"));
+            if (settings.get("s3.access-key").isEmpty()) {
+                // the local endpoint checks no signature, but the SDK wants something to sign with
+                local.put("s3.access-key", "watch2s3-local");
+                local.put("s3.secret-key", "watch2s3-local");
+            }
+            effective = settings.with(local);
+            where = "the built-in local endpoint";
+            LOG.info("s3.endpoint=local: built-in S3 endpoint at {} keeps the objects under {}. To sync to AWS set"
+                    + " s3.endpoint= (empty) and s3.bucket; for MinIO and others set s3.endpoint to its URL.",
+                    localEndpoint.url(), objects);
+        } else {
+            where = settings.get("s3.endpoint").isEmpty() ? "AWS (" + settings.get("s3.region") + ")"
+                    : settings.get("s3.endpoint");
+        }
+        S3ClientBuilder client = new S3ClientBuilder();
+        client.setEndpoint(effective.get("s3.endpoint"));
+        client.setRegion(effective.get("s3.region"));
+        client.setPathStyle(effective.flag("s3.path-style"));
+        client.setAccessKey(effective.get("s3.access-key"));
+        client.setSecretKey(effective.get("s3.secret-key"));
+        client.setChecksums(effective.get("s3.checksums"));
+        try (S3Client s3 = client.build()) {
+            if (BucketCheck.verify(s3, effective.get("s3.bucket"), effective.flag("s3.create-bucket"), where)) {
+                LOG.info("created bucket {} at {}", effective.get("s3.bucket"), where);
+            }
+        }
+        return effective;
+    }
+
+    private static Properties camelProperties(Settings settings) {
+        Properties props = new Properties();
+        props.putAll(settings.asMap());
+        String pool = "camel.threadpool.config[uploadPool].";
+        props.put(pool + "pool-size", settings.get("sync.parallelism"));
+        props.put(pool + "max-pool-size", settings.get("sync.parallelism"));
+        props.put(pool + "max-queue-size", "-1"); // a whole batch waits its turn; never run a part on the caller
+        return props;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (main != null) {
+                main.stop();
+            }
+        } finally {
+            if (localEndpoint != null) {
+                localEndpoint.close();
+            }
+        }
+    }
+}

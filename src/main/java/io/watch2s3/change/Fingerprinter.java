@@ -1,0 +1,94 @@
+package io.watch2s3.change;
+
+import io.watch2s3.state.StateDatabase;
+import io.watch2s3.state.SyncedFile;
+import io.watch2s3.stats.SyncCounters;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Says what a file holds now. A stat first: if size and mtime equal the state row, the stored SHA-256 is reused and
+ * nothing is read. Otherwise the file is hashed; if only the mtime moved (touch, chmod, same bytes rewritten) the row
+ * takes the new mtime without any S3 request, since S3 already holds these bytes.
+ */
+public class Fingerprinter {
+
+    private static final int BUFFER = 64 * 1024;
+
+    private Path root;
+    private StateDatabase state;
+    private SyncCounters counters;
+
+    /** watch.dir */
+    public void setRoot(String root) {
+        this.root = Path.of(root).toAbsolutePath().normalize();
+    }
+
+    public void setState(StateDatabase state) {
+        this.state = state;
+    }
+
+    public void setCounters(SyncCounters counters) {
+        this.counters = counters;
+    }
+
+    /** The fingerprint of the regular file at {@code path}, or null when it is no longer a regular file. */
+    public Fingerprint fingerprint(String path) {
+        Path file = root.resolve(path);
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            counters.vanished();
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot stat " + path, e);
+        }
+        if (!attrs.isRegularFile()) {
+            counters.vanished();
+            return null;
+        }
+        long size = attrs.size();
+        long mtime = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+        Optional<SyncedFile> row = state.find(path);
+        if (row.isPresent() && row.get().sameStat(size, mtime)) {
+            return new Fingerprint(size, mtime, row.get().sha256());
+        }
+        String sha = sha256(file, path);
+        if (row.isPresent() && row.get().size() == size && row.get().sha256().equals(sha)) {
+            state.confirmUploaded(new SyncedFile(path, size, mtime, sha));
+        }
+        return new Fingerprint(size, mtime, sha);
+    }
+
+    private static String sha256(Path file, String path) {
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[BUFFER];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** True when nothing is at {@code path} any more: the condition for deleting its object. */
+    public boolean isGone(String path) {
+        return !Files.exists(root.resolve(path), LinkOption.NOFOLLOW_LINKS);
+    }
+}

@@ -1,0 +1,44 @@
+package io.watch2s3.change;
+
+import io.watch2s3.config.Durations;
+import org.apache.camel.AggregationStrategy;
+import org.apache.camel.Exchange;
+
+/**
+ * Folds file events into a {@link Batch}: one entry per path, however many events it had. The body of each incoming
+ * exchange is the path relative to watch.dir.
+ */
+public class LatestChangePerPath implements AggregationStrategy {
+
+    private int maxPaths = 10_000;
+    private long maxAgeMillis = 30_000;
+
+    /** sync.max-batch: a batch closes when it holds this many paths. */
+    public void setMaxBatch(int maxBatch) {
+        this.maxPaths = maxBatch;
+    }
+
+    /** sync.max-delay, e.g. "30s": a batch closes this long after its first event. */
+    public void setMaxDelay(String maxDelay) {
+        this.maxAgeMillis = Durations.parse("sync.max-delay", maxDelay).toMillis();
+    }
+
+    @Override
+    public Exchange aggregate(Exchange batchExchange, Exchange event) {
+        String path = event.getMessage().getBody(String.class);
+        if (batchExchange == null) {
+            Batch batch = new Batch(System.currentTimeMillis(), maxPaths, maxAgeMillis);
+            addPath(batch, path);
+            event.getMessage().setBody(batch);
+            return event;
+        }
+        addPath(batchExchange.getMessage().getBody(Batch.class), path);
+        return batchExchange;
+    }
+
+    private static void addPath(Batch batch, String path) {
+        if (path != null && !path.isEmpty()) {
+            batch.add(path);
+        }
+    }
+}

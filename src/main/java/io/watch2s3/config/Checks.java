@@ -1,0 +1,124 @@
+package io.watch2s3.config;
+
+import java.net.URI;
+import java.nio.file.FileSystems;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
+import software.amazon.awssdk.services.s3.model.StorageClass;
+
+/** The value checks used by {@link Settings}; each throws a {@link ConfigurationException} that names the key. */
+final class Checks {
+
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+
+    private Checks() {
+    }
+
+    static void any(String key, String value) {
+        // every value is allowed
+    }
+
+    static void nonEmpty(String key, String value) {
+        if (value.isBlank()) {
+            throw ConfigurationException.forKey(key, "must not be empty");
+        }
+    }
+
+    static void bool(String key, String value) {
+        if (!value.equals("true") && !value.equals("false")) {
+            throw ConfigurationException.forKey(key, "'" + value + "' is not allowed; use true or false");
+        }
+    }
+
+    static void duration(String key, String value) {
+        Durations.parse(key, value);
+    }
+
+    static void positiveDuration(String key, String value) {
+        if (Durations.parse(key, value).isZero()) {
+            throw ConfigurationException.forKey(key, "must be longer than 0");
+        }
+    }
+
+    static void size(String key, String value) {
+        Sizes.parse(key, value);
+    }
+
+    static BiConsumer<String, String> intBetween(long min, long max) {
+        return (key, value) -> {
+            long n;
+            try {
+                n = Long.parseLong(value.trim());
+            } catch (NumberFormatException e) {
+                throw ConfigurationException.forKey(key, "'" + value + "' is not a whole number");
+            }
+            if (n < min || n > max) {
+                throw ConfigurationException.forKey(key, "'" + value + "' is out of range; allowed " + min + " to " + max);
+            }
+        };
+    }
+
+    static void bucket(String key, String value) {
+        if (!BUCKET.matcher(value).matches() || value.contains("..")) {
+            throw ConfigurationException.forKey(key,
+                    "'" + value + "' is not a valid bucket name; use 3 to 63 characters of a-z, 0-9, '.' and '-'");
+        }
+    }
+
+    static void endpoint(String key, String value) {
+        if (value.isEmpty() || value.equals("local")) {
+            return;
+        }
+        try {
+            URI uri = URI.create(value);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw ConfigurationException.forKey(key,
+                "'" + value + "' is not allowed; use local, empty (AWS) or an http(s):// URL such as http://127.0.0.1:9000");
+    }
+
+    static void globs(String key, String value) {
+        for (String glob : splitList(value)) {
+            try {
+                FileSystems.getDefault().getPathMatcher("glob:" + glob);
+            } catch (RuntimeException e) {
+                throw ConfigurationException.forKey(key, "'" + glob + "' is not a valid glob: " + e.getMessage());
+            }
+        }
+    }
+
+    static void cannedAcl(String key, String value) {
+        if (!value.isEmpty() && ObjectCannedACL.fromValue(value) == ObjectCannedACL.UNKNOWN_TO_SDK_VERSION) {
+            throw ConfigurationException.forKey(key, "'" + value + "' is not a canned ACL; allowed: "
+                    + String.join(", ", ObjectCannedACL.knownValues().stream().map(ObjectCannedACL::toString).toList()));
+        }
+    }
+
+    static void storageClass(String key, String value) {
+        if (!value.isEmpty() && StorageClass.fromValue(value) == StorageClass.UNKNOWN_TO_SDK_VERSION) {
+            throw ConfigurationException.forKey(key, "'" + value + "' is not a storage class; allowed: "
+                    + String.join(", ", StorageClass.knownValues().stream().map(StorageClass::toString).toList()));
+        }
+    }
+
+    static BiConsumer<String, String> oneOf(String... allowed) {
+        return (key, value) -> {
+            if (!Arrays.asList(allowed).contains(value)) {
+                throw ConfigurationException.forKey(key, "'" + value + "' is not allowed; use " + String.join(" or ", allowed));
+            }
+        };
+    }
+
+    static List<String> splitList(String value) {
+        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+}

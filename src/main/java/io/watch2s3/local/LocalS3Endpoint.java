@@ -1,0 +1,83 @@
+package io.watch2s3.local;
+
+import com.adobe.testing.s3mock.S3MockApplication;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/**
+ * The built-in S3 endpoint (s3.endpoint=local): Adobe S3Mock in this JVM, listening on 127.0.0.1 only, keeping its
+ * objects under a directory that survives restarts. For trying watch2s3 without an AWS account, and for the tests.
+ */
+public final class LocalS3Endpoint implements AutoCloseable {
+
+    private final S3MockApplication server;
+    private final Path objectsDir;
+
+    private LocalS3Endpoint(S3MockApplication server, Path objectsDir) {
+        this.server = server;
+        this.objectsDir = objectsDir;
+    }
+
+    /**
+     * @param objectsDir where the objects are kept
+     * @param port       HTTP port on 127.0.0.1, 0 for any free one
+     * @param bucket     created at start if missing (empty for none)
+     * @param extra      further Spring properties (tests add an access log here)
+     */
+    public static LocalS3Endpoint start(Path objectsDir, int port, String bucket, Map<String, Object> extra) {
+        // S3Mock is a Spring Boot application with Tomcat: keep Spring Boot from re-configuring our logging, and
+        // send Tomcat's java.util.logging output to the one backend (logback).
+        System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
+        }
+        try {
+            Files.createDirectories(objectsDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + objectsDir, e);
+        }
+        Map<String, Object> props = new HashMap<>();
+        props.put("com.adobe.testing.s3mock.store.root", objectsDir.toAbsolutePath().toString());
+        props.put("com.adobe.testing.s3mock.store.retain-files-on-exit", "true");
+        props.put("com.adobe.testing.s3mock.http-port", port);
+        props.put("server.port", 0);
+        props.put("server.address", "127.0.0.1");
+        props.put("spring.main.sources", LoopbackOnlyConnectors.class.getName());
+        // only S3Mock's own built-in settings, never an application.properties of the working directory
+        props.put("spring.config.location", "classpath:/application.properties");
+        props.put("spring.main.banner-mode", "off");
+        props.put("spring.main.log-startup-info", "false");
+        // stopped by us, after the routes that use it, not by Spring's own shutdown hook
+        props.put("spring.main.register-shutdown-hook", "false");
+        props.put("spring.jmx.enabled", "false");
+        if (bucket != null && !bucket.isEmpty()) {
+            props.put("com.adobe.testing.s3mock.store.initial-buckets", bucket);
+        }
+        props.put(S3MockApplication.PROP_SILENT, true);
+        props.putAll(extra);
+        return new LocalS3Endpoint(S3MockApplication.start(props), objectsDir.toAbsolutePath());
+    }
+
+    public int port() {
+        return server.getHttpPort();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public Path objectsDir() {
+        return objectsDir;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}

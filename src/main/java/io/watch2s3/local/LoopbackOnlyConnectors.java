@@ -1,0 +1,31 @@
+package io.watch2s3.local;
+
+import org.apache.catalina.connector.Connector;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * S3Mock's plain-HTTP connector is added by hand and ignores server.address, so it would listen on every address.
+ * This Spring configuration, added to S3Mock's context, binds every Tomcat connector to 127.0.0.1.
+ */
+@Configuration(proxyBeanMethods = false)
+public class LoopbackOnlyConnectors {
+
+    @Bean
+    static BeanPostProcessor bindConnectorsToLoopback() {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessAfterInitialization(Object bean, String beanName) {
+                if (bean instanceof TomcatServletWebServerFactory factory) {
+                    factory.setAddress(java.net.InetAddress.getLoopbackAddress());
+                    for (Connector connector : factory.getAdditionalTomcatConnectors()) {
+                        connector.setProperty("address", "127.0.0.1");
+                    }
+                }
+                return bean;
+            }
+        };
+    }
+}

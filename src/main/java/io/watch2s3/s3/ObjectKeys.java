@@ -1,0 +1,74 @@
+package io.watch2s3.s3;
+
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.Optional;
+
+/**
+ * Path ↔ key rules (DESIGN.md §4): key = prefix + relative path with '/' separators, in Unicode NFC,
+ * at most 1024 UTF-8 bytes.
+ */
+public final class ObjectKeys {
+
+    public static final int MAX_KEY_BYTES = 1024;
+
+    private String prefix = "";
+
+    /** s3.prefix, e.g. "site/". */
+    public void setPrefix(String prefix) {
+        this.prefix = Normalizer.normalize(prefix == null ? "" : prefix, Normalizer.Form.NFC);
+    }
+
+    /** The key for a path relative to watch.dir, or empty with the reason in {@link #whyRefused}. */
+    public Optional<String> keyFor(String relativePath) {
+        return Optional.ofNullable(whyRefused(relativePath) == null ? toKey(relativePath) : null);
+    }
+
+    /** Null when the path can be stored, else a sentence saying why not. */
+    public String whyRefused(String relativePath) {
+        if (!isWellFormed(relativePath)) {
+            return "its name is not valid Unicode";
+        }
+        int bytes = toKey(relativePath).getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_KEY_BYTES) {
+            return "its key would be " + bytes + " bytes; S3 allows at most " + MAX_KEY_BYTES;
+        }
+        return null;
+    }
+
+    private String toKey(String relativePath) {
+        return prefix + Normalizer.normalize(relativePath.replace('\\', '/'), Normalizer.Form.NFC);
+    }
+
+    /**
+     * Linux file names are bytes; the JDK decodes undecodable ones to U+FFFD or lone surrogates. Such a name
+     * cannot be turned back into the same file name from its key, so it is refused instead of being mangled.
+     */
+    private static boolean isWellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\uFFFD') {
+                return false;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The value for the CamelAwsS3Key header. camel-aws2-s3 evaluates a key that contains "${" as a Simple
+     * expression (AWS2S3Utils.determineKey), so a file named ${env:AWS_SECRET_ACCESS_KEY} would leak a secret
+     * into a key name. Such keys are passed by indirection: the expression reads the literal key from a header,
+     * and Simple does not evaluate the value it returns.
+     */
+    public static String headerValueFor(String key, String literalKeyHeader) {
+        return key.contains("${") || key.contains("$simple{") ? "${header." + literalKeyHeader + "}" : key;
+    }
+}

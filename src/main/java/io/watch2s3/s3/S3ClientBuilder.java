@@ -1,0 +1,87 @@
+package io.watch2s3.s3;
+
+import java.net.URI;
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Builds the S3Client the aws2-s3 endpoint uses, from the s3.* settings. Camel's own client builder ignores
+ * maxConnections and cannot set the checksum mode that S3-compatible servers need (research §5.3), so the route
+ * is given this client. A builder with setters, so the route can declare it with {@code builderClass}.
+ */
+public class S3ClientBuilder {
+
+    private String endpoint = "";
+    private String region = "us-east-1";
+    private boolean pathStyle;
+    private String accessKey = "";
+    private String secretKey = "";
+    private String checksums = "auto";
+    private int parallelism = 16;
+
+    /** Empty for AWS, else the URL of an S3-compatible server. */
+    public void setEndpoint(String endpoint) {
+        this.endpoint = endpoint == null ? "" : endpoint.trim();
+    }
+
+    public void setRegion(String region) {
+        this.region = region.trim();
+    }
+
+    public void setPathStyle(boolean pathStyle) {
+        this.pathStyle = pathStyle;
+    }
+
+    /** Empty (with an empty secret key) for the AWS default credentials chain. */
+    public void setAccessKey(String accessKey) {
+        this.accessKey = accessKey == null ? "" : accessKey.trim();
+    }
+
+    public void setSecretKey(String secretKey) {
+        this.secretKey = secretKey == null ? "" : secretKey.trim();
+    }
+
+    /** {@code auto} (the SDK's default integrity checksums) or {@code when-required}. */
+    public void setChecksums(String checksums) {
+        this.checksums = checksums.trim();
+    }
+
+    /** Uploads in flight at once; the connection pool is sized to it. */
+    public void setParallelism(int parallelism) {
+        this.parallelism = parallelism;
+    }
+
+    public S3Client build() {
+        var builder = S3Client.builder()
+                .region(Region.of(region))
+                .forcePathStyle(pathStyle)
+                .credentialsProvider(credentials())
+                .httpClientBuilder(ApacheHttpClient.builder()
+                        .maxConnections(Math.max(50, parallelism + 8))
+                        .connectionTimeout(Duration.ofSeconds(5))
+                        .socketTimeout(Duration.ofSeconds(60)));
+        if (!endpoint.isEmpty()) {
+            builder.endpointOverride(URI.create(endpoint));
+        }
+        if ("when-required".equals(checksums)) {
+            builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        }
+        return builder.build();
+    }
+
+    private AwsCredentialsProvider credentials() {
+        if (accessKey.isEmpty()) {
+            return DefaultCredentialsProvider.builder().build();
+        }
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
+    }
+}

@@ -1,0 +1,175 @@
+package io.watch2s3.state;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.camel.Service;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/**
+ * The memory of what S3 holds: one row per path, written only after S3 confirmed the PUT or DELETE, so a crash at
+ * any point costs at most a repeated upload. Embedded H2 in {@code state.dir}: pure Java, one file, crash-safe,
+ * concurrent writers, and plain JDBC so another database can take its place later (state.url).
+ */
+public class StateDatabase implements Service {
+
+    private static final String SCHEMA = """
+            CREATE TABLE IF NOT EXISTS synced_file (
+              path VARCHAR(4096) PRIMARY KEY,
+              parent VARCHAR(4096) NOT NULL,
+              size BIGINT NOT NULL,
+              mtime_ns BIGINT NOT NULL,
+              sha256 CHAR(64) NOT NULL,
+              confirmed_at TIMESTAMP WITH TIME ZONE NOT NULL);
+            CREATE INDEX IF NOT EXISTS synced_file_parent ON synced_file(parent);
+            """;
+
+    private Path directory;
+    private JdbcConnectionPool pool;
+
+    /** state.dir: where the database file lives. */
+    public void setDirectory(String directory) {
+        this.directory = Path.of(directory).toAbsolutePath().normalize();
+    }
+
+    @Override
+    public synchronized void start() {
+        if (pool != null) {
+            return;
+        }
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create state.dir " + directory, e);
+        }
+        pool = JdbcConnectionPool.create("jdbc:h2:file:" + directory.resolve("state") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "");
+        pool.setMaxConnections(64);
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute(SCHEMA);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open the state database in " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (pool != null) {
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("SHUTDOWN");
+            } catch (SQLException e) {
+                // closing anyway
+            }
+            pool.dispose();
+            pool = null;
+        }
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public Optional<SyncedFile> find(String path) {
+        return query("SELECT path, size, mtime_ns, sha256 FROM synced_file WHERE path = ?", path).stream().findFirst();
+    }
+
+    /** The rows of the files directly inside {@code parent} ("" for the root). */
+    public List<SyncedFile> inDirectory(String parent) {
+        return query("SELECT path, size, mtime_ns, sha256 FROM synced_file WHERE parent = ?", parent);
+    }
+
+    /** The rows at {@code path} itself and below it, as when a directory was deleted or moved out. */
+    public List<SyncedFile> atOrBelow(String path) {
+        // '/' + 1 is '0': every key that starts with "path/" sorts in ["path/", "path0").
+        return query("SELECT path, size, mtime_ns, sha256 FROM synced_file WHERE path = ? OR (path >= ? AND path < ?)",
+                path, path + "/", path + "0");
+    }
+
+    /** Every directory that holds a known file; the catch-up scan finds directories that vanished with it. */
+    public List<String> knownDirectories() {
+        List<String> parents = new ArrayList<>();
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT DISTINCT parent FROM synced_file");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                parents.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new StateDatabaseException(e);
+        }
+        return parents;
+    }
+
+    public long count() {
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM synced_file");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new StateDatabaseException(e);
+        }
+    }
+
+    /** Records that S3 now holds this content under the path's key. */
+    public void confirmUploaded(SyncedFile file) {
+        update("MERGE INTO synced_file (path, parent, size, mtime_ns, sha256, confirmed_at) KEY (path) "
+                + "VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)", file.path(), parentOf(file.path()), file.size(),
+                file.mtimeNanos(), file.sha256());
+    }
+
+    /** Records that S3 confirmed the delete of the path's object. */
+    public void confirmDeleted(String path) {
+        update("DELETE FROM synced_file WHERE path = ?", path);
+    }
+
+    static String parentOf(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    private List<SyncedFile> query(String sql, Object... args) {
+        List<SyncedFile> rows = new ArrayList<>();
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new SyncedFile(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getString(4)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StateDatabaseException(e);
+        }
+        return rows;
+    }
+
+    private void update(String sql, Object... args) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new StateDatabaseException(e);
+        }
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+    }
+
+    /** A failure of the state database; the change it belonged to is retried by the next scan. */
+    public static class StateDatabaseException extends RuntimeException {
+        StateDatabaseException(SQLException cause) {
+            super("state database: " + cause.getMessage(), cause);
+        }
+    }
+}
