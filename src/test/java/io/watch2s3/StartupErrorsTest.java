@@ -1,0 +1,143 @@
+package io.watch2s3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.watch2s3.support.JavaProcess;
+import io.watch2s3.support.S3ProxyProcess;
+import io.watch2s3.support.S3TestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whatever the user must fix stops start-up with one line that names the key, and exit code 2 (real processes). */
+class StartupErrorsTest {
+
+    @TempDir
+    static Path serverDir;
+    static S3TestServer s3;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startServer() {
+        s3 = S3TestServer.start(serverDir);
+        s3.createBucket("present");
+    }
+
+    @AfterAll
+    static void stopServer() {
+        s3.close();
+    }
+
+    /** Runs watch2s3 with valid settings for this test's dir, changed by {@code overrides}; returns stderr. */
+    private String runExpectingExit2(String endpoint, Map<String, String> overrides) throws Exception {
+        Files.createDirectories(dir.resolve("tree"));
+        Map<String, String> settings = new java.util.LinkedHashMap<>(Map.of(
+                "watch.dir", dir.resolve("tree").toString(),
+                "state.dir", dir.resolve("state").toString(),
+                "s3.endpoint", endpoint,
+                "s3.path-style", "true",
+                "s3.bucket", "present",
+                "s3.access-key", "a",
+                "s3.secret-key", "b"));
+        settings.putAll(overrides);
+        List<String> jvm = new ArrayList<>();
+        settings.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
+        try (JavaProcess p = JavaProcess.start(dir.resolve("run"), jvm, Map.of())) {
+            int code = p.waitFor(120);
+            String stderr = p.stderr();
+            assertEquals(2, code, "exit code; stderr:\n" + stderr);
+            List<String> ours = stderr.lines().filter(l -> l.startsWith("watch2s3: ")).toList();
+            assertEquals(1, ours.size(), "one line for the user: " + stderr);
+            assertFalse(stderr.contains("\tat "), "no stack trace: " + stderr);
+            return ours.get(0);
+        }
+    }
+
+    private String runExpectingExit2(Map<String, String> overrides) throws Exception {
+        return runExpectingExit2(s3.url(), overrides);
+    }
+
+    @Test
+    void aMissingWatchDirIsNamed() throws Exception {
+        String line = runExpectingExit2(Map.of("watch.dir", dir.resolve("nowhere").toString()));
+        assertTrue(line.startsWith("watch2s3: watch.dir: ") && line.contains("not an existing directory"), line);
+    }
+
+    @Test
+    void aWatchDirThatIsAFileIsNamed() throws Exception {
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+        String line = runExpectingExit2(Map.of("watch.dir", file.toString()));
+        assertTrue(line.startsWith("watch2s3: watch.dir: "), line);
+    }
+
+    @Test
+    void aMissingBucketIsNamedWithTheWayToCreateIt() throws Exception {
+        String line = runExpectingExit2(Map.of("s3.bucket", "absent"));
+        assertTrue(line.startsWith("watch2s3: s3.bucket: ") && line.contains("s3.create-bucket=true"), line);
+    }
+
+    @Test
+    void refusedCredentialsAreNamed() throws Exception {
+        try (S3ProxyProcess proxy = S3ProxyProcess.start(dir.resolve("s3proxy"), "right-key", "right-secret")) {
+            String line = runExpectingExit2(proxy.url(), Map.of("s3.access-key", "wrong-key",
+                    "s3.secret-key", "wrong-secret", "s3.checksums", "when-required"));
+            assertTrue(line.startsWith("watch2s3: s3.access-key: ") && line.contains("refused"), line);
+            assertFalse(line.contains("wrong-secret"), "the secret is never printed");
+        }
+    }
+
+    @Test
+    void anUnreachableEndpointIsNamed() throws Exception {
+        String line = runExpectingExit2("http://127.0.0.1:1", Map.of());
+        assertTrue(line.startsWith("watch2s3: s3.endpoint: ") && line.contains("cannot reach"), line);
+    }
+
+    @Test
+    void malformedValuesNameTheKeyAndWhatIsAllowed() throws Exception {
+        assertEquals("watch2s3: sync.parallelism: 'many' is not a whole number",
+                runExpectingExit2(Map.of("sync.parallelism", "many")));
+        assertTrue(runExpectingExit2(Map.of("sync.quiet-period", "5")).contains("sync.quiet-period: '5' has no unit"));
+        assertTrue(runExpectingExit2(Map.of("sync.deletes", "yes")).contains("use true or false"));
+        assertTrue(runExpectingExit2(Map.of("s3.endpoint", "ftp://example")).startsWith("watch2s3: s3.endpoint: "));
+        assertTrue(runExpectingExit2(Map.of("s3.bucket", "Not_A_Bucket")).startsWith("watch2s3: s3.bucket: "));
+        assertTrue(runExpectingExit2(Map.of("state.url", "jdbc:postgresql://x/y")).contains("not supported yet"));
+        assertTrue(runExpectingExit2(Map.of("state.dir", dir.resolve("tree/.state").toString()))
+                .startsWith("watch2s3: state.dir: "));
+    }
+
+    @Test
+    void anUnknownOptionIsNamed() throws Exception {
+        try (JavaProcess p = JavaProcess.start(dir.resolve("run"), List.of(), Map.of(), "--frobnicate")) {
+            assertEquals(2, p.waitFor(60));
+            assertTrue(p.stderr().contains("unknown option '--frobnicate'"), p.stderr());
+        }
+    }
+
+    @Test
+    void helpPrintsUsageAndExitsZero() throws Exception {
+        try (JavaProcess p = JavaProcess.start(dir.resolve("run"), List.of(), Map.of(), "--help")) {
+            assertEquals(0, p.waitFor(60));
+            assertTrue(p.stdout().contains("Usage: java -jar watch2s3.jar"), p.stdout());
+        }
+    }
+
+    @Test
+    void settingsComeFromTheEnvironmentToo() throws Exception {
+        Files.createDirectories(dir.resolve("tree"));
+        try (JavaProcess p = JavaProcess.start(dir.resolve("run"), List.of(), Map.of(
+                "WATCH_DIR", dir.resolve("tree").toString(), "SYNC_PARALLELISM", "0"))) {
+            assertEquals(2, p.waitFor(60));
+            assertTrue(p.stderr().contains("sync.parallelism: '0' is out of range"), p.stderr());
+        }
+    }
+}

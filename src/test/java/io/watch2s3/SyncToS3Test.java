@@ -1,0 +1,292 @@
+package io.watch2s3;
+
+import static io.watch2s3.support.Files2.write;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.watch2s3.support.AccessLogEntry;
+import io.watch2s3.support.S3TestServer;
+import io.watch2s3.support.TestApp;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/** The core pipeline against a real S3 API server (S3Mock on 127.0.0.1), real files and the real state database. */
+class SyncToS3Test {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(90);
+    private static final AtomicInteger BUCKETS = new AtomicInteger();
+
+    @TempDir
+    static Path serverDir;
+    static S3TestServer s3;
+
+    @TempDir
+    Path dir;
+    Path tree;
+    Path state;
+    String bucket;
+
+    @BeforeAll
+    static void startServer() {
+        s3 = S3TestServer.start(serverDir);
+    }
+
+    @AfterAll
+    static void stopServer() {
+        s3.close();
+    }
+
+    @BeforeEach
+    void ownBucketTreeAndState() throws Exception {
+        tree = Files.createDirectories(dir.resolve("tree"));
+        state = dir.resolve("state");
+        bucket = "sync-" + BUCKETS.incrementAndGet();
+        s3.createBucket(bucket);
+    }
+
+    private Map<String, String> settings() {
+        return TestApp.settings(s3, bucket, tree, state);
+    }
+
+    private TestApp start() throws Exception {
+        return TestApp.start(settings());
+    }
+
+    private TestApp start(Map<String, String> overrides) throws Exception {
+        Map<String, String> s = settings();
+        s.putAll(overrides);
+        return TestApp.start(s);
+    }
+
+    private void awaitObject(String key, String content) {
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(200))
+                .until(() -> s3.exists(bucket, key) && s3.getText(bucket, key).equals(content));
+    }
+
+    private long puts(String key) {
+        return s3.requests(bucket).stream().filter(r -> r.isPut() && r.key().equals(key)).count();
+    }
+
+    @Test
+    void aCreatedFileAppearsWithItsBytesMetadataAndContentType() throws Exception {
+        try (TestApp app = start()) {
+            Path file = write(tree, "site/index.html", "<h1>hello</h1>");
+            awaitObject("site/index.html", "<h1>hello</h1>");
+
+            HeadObjectResponse head = s3.head(bucket, "site/index.html");
+            assertEquals("text/html", head.contentType());
+            assertEquals(sha256("<h1>hello</h1>"), head.metadata().get("sha256"));
+            FileTime mtime = Files.getLastModifiedTime(file);
+            BigDecimal expected = BigDecimal.valueOf(mtime.to(TimeUnit.NANOSECONDS), 9);
+            assertEquals(0, expected.compareTo(new BigDecimal(head.metadata().get("mtime"))),
+                    "mtime metadata " + head.metadata().get("mtime") + " vs file " + expected);
+            assertArrayEquals("<h1>hello</h1>".getBytes(StandardCharsets.UTF_8), s3.get(bucket, "site/index.html"));
+            assertEquals(1, app.counters().getUploaded());
+        }
+    }
+
+    @Test
+    void aThousandFilesCreatedAtOnceAllArriveWithNoMoreInFlightThanTheParallelism() throws Exception {
+        try (TestApp app = start(Map.of("sync.parallelism", "4"))) {
+            for (int d = 0; d < 10; d++) {
+                for (int f = 0; f < 100; f++) {
+                    write(tree, "dir" + d + "/file" + f + ".txt", "content " + d + "/" + f);
+                }
+            }
+            await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> app.counters().getUploaded() >= 1000);
+            List<String> keys = s3.keys(bucket);
+            assertEquals(1000, keys.size());
+            assertEquals("content 7/42", s3.getText(bucket, "dir7/file42.txt"));
+            List<AccessLogEntry> puts = s3.requests(bucket).stream().filter(AccessLogEntry::isPut).toList();
+            assertEquals(1000, puts.size(), "one PUT per file");
+            int concurrent = AccessLogEntry.maxConcurrent(puts);
+            assertTrue(concurrent <= 4, "at most 4 PUTs in flight, saw " + concurrent);
+        }
+    }
+
+    @Test
+    void aFileModifiedFiftyTimesEndsWithItsFinalContentAfterFewPuts() throws Exception {
+        try (TestApp app = start()) {
+            Path file = tree.resolve("busy.txt");
+            for (int i = 1; i <= 50; i++) {
+                Files.writeString(file, "version " + i);
+                Thread.sleep(40); // a writer that keeps changing the file for ~2 s
+            }
+            awaitObject("busy.txt", "version 50");
+            assertTrue(puts("busy.txt") <= 3, "few PUTs, saw " + puts("busy.txt"));
+        }
+    }
+
+    @Test
+    void touchingChmodOrRewritingTheSameBytesSendsNoPut() throws Exception {
+        try (TestApp app = start()) {
+            Path file = write(tree, "same.txt", "unchanged");
+            awaitObject("same.txt", "unchanged");
+            assertEquals(1, puts("same.txt"));
+
+            Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5000));
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+            Files.writeString(file, "unchanged");
+            // the three changes were seen and judged unchanged: the proof that no PUT is still to come
+            await().atMost(DEADLINE).until(() -> app.counters().getUnchanged() >= 1);
+            write(tree, "marker.txt", "after");
+            awaitObject("marker.txt", "after");
+            assertEquals(1, puts("same.txt"), "no PUT for touch, chmod or the same bytes");
+        }
+    }
+
+    @Test
+    void deletingAFileDeletesItsObjectWhenDeletesAreMirrored() throws Exception {
+        try (TestApp app = start(Map.of("sync.deletes", "true"))) {
+            Path file = write(tree, "doomed.txt", "bye");
+            awaitObject("doomed.txt", "bye");
+            Files.delete(file);
+            await().atMost(DEADLINE).until(() -> !s3.exists(bucket, "doomed.txt"));
+            assertEquals(1, app.counters().getDeleted());
+        }
+    }
+
+    @Test
+    void deletingAFileKeepsItsObjectWhenDeletesAreOff() throws Exception {
+        try (TestApp app = start()) {
+            Path file = write(tree, "kept.txt", "stay");
+            awaitObject("kept.txt", "stay");
+            Files.delete(file);
+            write(tree, "marker.txt", "after the delete");
+            awaitObject("marker.txt", "after the delete");
+            assertTrue(s3.exists(bucket, "kept.txt"));
+            assertEquals(0, app.counters().getDeleted());
+        }
+    }
+
+    @Test
+    void changesMadeWhileStoppedAreCaughtUpAtStartWithoutListingTheBucket() throws Exception {
+        Map<String, String> deletesOn = Map.of("sync.deletes", "true");
+        try (TestApp app = start(deletesOn)) {
+            for (int i = 1; i <= 5; i++) {
+                write(tree, "old/f" + i + ".txt", "v1 of " + i);
+            }
+            await().atMost(DEADLINE).until(() -> app.counters().getUploaded() == 5);
+        }
+        write(tree, "new/a.txt", "added a");
+        write(tree, "new/b.txt", "added b");
+        write(tree, "new/deeper/c.txt", "added c");
+        write(tree, "old/f1.txt", "v2 of 1");
+        write(tree, "old/f2.txt", "v2 of 2");
+        Files.delete(tree.resolve("old/f3.txt"));
+        int before = s3.requests(bucket).size();
+
+        try (TestApp app = start(deletesOn)) {
+            awaitObject("new/a.txt", "added a");
+            awaitObject("new/b.txt", "added b");
+            awaitObject("new/deeper/c.txt", "added c");
+            awaitObject("old/f1.txt", "v2 of 1");
+            awaitObject("old/f2.txt", "v2 of 2");
+            await().atMost(DEADLINE).until(() -> !s3.exists(bucket, "old/f3.txt"));
+            assertEquals("v1 of 4", s3.getText(bucket, "old/f4.txt"));
+            List<AccessLogEntry> sinceRestart = s3.requests(bucket).subList(before, s3.requests(bucket).size());
+            List<AccessLogEntry> byApp = sinceRestart.stream()
+                    .filter(r -> r.isPut() || r.isDelete() || r.isList()).toList();
+            assertEquals(5, byApp.stream().filter(AccessLogEntry::isPut).count(), "3 new + 2 changed: " + byApp);
+            assertEquals(1, byApp.stream().filter(AccessLogEntry::isDelete).count());
+            assertFalse(sinceRestart.stream().anyMatch(AccessLogEntry::isList), "no ListObjects: " + sinceRestart);
+        }
+    }
+
+    @Test
+    void oddNamesRoundTripAndAnExpressionInANameIsStoredLiterally() throws Exception {
+        List<String> names = List.of("with space.txt", "日本語/ファイル.txt", "plus+percent%hash#question?.txt",
+                "${env:HOME}.txt", "dir with space/${date:now:yyyy}.txt");
+        try (TestApp app = start()) {
+            for (String name : names) {
+                write(tree, name, "content of " + name);
+            }
+            for (String name : names) {
+                awaitObject(name, "content of " + name);
+            }
+            assertEquals(names.size(), s3.keys(bucket).size(), "no extra keys: " + s3.keys(bucket));
+        }
+    }
+
+    @Test
+    void aNameInDecomposedUnicodeIsStoredUnderItsComposedKey() throws Exception {
+        String decomposed = "cafe\u0301.txt"; // e + combining acute, as macOS writes it
+        try (TestApp app = start()) {
+            write(tree, decomposed, "coffee");
+            awaitObject("caf\u00e9.txt", "coffee");
+        }
+    }
+
+    @Test
+    void includeAndExcludeGlobsChooseWhatIsUploaded() throws Exception {
+        try (TestApp app = start(Map.of("sync.include", "*.html,*.css", "sync.exclude", "drafts/**"))) {
+            write(tree, "a.html", "page");
+            write(tree, "deep/b.css", "style");
+            write(tree, "c.tmp", "scratch");
+            write(tree, "drafts/d.html", "draft");
+            awaitObject("a.html", "page");
+            awaitObject("deep/b.css", "style");
+            assertEquals(List.of("a.html", "deep/b.css"), s3.keys(bucket).stream().sorted().toList());
+        }
+    }
+
+    @Test
+    void symlinksAreNotFollowed() throws Exception {
+        Path outside = write(dir, "outside/secret.txt", "not for the bucket");
+        try (TestApp app = start()) {
+            Files.createSymbolicLink(tree.resolve("link.txt"), outside);
+            Files.createSymbolicLink(tree.resolve("linkdir"), outside.getParent());
+            write(tree, "real.txt", "real");
+            awaitObject("real.txt", "real");
+            assertEquals(List.of("real.txt"), s3.keys(bucket));
+        }
+    }
+
+    @Test
+    void aNameTooLongForS3IsSkippedAndCountedAndTheOthersGoOn() throws Exception {
+        String segment = "x".repeat(250);
+        String tooLong = String.join("/", segment, segment, segment, segment, segment + ".txt");
+        try (TestApp app = start()) {
+            write(tree, tooLong, "too long");
+            write(tree, "fine.txt", "fine");
+            awaitObject("fine.txt", "fine");
+            await().atMost(DEADLINE).until(() -> app.counters().getRefused() == 1);
+            assertEquals(List.of("fine.txt"), s3.keys(bucket));
+        }
+    }
+
+    @Test
+    void aPrefixIsPutInFrontOfEveryKey() throws Exception {
+        try (TestApp app = start(Map.of("s3.prefix", "site/"))) {
+            write(tree, "css/main.css", "body{}");
+            awaitObject("site/css/main.css", "body{}");
+            assertEquals("text/css", s3.head(bucket, "site/css/main.css").contentType());
+        }
+    }
+
+    private static String sha256(String text) throws Exception {
+        return HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,58 @@
+package io.watch2s3.support;
+
+import io.watch2s3.SyncApplication;
+import io.watch2s3.config.Settings;
+import io.watch2s3.stats.SyncCounters;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/** watch2s3 running in the test's JVM with the project's own route file, against a test S3 server. */
+public final class TestApp implements AutoCloseable {
+
+    private final SyncApplication app;
+
+    private TestApp(SyncApplication app) {
+        this.app = app;
+    }
+
+    /** Settings for a test: its own tree, state and bucket, a 1 s quiet period; {@code overrides} win. */
+    public static Map<String, String> settings(S3TestServer server, String bucket, Path watchDir, Path stateDir) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("watch.dir", watchDir.toString());
+        s.put("state.dir", stateDir.toString());
+        s.put("s3.bucket", bucket);
+        s.put("s3.endpoint", server.url());
+        s.put("s3.path-style", "true");
+        s.put("s3.access-key", "test-access");
+        s.put("s3.secret-key", "test-secret");
+        s.put("sync.quiet-period", "1s");
+        s.put("sync.max-delay", "10s");
+        s.put("sync.rescan-interval", "0");
+        return s;
+    }
+
+    public static TestApp start(Map<String, String> settings) throws Exception {
+        Properties file = new Properties();
+        file.putAll(settings);
+        Settings resolved = Settings.resolve(file, Map.of(), new Properties());
+        SyncApplication app = new SyncApplication(resolved, "file:routes/watch-to-s3.yaml", null);
+        try {
+            app.start();
+        } catch (Exception e) {
+            app.close();
+            throw e;
+        }
+        return new TestApp(app);
+    }
+
+    public SyncCounters counters() {
+        return app.camelContext().getRegistry().lookupByNameAndType("syncCounters", SyncCounters.class);
+    }
+
+    @Override
+    public void close() {
+        app.close();
+    }
+}
