@@ -57,9 +57,19 @@ public final class SyncApplication implements AutoCloseable {
                 effective.stateDir());
     }
 
-    /** Blocks until the process is told to stop (SIGTERM, Ctrl-C). */
+    /**
+     * Blocks until the process is told to stop (SIGTERM, Ctrl-C), then stops the routes gracefully. The signals are
+     * handled here rather than by the JVM's shutdown hooks: after a hook-driven shutdown the JVM exits with 143,
+     * and a service manager would count a normal stop as a failure. sun.misc.Signal is the JDK's only API for it.
+     */
     public void awaitStop() throws Exception {
-        main.run(); // Camel Main waits for its shutdown hook, then stops the context
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                LOG.info("SIG{} received: finishing what is in flight, then stopping", name);
+                main.completed();
+            });
+        }
+        main.run(); // returns once completed() was called, after stopping the Camel context
     }
 
     public CamelContext camelContext() {

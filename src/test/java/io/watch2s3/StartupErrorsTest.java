@@ -116,6 +116,28 @@ class StartupErrorsTest {
     }
 
     @Test
+    void aPropertiesFileNamedOnTheCommandLineIsRead() throws Exception {
+        Path props = Files.writeString(dir.resolve("other.properties"), "sync.max-batch = lots\n");
+        try (JavaProcess p = JavaProcess.start(dir.resolve("run"), List.of(), Map.of(), "--properties",
+                props.toString())) {
+            assertEquals(2, p.waitFor(60));
+            assertTrue(p.stderr().contains("watch2s3: sync.max-batch: 'lots' is not a whole number"), p.stderr());
+        }
+    }
+
+    @Test
+    void aSecondInstanceOnTheSameStateIsRefused() throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("tree"));
+        s3.createBucket("shared-state");
+        java.util.Map<String, String> settings = io.watch2s3.support.TestApp.settings(s3, "shared-state", tree,
+                dir.resolve("state"));
+        try (io.watch2s3.support.TestApp first = io.watch2s3.support.TestApp.start(settings)) {
+            String line = runExpectingExit2(Map.of("s3.bucket", "shared-state"));
+            assertTrue(line.startsWith("watch2s3: state.dir: ") && line.contains("another watch2s3"), line);
+        }
+    }
+
+    @Test
     void anUnknownOptionIsNamed() throws Exception {
         try (JavaProcess p = JavaProcess.start(dir.resolve("run"), List.of(), Map.of(), "--frobnicate")) {
             assertEquals(2, p.waitFor(60));

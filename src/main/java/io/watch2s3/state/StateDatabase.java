@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import io.watch2s3.config.ConfigurationException;
 import org.apache.camel.Service;
 import org.h2.jdbcx.JdbcConnectionPool;
 
@@ -56,7 +57,11 @@ public class StateDatabase implements Service {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             s.execute(SCHEMA);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot open the state database in " + directory + ": " + e.getMessage(), e);
+            pool.dispose();
+            pool = null;
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw ConfigurationException.forKey("state.dir", "cannot open the state database in " + directory + ": "
+                    + why + (why.contains("in use") ? " (is another watch2s3 running with this state.dir?)" : ""));
         }
     }
 
