@@ -1,5 +1,6 @@
 package io.watch2s3;
 
+import static io.watch2s3.support.Files2.paced;
 import static io.watch2s3.support.Files2.write;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -129,10 +130,7 @@ class SyncToS3Test {
     void aFileModifiedFiftyTimesEndsWithItsFinalContentAfterFewPuts() throws Exception {
         try (TestApp app = start()) {
             Path file = tree.resolve("busy.txt");
-            for (int i = 1; i <= 50; i++) {
-                Files.writeString(file, "version " + i);
-                Thread.sleep(40); // a writer that keeps changing the file for ~2 s
-            }
+            paced(50, 40, i -> Files.writeString(file, "version " + i)); // 50 versions in ~2 s
             awaitObject("busy.txt", "version 50");
             assertTrue(puts("busy.txt") <= 3, "few PUTs, saw " + puts("busy.txt"));
         }

@@ -30,7 +30,7 @@ public class BatchPlanner {
     private StateDatabase state;
     private PathFilter filter;
     private ObjectKeys keys;
-    private boolean deletes;
+    private DeleteGuard deleteGuard;
     private SyncCounters counters;
 
     /** watch.dir */
@@ -50,9 +50,8 @@ public class BatchPlanner {
         this.keys = keys;
     }
 
-    /** sync.deletes: whether a vanished file's object is deleted. */
-    public void setDeletes(boolean deletes) {
-        this.deletes = deletes;
+    public void setDeleteGuard(DeleteGuard deleteGuard) {
+        this.deleteGuard = deleteGuard;
     }
 
     public void setCounters(SyncCounters counters) {
@@ -61,16 +60,14 @@ public class BatchPlanner {
 
     public List<SyncAction> plan(Batch batch) {
         Map<String, SyncAction> actions = new LinkedHashMap<>();
-        boolean rootPresent = Files.isDirectory(root);
+        Map<String, SyncAction> deletes = new LinkedHashMap<>();
         for (String path : batch.getPaths()) {
             OnDisk onDisk = look(path);
             if (onDisk == OnDisk.GONE) {
-                if (deletes && rootPresent) {
+                if (deleteGuard.isEnabled()) {
                     for (SyncedFile gone : state.atOrBelow(path)) {
-                        actions.putIfAbsent(gone.path(), SyncAction.delete(gone.path()));
+                        deletes.putIfAbsent(gone.path(), SyncAction.delete(gone.path()));
                     }
-                } else if (deletes) {
-                    LOG.error("watch.dir {} is missing (unmounted disk?): deleting nothing for {}", root, path);
                 }
             } else if (onDisk == OnDisk.FILE && filter.accepts(path)) {
                 String refusal = keys.whyRefused(path);
@@ -81,6 +78,10 @@ public class BatchPlanner {
                     LOG.warn("skipping {}: {}", path, refusal);
                 }
             }
+        }
+        deletes.keySet().removeAll(actions.keySet());
+        if (deleteGuard.allows(deletes.size(), "a batch")) {
+            actions.putAll(deletes);
         }
         LOG.debug("batch of {} paths → {} actions", batch.getSize(), actions.size());
         return new ArrayList<>(actions.values());

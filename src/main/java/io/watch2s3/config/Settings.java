@@ -41,7 +41,7 @@ public final class Settings {
             Setting.of("sync.include", "", Checks::globs),
             Setting.of("sync.exclude", "", Checks::globs),
             Setting.of("sync.rescan-interval", "1h", Checks::duration),
-            Setting.notYet("sync.max-deletes", "1000"),
+            Setting.of("sync.max-deletes", "1000", Checks.intBetween(0, Integer.MAX_VALUE)),
             Setting.notYet("sync.follow-symlinks", "false"),
             Setting.of("state.dir", "./.watch2s3", Checks::nonEmpty),
             Setting.notYet("state.url", ""),

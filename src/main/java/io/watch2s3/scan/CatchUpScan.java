@@ -1,6 +1,8 @@
 package io.watch2s3.scan;
 
+import io.watch2s3.change.DeleteGuard;
 import io.watch2s3.change.PathFilter;
+import io.watch2s3.config.Durations;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +37,11 @@ public class CatchUpScan {
     private Path root;
     private StateDatabase state;
     private PathFilter filter;
+    private DeleteGuard deleteGuard;
+    private long intervalMillis;
+    private volatile long lastStartMillis;
+    private final AtomicReference<String> requested = new AtomicReference<>("start-up");
+    private volatile int directoriesSeen;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -48,8 +56,41 @@ public class CatchUpScan {
         this.filter = filter;
     }
 
+    public void setDeleteGuard(DeleteGuard deleteGuard) {
+        this.deleteGuard = deleteGuard;
+    }
+
+    /** sync.rescan-interval, e.g. "1h"; 0 scans only at start and when asked. */
+    public void setInterval(String interval) {
+        this.intervalMillis = Durations.parse("sync.rescan-interval", interval).toMillis();
+    }
+
+    /**
+     * Asks for a scan soon (the watcher lost events, was restarted, or S3 came back). Requests made while a scan
+     * runs lead to one more scan after it, never to two at once.
+     */
+    public void request(String reason) {
+        if (requested.getAndSet(reason) == null) {
+            LOG.info("catch-up scan requested: {}", reason);
+        }
+    }
+
+    /** True when a scan should start now: asked for, or sync.rescan-interval has passed since the last one. */
+    public boolean isDue() {
+        return requested.get() != null
+                || (intervalMillis > 0 && System.currentTimeMillis() - lastStartMillis >= intervalMillis);
+    }
+
+    /** How many directories the last complete scan walked (the watcher needs one inotify watch for each). */
+    public int directoriesSeen() {
+        return directoriesSeen;
+    }
+
     /** The relative paths that may differ from what S3 holds, found as the walk goes. */
     public Iterator<String> changedPaths() {
+        String reason = requested.getAndSet(null);
+        lastStartMillis = System.currentTimeMillis();
+        LOG.debug("catch-up scan starts ({})", reason == null ? "periodic" : reason);
         if (!Files.isDirectory(root)) {
             LOG.error("catch-up scan: watch.dir {} is missing or not a directory; nothing scanned, nothing deleted", root);
             return java.util.Collections.emptyIterator();
@@ -60,6 +101,9 @@ public class CatchUpScan {
     private final class Walk implements Iterator<String> {
         private final Deque<String> directories = new ArrayDeque<>();
         private final Deque<String> found = new ArrayDeque<>();
+        /** Paths whose objects would be deleted; kept to max-deletes + 1 entries, counted in full. */
+        private final Deque<String> vanished = new ArrayDeque<>();
+        private long vanishedObjects;
         private final Set<String> visited = new HashSet<>();
         private final long startedNanos = System.nanoTime();
         private long files;
@@ -78,10 +122,14 @@ public class CatchUpScan {
                     visit(directories.pop());
                 } else if (!vanishedDirectoriesChecked) {
                     vanishedDirectoriesChecked = true;
-                    findVanishedDirectories();
+                    if (deleteGuard.isEnabled()) {
+                        findVanishedDirectories();
+                        releaseDeletes();
+                    }
                 } else {
                     if (!reported) {
                         reported = true;
+                        directoriesSeen = visited.size();
                         LOG.info("catch-up scan: {} files in {} directories, {} to check, {} ms", files, visited.size(),
                                 changed, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
                     }
@@ -133,15 +181,43 @@ public class CatchUpScan {
                 return;
             }
             visited.add(dir);
-            found.addAll(known.keySet()); // rows whose file is gone or is no longer a regular file
+            for (String gone : known.keySet()) { // rows whose file is gone or is no longer a regular file
+                vanished(gone, 1);
+            }
         }
 
         private void findVanishedDirectories() {
             for (String dir : state.knownDirectories()) {
-                if (!visited.contains(dir) && !isUnderUnvisited(dir) && !Files.exists(root.resolve(dir), LinkOption.NOFOLLOW_LINKS)) {
-                    found.add(dir);
+                if (!visited.contains(dir) && !isUnderUnvisited(dir) && !isUnderVanished(dir)
+                        && !Files.exists(root.resolve(dir), LinkOption.NOFOLLOW_LINKS)) {
+                    vanished(dir, state.countAtOrBelow(dir));
                 }
             }
+        }
+
+        private void vanished(String path, long objects) {
+            vanishedObjects += objects;
+            if (vanished.size() <= deleteGuard.getMaxDeletes()) {
+                vanished.add(path);
+            }
+        }
+
+        /** The deletes go into the pipeline only when the whole scan's count passes the guard. */
+        private void releaseDeletes() {
+            if (deleteGuard.allows((int) Math.min(Integer.MAX_VALUE, vanishedObjects), "the catch-up scan")) {
+                found.addAll(vanished);
+            }
+            vanished.clear();
+        }
+
+        /** A directory below one already counted as vanished is counted with it. */
+        private boolean isUnderVanished(String dir) {
+            for (String v : vanished) {
+                if (dir.startsWith(v + "/")) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** A directory whose parent could not be listed is unknown, not gone. */

@@ -98,11 +98,25 @@ public class StateDatabase implements Service {
                 path, path + "/", path + "0");
     }
 
-    /** Every directory that holds a known file; the catch-up scan finds directories that vanished with it. */
+    /** How many rows {@link #atOrBelow} would return. */
+    public long countAtOrBelow(String path) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM synced_file WHERE path = ? OR (path >= ? AND path < ?)")) {
+            bind(ps, path, path + "/", path + "0");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new StateDatabaseException(e);
+        }
+    }
+
+    /** Every directory that holds a known file, parents before children; the scan finds vanished ones with it. */
     public List<String> knownDirectories() {
         List<String> parents = new ArrayList<>();
         try (Connection c = pool.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT DISTINCT parent FROM synced_file");
+                PreparedStatement ps = c.prepareStatement("SELECT DISTINCT parent FROM synced_file ORDER BY parent");
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 parents.add(rs.getString(1));

@@ -13,6 +13,7 @@ public class SyncCounters {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong vanished = new AtomicLong();
+    private final AtomicLong deletesHeld = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
 
@@ -47,6 +48,14 @@ public class SyncCounters {
 
     public void vanished() {
         vanished.incrementAndGet();
+    }
+
+    public void deletesHeld(long count) {
+        deletesHeld.addAndGet(count);
+    }
+
+    public long getDeletesHeld() {
+        return deletesHeld.get();
     }
 
     public long getUploaded() {
@@ -88,6 +97,6 @@ public class SyncCounters {
     @Override
     public String toString() {
         return "uploaded=" + uploaded + " deleted=" + deleted + " unchanged=" + unchanged + " failed=" + failed
-                + " refused=" + refused + " vanished=" + vanished;
+                + " refused=" + refused + " vanished=" + vanished + " deletesHeld=" + deletesHeld;
     }
 }

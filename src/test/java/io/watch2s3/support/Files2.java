@@ -12,6 +12,25 @@ public final class Files2 {
     private Files2() {
     }
 
+    /**
+     * Plays a writer that is slow on purpose (a scenario, not a wait for a result): runs {@code step} {@code times}
+     * times, {@code pauseMillis} apart.
+     */
+    public static void paced(int times, long pauseMillis, IntStep step) throws Exception {
+        for (int i = 1; i <= times; i++) {
+            step.run(i);
+            if (i < times) {
+                Thread.sleep(pauseMillis);
+            }
+        }
+    }
+
+    /** One step of {@link #paced}. */
+    @FunctionalInterface
+    public interface IntStep {
+        void run(int i) throws Exception;
+    }
+
     public static Path write(Path root, String relative, String content) {
         try {
             Path file = root.resolve(relative);

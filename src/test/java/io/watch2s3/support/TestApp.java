@@ -48,7 +48,16 @@ public final class TestApp implements AutoCloseable {
     }
 
     public SyncCounters counters() {
-        return app.camelContext().getRegistry().lookupByNameAndType("syncCounters", SyncCounters.class);
+        return bean("syncCounters", SyncCounters.class);
+    }
+
+    public <T> T bean(String name, Class<T> type) {
+        return app.camelContext().getRegistry().lookupByNameAndType(name, type);
+    }
+
+    /** The same settings as -D options, for running watch2s3 as a process. */
+    public static java.util.List<String> asJvmOptions(Map<String, String> settings) {
+        return settings.entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue()).toList();
     }
 
     @Override

@@ -1,0 +1,84 @@
+package io.watch2s3.change;
+
+import io.watch2s3.stats.SyncCounters;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides whether deletes may reach S3. A missing watch.dir, or one that is no longer on the file system it was on
+ * at start (the disk was unmounted), looks exactly like "every file was deleted" — an unmounted disk once made
+ * mc mirror --remove empty a whole bucket — so then nothing is deleted until watch2s3 is restarted on the right
+ * tree; neither is anything when one batch or scan would delete more than sync.max-deletes objects.
+ */
+public class DeleteGuard {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeleteGuard.class);
+
+    private Path root;
+    private Object rootDevice;
+    private boolean enabled;
+    private int maxDeletes = 1000;
+    private SyncCounters counters;
+
+    /** watch.dir */
+    public void setRoot(String root) {
+        this.root = Path.of(root).toAbsolutePath().normalize();
+        this.rootDevice = device(this.root);
+    }
+
+    /** sync.deletes */
+    public void setDeletes(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    /** sync.max-deletes */
+    public void setMaxDeletes(int maxDeletes) {
+        this.maxDeletes = maxDeletes;
+    }
+
+    public void setCounters(SyncCounters counters) {
+        this.counters = counters;
+    }
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public int getMaxDeletes() {
+        return maxDeletes;
+    }
+
+    /** True when {@code count} deletes found by {@code source} ("a batch", "the catch-up scan") may go ahead. */
+    public boolean allows(int count, String source) {
+        if (!enabled || count == 0) {
+            return enabled;
+        }
+        String refusal = null;
+        if (!Files.isDirectory(root)) {
+            refusal = "watch.dir " + root + " is missing (unmounted or renamed?)";
+        } else if (!java.util.Objects.equals(device(root), rootDevice)) {
+            refusal = "watch.dir " + root + " is no longer on the file system it was on at start (unmounted?);"
+                    + " restart watch2s3 once the right tree is there";
+        } else if (count > maxDeletes) {
+            refusal = "that is more than sync.max-deletes=" + maxDeletes + "; raise it and restart to apply them";
+        }
+        if (refusal == null) {
+            return true;
+        }
+        counters.deletesHeld(count);
+        LOG.error("NOT deleting: {} would delete {} objects, but {}. The objects stay in S3.", source, count, refusal);
+        return false;
+    }
+
+    /** The device id of the file system holding {@code dir}, or null where it cannot be read. */
+    private static Object device(Path dir) {
+        try {
+            return Files.getAttribute(dir, "unix:dev");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.watch2s3.health;
+
+import io.watch2s3.scan.CatchUpScan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices a watcher that stopped without a word. camel-file-watch keeps reporting Started when its root was deleted,
+ * renamed away or replaced (the watch then follows a dead inode), and when the inotify watch limit left directories
+ * unwatched (research §1.4, bug 3). This check looks at the root's identity and counts the process's inotify watches
+ * against the directories of the last scan.
+ */
+public class WatcherCheck {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WatcherCheck.class);
+    private static final Path FDINFO = Path.of("/proc/self/fdinfo");
+    private static final Path MAX_WATCHES = Path.of("/proc/sys/fs/inotify/max_user_watches");
+
+    private Path root;
+    private CatchUpScan scan;
+    private volatile Object watchedRoot;
+    private volatile boolean lost;
+    private volatile boolean limitReported;
+
+    /** watch.dir; the directory as it is now is the one the watcher watches. */
+    public void setRoot(String root) {
+        this.root = Path.of(root).toAbsolutePath().normalize();
+        this.watchedRoot = identity(this.root);
+    }
+
+    public void setScan(CatchUpScan scan) {
+        this.scan = scan;
+    }
+
+    /**
+     * True when the watcher must be started again: its root vanished or was replaced and is there now, or the
+     * process holds no inotify watch at all (the root was deleted and made again, perhaps with the same inode number,
+     * or its file system was unmounted: either way the kernel dropped every watch).
+     */
+    public boolean needsRestart() {
+        Object now = identity(root);
+        if (now == null) {
+            if (!lost) {
+                lost = true;
+                LOG.error("watch.dir {} is gone (deleted, renamed or unmounted): the watcher stopped. Nothing is"
+                        + " deleted from S3 meanwhile; watching resumes when the directory is back.", root);
+            }
+            return false;
+        }
+        if (!lost && !now.equals(watchedRoot)) {
+            lost = true;
+            LOG.error("watch.dir {} was replaced by another directory: the watcher was watching the old one.", root);
+        }
+        if (!lost && inotifyWatches() == 0) {
+            lost = true;
+            LOG.error("the watcher of {} holds no inotify watch any more (the directory was deleted and made again,"
+                    + " or unmounted): it stopped.", root);
+        }
+        return lost;
+    }
+
+    /** Called once the watch route runs again on the current root. */
+    public void restarted() {
+        watchedRoot = identity(root);
+        lost = false;
+        LOG.warn("watching {} again", root);
+        scan.request("the watcher was restarted");
+    }
+
+    /** Whether the watcher is known to be dead now (for health). */
+    public boolean isLost() {
+        return lost;
+    }
+
+    /**
+     * After a scan: the watcher needs one inotify watch per directory. Fewer watches than directories means the
+     * limit was hit and those directories are only covered by the periodic scan; say how to raise the limit.
+     */
+    public void checkWatchLimit() {
+        int directories = scan.directoriesSeen();
+        long watches = inotifyWatches();
+        if (watches <= 0 || directories == 0 || watches >= directories) { // none at all: needsRestart() handles it
+            return;
+        }
+        if (!limitReported) {
+            limitReported = true;
+            LOG.error("only {} of {} directories under {} are watched: the inotify watch limit is probably reached"
+                    + " (fs.inotify.max_user_watches = {}). Raise it, e.g. 'sysctl fs.inotify.max_user_watches={}'"
+                    + " (one watch per directory); until then changes there are found by the catch-up scan every"
+                    + " sync.rescan-interval.", watches, directories, root, maxWatches(), Math.max(524288, directories * 2L));
+        }
+    }
+
+    /** Inotify watches of this process, from /proc (-1 where there is no /proc). */
+    static long inotifyWatches() {
+        if (!Files.isDirectory(FDINFO)) {
+            return -1;
+        }
+        long watches = 0;
+        try (Stream<Path> fds = Files.list(FDINFO)) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try (java.io.BufferedReader reader = Files.newBufferedReader(fd)) {
+                    watches += reader.lines().filter(l -> l.startsWith("inotify wd:")).count();
+                } catch (IOException | RuntimeException e) {
+                    // the descriptor closed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return watches;
+    }
+
+    private static String maxWatches() {
+        // not Files.readString: it trusts the size /proc reports and returns the first byte only
+        try (var in = Files.newInputStream(MAX_WATCHES)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static Object identity(Path dir) {
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return attrs.isDirectory() ? attrs.fileKey() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
