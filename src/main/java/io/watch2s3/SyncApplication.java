@@ -9,6 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import io.watch2s3.change.LatestChangePerPath;
+import io.watch2s3.scan.CatchUpScan;
+import io.watch2s3.state.StateDatabase;
+import io.watch2s3.stats.SyncCounters;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import org.slf4j.Logger;
@@ -51,10 +55,31 @@ public final class SyncApplication implements AutoCloseable {
         }
         main.setOverrideProperties(camelProperties(effective));
         main.start();
-        LOG.info("watching {} → s3://{}/{} (deletes {}, {} uploads at once, state in {})", effective.watchDir(),
-                effective.get("s3.bucket"), effective.get("s3.prefix"),
+        long known = main.getCamelContext().getRegistry().lookupByNameAndType("stateDatabase", StateDatabase.class)
+                .count();
+        LOG.info("{} {} → s3://{}/{} at {} (deletes {}, {} uploads at once, state in {}: {} files known{}{})",
+                effective.flag("sync.once") ? "syncing once" : "watching", effective.watchDir(),
+                effective.get("s3.bucket"), effective.get("s3.prefix"), where,
                 effective.flag("sync.deletes") ? "mirrored" : "kept", effective.get("sync.parallelism"),
-                effective.stateDir());
+                effective.stateDir(), known, effective.flag("sync.dry-run") ? ", DRY RUN: nothing is changed" : "",
+                managementPort > 0 ? ", health and metrics on http://" + effective.get("management.host") + ":"
+                        + managementPort + "/observe/" : "");
+    }
+
+    /**
+     * --once: waits until the catch-up scan ran and everything it found was synced, then stops.
+     * @return true when every file was synced (nothing failed, refused or held back)
+     */
+    public boolean awaitOnceDone() throws InterruptedException {
+        var registry = main.getCamelContext().getRegistry();
+        CatchUpScan scan = registry.lookupByNameAndType("catchUpScan", CatchUpScan.class);
+        LatestChangePerPath batches = registry.lookupByNameAndType("latestChangePerPath", LatestChangePerPath.class);
+        SyncCounters counters = registry.lookupByNameAndType("syncCounters", SyncCounters.class);
+        while (!(scan.isSettled() && batches.isIdle())) {
+            Thread.sleep(100);
+        }
+        LOG.info("done: {}", counters);
+        return counters.getFailed() == 0 && counters.getRefused() == 0 && counters.getDeletesHeld() == 0;
     }
 
     /**
@@ -80,6 +105,9 @@ public final class SyncApplication implements AutoCloseable {
         return localEndpoint;
     }
 
+    private String where;
+    private int managementPort;
+
     private Settings prepare() {
         Path watch = settings.watchDir();
         if (!Files.isDirectory(watch)) {
@@ -90,7 +118,6 @@ public final class SyncApplication implements AutoCloseable {
             throw ConfigurationException.forKey("watch.dir", watch + " is not readable by this user");
         }
         Settings effective = settings;
-        String where;
         if (settings.localEndpoint()) {
             Path objects = settings.stateDir().resolve("local-s3");
             localEndpoint = LocalS3Endpoint.start(objects, 0, settings.get("s3.bucket"), Map.of());
@@ -125,9 +152,20 @@ public final class SyncApplication implements AutoCloseable {
         return effective;
     }
 
-    private static Properties camelProperties(Settings settings) {
+    private Properties camelProperties(Settings settings) {
         Properties props = new Properties();
         props.putAll(settings.asMap());
+        managementPort = Integer.parseInt(settings.get("management.port"));
+        if (managementPort > 0) {
+            // Camel's own management server: /observe/health (with our checks) and /observe/metrics (Prometheus)
+            props.put("camel.management.enabled", "true");
+            props.put("camel.management.port", Integer.toString(managementPort));
+            props.put("camel.management.host", settings.get("management.host"));
+            props.put("camel.management.health-check-enabled", "true");
+            props.put("camel.management.metrics-enabled", "true");
+            props.put("camel.metrics.enabled", "true");
+            props.put("camel.health.exposure-level", "full");
+        }
         String pool = "camel.threadpool.config[uploadPool].";
         props.put(pool + "pool-size", settings.get("sync.parallelism"));
         props.put(pool + "max-pool-size", settings.get("sync.parallelism"));

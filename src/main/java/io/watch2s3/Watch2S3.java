@@ -46,11 +46,23 @@ public final class Watch2S3 {
             }
             boolean fromFile = Files.isReadable(propertiesFile);
             Properties file = fromFile ? Settings.read(propertiesFile) : builtInProperties();
-            Settings settings = Settings.resolve(file, System.getenv(), System.getProperties());
+            Properties system = System.getProperties();
+            if (commandLine.once() || commandLine.dryRun()) {
+                system = new Properties(system);
+                system.putAll(modeSettings(commandLine, file));
+            }
+            Settings settings = Settings.resolve(file, System.getenv(), system);
+            if (settings.get("log.format").equals("json")) {
+                // chosen before the first log line: logback reads this when it starts
+                System.setProperty("logback.configurationFile", "watch2s3/logback-json.xml");
+            }
             String routes = Files.isDirectory(Path.of("routes")) ? "file:routes/*.yaml" : "classpath:watch2s3/routes/*.yaml";
             String camelProperties = fromFile ? "file:" + propertiesFile.toAbsolutePath() : null;
             app = new SyncApplication(settings, routes, camelProperties);
             app.start();
+            if (settings.flag("sync.once")) {
+                return app.awaitOnceDone() ? 0 : 1;
+            }
             app.awaitStop();
             return 0;
         } catch (ConfigurationException e) {
@@ -78,6 +90,24 @@ public final class Watch2S3 {
             }
         }
         return null;
+    }
+
+    /**
+     * --once and --dry-run as settings: sync.once, sync.dry-run, and a bounded sync.max-retries (a cron job must end)
+     * unless one was given.
+     */
+    private static Properties modeSettings(CommandLine commandLine, Properties file) {
+        Properties mode = new Properties();
+        mode.put("sync.once", "true");
+        if (commandLine.dryRun()) {
+            mode.put("sync.dry-run", "true");
+        }
+        boolean retriesGiven = System.getProperty("sync.max-retries") != null
+                || System.getenv("SYNC_MAX_RETRIES") != null || file.getProperty("sync.max-retries") != null;
+        if (!retriesGiven) {
+            mode.put("sync.max-retries", "3");
+        }
+        return mode;
     }
 
     /** The messages of an exception and its causes, one line, for errors nobody planned for. */

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.support.AccessLogEntry;
 import io.watch2s3.support.JavaProcess;
+import io.watch2s3.support.S3TestBase;
 import io.watch2s3.support.S3TestServer;
 import io.watch2s3.support.TestApp;
 import java.io.OutputStream;
@@ -38,44 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Nothing is lost: watcher overflow and death, directory moves, partial writes, S3 outages, kill -9, SIGTERM, and
  * a vanished watch.dir with deletes on. Each test checks the final bucket content, not only the absence of errors.
  */
-class NothingLostTest {
+class NothingLostTest extends S3TestBase {
 
     private static final Duration LONG = Duration.ofMinutes(5);
-    private static final AtomicInteger BUCKETS = new AtomicInteger();
 
-    @TempDir
-    static Path serverDir;
-    static S3TestServer s3;
-
-    @TempDir
-    Path dir;
-    Path tree;
-    Path state;
-    String bucket;
-
-    @BeforeAll
-    static void startServer() {
-        s3 = S3TestServer.start(serverDir);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        s3.close();
-    }
-
-    @BeforeEach
-    void ownBucketTreeAndState() throws Exception {
-        tree = Files.createDirectories(dir.resolve("tree"));
-        state = dir.resolve("state");
-        bucket = "lost-" + BUCKETS.incrementAndGet();
-        s3.createBucket(bucket);
-    }
-
-    private Map<String, String> settings(Map<String, String> overrides) {
-        Map<String, String> s = TestApp.settings(s3, bucket, tree, state);
-        s.putAll(overrides);
-        return s;
-    }
 
     private boolean hasContent(S3TestServer server, String key, String content) {
         return server.exists(bucket, key) && server.getText(bucket, key).equals(content);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.support.AccessLogEntry;
+import io.watch2s3.support.S3TestBase;
 import io.watch2s3.support.S3TestServer;
 import io.watch2s3.support.TestApp;
 import java.math.BigDecimal;
@@ -32,51 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /** The core pipeline against a real S3 API server (S3Mock on 127.0.0.1), real files and the real state database. */
-class SyncToS3Test {
+class SyncToS3Test extends S3TestBase {
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
-    private static final AtomicInteger BUCKETS = new AtomicInteger();
-
-    @TempDir
-    static Path serverDir;
-    static S3TestServer s3;
-
-    @TempDir
-    Path dir;
-    Path tree;
-    Path state;
-    String bucket;
-
-    @BeforeAll
-    static void startServer() {
-        s3 = S3TestServer.start(serverDir);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        s3.close();
-    }
-
-    @BeforeEach
-    void ownBucketTreeAndState() throws Exception {
-        tree = Files.createDirectories(dir.resolve("tree"));
-        state = dir.resolve("state");
-        bucket = "sync-" + BUCKETS.incrementAndGet();
-        s3.createBucket(bucket);
-    }
-
-    private Map<String, String> settings() {
-        return TestApp.settings(s3, bucket, tree, state);
-    }
 
     private TestApp start() throws Exception {
-        return TestApp.start(settings());
-    }
-
-    private TestApp start(Map<String, String> overrides) throws Exception {
-        Map<String, String> s = settings();
-        s.putAll(overrides);
-        return TestApp.start(s);
+        return start(Map.of());
     }
 
     private void awaitObject(String key, String content) {
@@ -203,7 +165,8 @@ class SyncToS3Test {
             awaitObject("old/f2.txt", "v2 of 2");
             await().atMost(DEADLINE).until(() -> !s3.exists(bucket, "old/f3.txt"));
             assertEquals("v1 of 4", s3.getText(bucket, "old/f4.txt"));
-            List<AccessLogEntry> sinceRestart = s3.requests(bucket).subList(before, s3.requests(bucket).size());
+            List<AccessLogEntry> all = s3.requests(bucket);
+            List<AccessLogEntry> sinceRestart = all.subList(before, all.size());
             List<AccessLogEntry> byApp = sinceRestart.stream()
                     .filter(r -> r.isPut() || r.isDelete() || r.isList()).toList();
             assertEquals(5, byApp.stream().filter(AccessLogEntry::isPut).count(), "3 new + 2 changed: " + byApp);

@@ -1,9 +1,8 @@
 package io.watch2s3.change;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * The paths that changed during one quiet period, each once: events are hints, so only the path matters, and the
@@ -11,7 +10,8 @@ import java.util.Set;
  */
 public final class Batch {
 
-    private final Set<String> paths = new LinkedHashSet<>();
+    /** Each path with the time its first event arrived, for the latency metric. */
+    private final Map<String, Long> paths = new LinkedHashMap<>();
     private final long openedAtMillis;
     private final int maxPaths;
     private final long maxAgeMillis;
@@ -22,12 +22,17 @@ public final class Batch {
         this.maxAgeMillis = maxAgeMillis;
     }
 
-    void add(String path) {
-        paths.add(path);
+    void add(String path, long seenAtMillis) {
+        paths.putIfAbsent(path, seenAtMillis);
     }
 
     public List<String> getPaths() {
-        return new ArrayList<>(paths);
+        return List.copyOf(paths.keySet());
+    }
+
+    /** When the first event for {@code path} arrived (0 if unknown). */
+    public long firstSeen(String path) {
+        return paths.getOrDefault(path, 0L);
     }
 
     public int getSize() {

@@ -66,13 +66,13 @@ public class BatchPlanner {
             if (onDisk == OnDisk.GONE) {
                 if (deleteGuard.isEnabled()) {
                     for (SyncedFile gone : state.atOrBelow(path)) {
-                        deletes.putIfAbsent(gone.path(), SyncAction.delete(gone.path()));
+                        deletes.putIfAbsent(gone.path(), SyncAction.delete(gone.path(), batch.firstSeen(path)));
                     }
                 }
             } else if (onDisk == OnDisk.FILE && filter.accepts(path)) {
                 String refusal = keys.whyRefused(path);
                 if (refusal == null) {
-                    actions.put(path, SyncAction.upload(path));
+                    actions.put(path, SyncAction.upload(path, batch.firstSeen(path)));
                 } else {
                     counters.refused();
                     LOG.warn("skipping {}: {}", path, refusal);
@@ -84,6 +84,7 @@ public class BatchPlanner {
             actions.putAll(deletes);
         }
         LOG.debug("batch of {} paths → {} actions", batch.getSize(), actions.size());
+        counters.batchPlanned(actions.size());
         return new ArrayList<>(actions.values());
     }
 

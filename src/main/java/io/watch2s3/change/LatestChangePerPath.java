@@ -1,6 +1,7 @@
 package io.watch2s3.change;
 
 import io.watch2s3.config.Durations;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 
@@ -12,6 +13,8 @@ public class LatestChangePerPath implements AggregationStrategy {
 
     private int maxPaths = 10_000;
     private long maxAgeMillis = 30_000;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger handedOver = new AtomicInteger();
 
     /** sync.max-batch: a batch closes when it holds this many paths. */
     public void setMaxBatch(int maxBatch) {
@@ -36,9 +39,29 @@ public class LatestChangePerPath implements AggregationStrategy {
         return batchExchange;
     }
 
-    private static void addPath(Batch batch, String path) {
+    private void addPath(Batch batch, String path) {
         if (path != null && !path.isEmpty()) {
-            batch.add(path);
+            int before = batch.getSize();
+            batch.add(path, System.currentTimeMillis());
+            waiting.addAndGet(batch.getSize() - before);
         }
+    }
+
+    /** The batch closed and goes to be synced. */
+    @Override
+    public void onCompletion(Exchange exchange) {
+        Batch batch = exchange.getMessage().getBody(Batch.class);
+        handedOver.incrementAndGet();
+        waiting.addAndGet(-(batch == null ? 0 : batch.getSize()));
+    }
+
+    /** Called at the end of sync-batch: the batch handed over last is done. */
+    public void batchDone() {
+        handedOver.decrementAndGet();
+    }
+
+    /** True when no path waits in an open batch and no closed batch is being synced. */
+    public boolean isIdle() {
+        return waiting.get() == 0 && handedOver.get() == 0;
     }
 }

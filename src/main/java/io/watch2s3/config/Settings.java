@@ -42,10 +42,20 @@ public final class Settings {
             Setting.of("sync.exclude", "", Checks::globs),
             Setting.of("sync.rescan-interval", "1h", Checks::duration),
             Setting.of("sync.max-deletes", "1000", Checks.intBetween(0, Integer.MAX_VALUE)),
+            Setting.of("sync.max-retries", "-1", Checks.intBetween(-1, 1_000_000)),
+            Setting.of("sync.progress-interval", "10s", Checks::positiveDuration),
+            Setting.of("sync.stall-timeout", "10m", Checks::positiveDuration),
+            Setting.of("sync.once", "false", Checks::bool),
+            Setting.of("sync.dry-run", "false", Checks::bool),
             Setting.notYet("sync.follow-symlinks", "false"),
             Setting.of("state.dir", "./.watch2s3", Checks::nonEmpty),
             Setting.notYet("state.url", ""),
-            Setting.notYet("management.port", "0"));
+            Setting.of("management.port", "0", Checks.intBetween(0, 65535)),
+            Setting.of("management.host", "127.0.0.1", Checks::nonEmpty),
+            Setting.of("log.format", "text", Checks.oneOf("text", "json")));
+
+    /** Namespaces of the contract: a key in one of them that the contract lacks is a typo. */
+    private static final List<String> NAMESPACES = List.of("watch.", "s3.", "sync.", "state.", "management.", "log.");
 
     private final Map<String, String> values;
 
@@ -55,6 +65,8 @@ public final class Settings {
 
     /** Resolves and checks every key: system property, then environment, then {@code file}, then default. */
     public static Settings resolve(Properties file, Map<String, String> environment, Properties systemProperties) {
+        rejectUnknownKeys(file.stringPropertyNames(), "the properties file");
+        rejectUnknownKeys(systemProperties.stringPropertyNames(), "-D");
         Map<String, String> resolved = new LinkedHashMap<>();
         for (Setting setting : CONTRACT) {
             String value = systemProperties.getProperty(setting.key());
@@ -78,6 +90,17 @@ public final class Settings {
         Settings settings = new Settings(resolved);
         settings.checkCombinations();
         return settings;
+    }
+
+    private static void rejectUnknownKeys(Iterable<String> keys, String where) {
+        List<String> known = CONTRACT.stream().map(Setting::key).toList();
+        for (String key : keys) {
+            if (NAMESPACES.stream().anyMatch(key::startsWith) && !known.contains(key)) {
+                String closest = Suggestions.closest(key, known);
+                throw ConfigurationException.forKey(key, "unknown key (in " + where + ")"
+                        + (closest == null ? "" : "; did you mean " + closest + "?"));
+            }
+        }
     }
 
     /** Reads a properties file as UTF-8. */

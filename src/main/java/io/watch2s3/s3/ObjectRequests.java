@@ -20,12 +20,15 @@ public class ObjectRequests {
     /** The literal object key; see {@link ObjectKeys#headerValueFor}. */
     public static final String KEY_HEADER = "Watch2S3ObjectKey";
     public static final String SIZE_HEADER = "Watch2S3Size";
+    /** What the per-file log line says happened: "uploaded", or "dry run: would upload". */
+    public static final String VERB_HEADER = "Watch2S3Verb";
 
     private final ContentTypes contentTypes = new ContentTypes();
     private Path root;
     private ObjectKeys keys;
     private String cannedAcl;
     private String storageClass;
+    private boolean dryRun;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -39,6 +42,11 @@ public class ObjectRequests {
     /** s3.acl as S3 spells it ("public-read"); the aws2-s3 header wants the SDK enum's name. */
     public void setAcl(String acl) {
         this.cannedAcl = acl == null || acl.isBlank() ? null : ObjectCannedACL.fromValue(acl.trim()).name();
+    }
+
+    /** sync.dry-run: requests are prepared and logged, the route skips sending them. */
+    public void setDryRun(boolean dryRun) {
+        this.dryRun = dryRun;
     }
 
     /** s3.storage-class, e.g. STANDARD_IA; empty for the bucket's default. */
@@ -59,6 +67,7 @@ public class ObjectRequests {
             message.setHeader(AWS2S3Constants.STORAGE_CLASS, storageClass);
         }
         message.setHeader(SIZE_HEADER, fp.size());
+        message.setHeader(VERB_HEADER, dryRun ? "dry run: would upload" : "uploaded");
         message.setBody(root.resolve(path).toFile());
     }
 
@@ -66,6 +75,7 @@ public class ObjectRequests {
         Message message = exchange.getMessage();
         setKey(message, path);
         message.setHeader(AWS2S3Constants.S3_OPERATION, "deleteObject");
+        message.setHeader(VERB_HEADER, dryRun ? "dry run: would delete" : "deleted");
     }
 
     private void setKey(Message message, String path) {

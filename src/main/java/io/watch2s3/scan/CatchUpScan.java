@@ -5,6 +5,7 @@ import io.watch2s3.change.PathFilter;
 import io.watch2s3.config.Durations;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
+import io.watch2s3.stats.SyncCounters;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -42,6 +43,9 @@ public class CatchUpScan {
     private volatile long lastStartMillis;
     private final AtomicReference<String> requested = new AtomicReference<>("start-up");
     private volatile int directoriesSeen;
+    private volatile boolean scanning;
+    private final java.util.concurrent.atomic.AtomicInteger completedScans = new java.util.concurrent.atomic.AtomicInteger();
+    private SyncCounters counters;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -54,6 +58,15 @@ public class CatchUpScan {
 
     public void setFilter(PathFilter filter) {
         this.filter = filter;
+    }
+
+    public void setCounters(SyncCounters counters) {
+        this.counters = counters;
+    }
+
+    /** True when at least one scan ran to its end, none runs now and none is due. */
+    public boolean isSettled() {
+        return completedScans.get() > 0 && !scanning && requested.get() == null;
     }
 
     public void setDeleteGuard(DeleteGuard deleteGuard) {
@@ -90,9 +103,12 @@ public class CatchUpScan {
     public Iterator<String> changedPaths() {
         String reason = requested.getAndSet(null);
         lastStartMillis = System.currentTimeMillis();
+        scanning = true;
         LOG.debug("catch-up scan starts ({})", reason == null ? "periodic" : reason);
         if (!Files.isDirectory(root)) {
             LOG.error("catch-up scan: watch.dir {} is missing or not a directory; nothing scanned, nothing deleted", root);
+            scanning = false;
+            completedScans.incrementAndGet();
             return java.util.Collections.emptyIterator();
         }
         return new Walk();
@@ -130,6 +146,9 @@ public class CatchUpScan {
                     if (!reported) {
                         reported = true;
                         directoriesSeen = visited.size();
+                        counters.scanned(files, System.nanoTime() - startedNanos);
+                        scanning = false;
+                        completedScans.incrementAndGet();
                         LOG.info("catch-up scan: {} files in {} directories, {} to check, {} ms", files, visited.size(),
                                 changed, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
                     }

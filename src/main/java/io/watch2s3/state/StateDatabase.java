@@ -35,6 +35,7 @@ public class StateDatabase implements Service {
             """;
 
     private Path directory;
+    private boolean readOnly;
     private JdbcConnectionPool pool;
 
     /** state.dir: where the database file lives. */
@@ -76,6 +77,11 @@ public class StateDatabase implements Service {
             pool.dispose();
             pool = null;
         }
+    }
+
+    /** sync.dry-run: read what S3 holds, record nothing. */
+    public void setReadOnly(boolean readOnly) {
+        this.readOnly = readOnly;
     }
 
     public Path directory() {
@@ -140,6 +146,9 @@ public class StateDatabase implements Service {
 
     /** Records that S3 now holds this content under the path's key. */
     public void confirmUploaded(SyncedFile file) {
+        if (readOnly) {
+            return;
+        }
         update("MERGE INTO synced_file (path, parent, size, mtime_ns, sha256, confirmed_at) KEY (path) "
                 + "VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)", file.path(), parentOf(file.path()), file.size(),
                 file.mtimeNanos(), file.sha256());
@@ -147,6 +156,9 @@ public class StateDatabase implements Service {
 
     /** Records that S3 confirmed the delete of the path's object. */
     public void confirmDeleted(String path) {
+        if (readOnly) {
+            return;
+        }
         update("DELETE FROM synced_file WHERE path = ?", path);
     }
 

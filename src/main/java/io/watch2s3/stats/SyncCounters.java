@@ -1,89 +1,168 @@
 package io.watch2s3.stats;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.camel.Exchange;
 
-/** What the pipeline did since start: the figures behind logs, tests and (later) metrics. Thread-safe. */
+/**
+ * What the pipeline did since start, as Micrometer meters (exposed on /observe/metrics when management.port is set)
+ * and as plain getters for logs and tests. Thread-safe.
+ */
 public class SyncCounters {
 
-    private final AtomicLong uploaded = new AtomicLong();
-    private final AtomicLong bytesUploaded = new AtomicLong();
-    private final AtomicLong deleted = new AtomicLong();
-    private final AtomicLong unchanged = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
-    private final AtomicLong vanished = new AtomicLong();
-    private final AtomicLong deletesHeld = new AtomicLong();
+    private static final String IN_FLIGHT = "Watch2S3InFlight";
+
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final AtomicLong backlog = new AtomicLong();
+    private final AtomicLong lastProgressMillis = new AtomicLong(System.currentTimeMillis());
+    private Counter uploaded;
+    private Counter bytesUploaded;
+    private Counter deleted;
+    private Counter unchanged;
+    private Counter failed;
+    private Counter refused;
+    private Counter vanished;
+    private Counter deletesHeld;
+    private DistributionSummary batchSize;
+    private Timer latency;
+    private Timer scanDuration;
+    private Counter filesScanned;
 
-    public void requestStarted() {
+    public SyncCounters() {
+        setMeterRegistry(new SimpleMeterRegistry());
+    }
+
+    /** The registry the meters live in; Camel's Prometheus registry when metrics are on. */
+    public final void setMeterRegistry(MeterRegistry registry) {
+        uploaded = Counter.builder("watch2s3.files.uploaded").description("files uploaded to S3").register(registry);
+        bytesUploaded = Counter.builder("watch2s3.bytes.uploaded").baseUnit("bytes").register(registry);
+        deleted = Counter.builder("watch2s3.files.deleted").description("objects deleted").register(registry);
+        unchanged = Counter.builder("watch2s3.files.unchanged")
+                .description("changes skipped: S3 already held the content").register(registry);
+        failed = Counter.builder("watch2s3.files.failed").description("files given up on (until their next change)")
+                .register(registry);
+        refused = Counter.builder("watch2s3.files.refused").description("names S3 cannot take").register(registry);
+        vanished = Counter.builder("watch2s3.files.vanished").description("files gone before their upload")
+                .register(registry);
+        deletesHeld = Counter.builder("watch2s3.deletes.held").description("deletes refused by the delete guard")
+                .register(registry);
+        batchSize = DistributionSummary.builder("watch2s3.batch.size").baseUnit("files").register(registry);
+        latency = Timer.builder("watch2s3.sync.latency")
+                .description("from the first event of a change to S3's confirmation")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(100))
+                .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
+        scanDuration = Timer.builder("watch2s3.scan.duration").description("catch-up scans").register(registry);
+        filesScanned = Counter.builder("watch2s3.scan.files").description("files looked at by catch-up scans")
+                .register(registry);
+        Gauge.builder("watch2s3.uploads.in.flight", inFlight, AtomicInteger::get)
+                .description("S3 requests in flight").register(registry);
+        Gauge.builder("watch2s3.backlog", backlog, AtomicLong::get)
+                .description("paths waiting to be synced").register(registry);
+    }
+
+    /** Before the S3 request of one file. */
+    public void requestStarted(Exchange exchange) {
+        exchange.setProperty(IN_FLIGHT, Boolean.TRUE);
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
     }
 
-    public void requestEnded() {
-        inFlight.decrementAndGet();
+    /** After it, whatever the outcome; a no-op for an exchange that sent nothing. */
+    public void requestEnded(Exchange exchange) {
+        if (exchange.removeProperty(IN_FLIGHT) != null) {
+            inFlight.decrementAndGet();
+        }
     }
 
-    public void uploaded(long bytes) {
-        uploaded.incrementAndGet();
-        bytesUploaded.addAndGet(bytes);
+    public void uploaded(long bytes, long firstSeenMillis) {
+        uploaded.increment();
+        bytesUploaded.increment(bytes);
+        synced(firstSeenMillis);
     }
 
-    public void deleted() {
-        deleted.incrementAndGet();
+    public void deleted(long firstSeenMillis) {
+        deleted.increment();
+        synced(firstSeenMillis);
+    }
+
+    private void synced(long firstSeenMillis) {
+        if (firstSeenMillis > 0) {
+            latency.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - firstSeenMillis)));
+        }
     }
 
     public void unchanged() {
-        unchanged.incrementAndGet();
+        unchanged.increment();
     }
 
     public void failed() {
-        failed.incrementAndGet();
+        failed.increment();
     }
 
     public void refused() {
-        refused.incrementAndGet();
+        refused.increment();
     }
 
     public void vanished() {
-        vanished.incrementAndGet();
+        vanished.increment();
     }
 
     public void deletesHeld(long count) {
-        deletesHeld.addAndGet(count);
+        deletesHeld.increment(count);
     }
 
-    public long getDeletesHeld() {
-        return deletesHeld.get();
+    public void batchPlanned(int files) {
+        batchSize.record(files);
+        backlog.addAndGet(files);
+    }
+
+    public void fileDone() {
+        backlog.decrementAndGet();
+        lastProgressMillis.set(System.currentTimeMillis());
+    }
+
+    public void scanned(long files, long nanos) {
+        filesScanned.increment(files);
+        scanDuration.record(Duration.ofNanos(nanos));
     }
 
     public long getUploaded() {
-        return uploaded.get();
+        return (long) uploaded.count();
     }
 
     public long getBytesUploaded() {
-        return bytesUploaded.get();
+        return (long) bytesUploaded.count();
     }
 
     public long getDeleted() {
-        return deleted.get();
+        return (long) deleted.count();
     }
 
     public long getUnchanged() {
-        return unchanged.get();
+        return (long) unchanged.count();
     }
 
     public long getFailed() {
-        return failed.get();
+        return (long) failed.count();
     }
 
     public long getRefused() {
-        return refused.get();
+        return (long) refused.count();
     }
 
     public long getVanished() {
-        return vanished.get();
+        return (long) vanished.count();
+    }
+
+    public long getDeletesHeld() {
+        return (long) deletesHeld.count();
     }
 
     public int getInFlight() {
@@ -94,9 +173,19 @@ public class SyncCounters {
         return maxInFlight.get();
     }
 
+    public long getBacklog() {
+        return backlog.get();
+    }
+
+    /** When a file last finished, for the stalled-backlog health check. */
+    public long getLastProgressMillis() {
+        return lastProgressMillis.get();
+    }
+
     @Override
     public String toString() {
-        return "uploaded=" + uploaded + " deleted=" + deleted + " unchanged=" + unchanged + " failed=" + failed
-                + " refused=" + refused + " vanished=" + vanished + " deletesHeld=" + deletesHeld;
+        return "uploaded=" + getUploaded() + " deleted=" + getDeleted() + " unchanged=" + getUnchanged()
+                + " failed=" + getFailed() + " refused=" + getRefused() + " vanished=" + getVanished()
+                + " deletesHeld=" + getDeletesHeld();
     }
 }

@@ -1,0 +1,229 @@
+package io.watch2s3;
+
+import static io.watch2s3.support.Files2.write;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.watch2s3.state.StateDatabase;
+import io.watch2s3.state.SyncedFile;
+import io.watch2s3.support.AccessLogEntry;
+import io.watch2s3.support.JavaProcess;
+import io.watch2s3.support.S3TestBase;
+import io.watch2s3.support.TestApp;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** Operating it: health and metrics over HTTP, --once and --dry-run, key typos, progress, secrets kept out of logs. */
+class OperateTest extends S3TestBase {
+
+    private static final Duration LONG = Duration.ofMinutes(3);
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static double metric(String prometheusText, String name) {
+        Matcher m = Pattern.compile("^" + Pattern.quote(name) + " (\\S+)$", Pattern.MULTILINE).matcher(prometheusText);
+        assertTrue(m.find(), name + " in\n" + prometheusText);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void healthTurnsDownWhileTheBucketIsGoneAndMetricsCountTheFilesSynced() throws Exception {
+        int port = freePort();
+        try (TestApp app = start(Map.of("management.port", Integer.toString(port)))) {
+            write(tree, "a.txt", "a");
+            write(tree, "b.txt", "bb");
+            write(tree, "c.txt", "ccc");
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 3);
+
+            String metrics = get(port, "/observe/metrics").body();
+            assertEquals(3.0, metric(metrics, "watch2s3_files_uploaded_total"));
+            assertEquals(6.0, metric(metrics, "watch2s3_bytes_uploaded_bytes_total"));
+            assertEquals(0.0, metric(metrics, "watch2s3_files_failed_total"));
+            assertEquals(3.0, metric(metrics, "watch2s3_sync_latency_seconds_count"));
+            assertEquals(0.0, metric(metrics, "watch2s3_backlog"));
+            HttpResponse<String> health = get(port, "/observe/health");
+            assertEquals(200, health.statusCode(), health.body());
+            assertTrue(health.body().startsWith("{\"status\":\"UP\""), health.body());
+
+            for (String key : s3.keys(bucket)) {
+                s3.client().deleteObject(b -> b.bucket(bucket).key(key));
+            }
+            s3.client().deleteBucket(b -> b.bucket(bucket));
+            write(tree, "d.txt", "while the bucket is gone");
+            await().atMost(LONG).until(() -> get(port, "/observe/health").statusCode() == 503);
+            String down = get(port, "/observe/health").body();
+            assertTrue(down.contains("\"name\":\"bucket\",\"status\":\"DOWN\""), down);
+            assertTrue(down.contains("NoSuchBucket"), down);
+
+            s3.createBucket(bucket);
+            await().atMost(LONG).until(() -> s3.exists(bucket, "d.txt"));
+            await().atMost(LONG).until(() -> get(port, "/observe/health").statusCode() == 200);
+            assertEquals(4.0, metric(get(port, "/observe/metrics").body(), "watch2s3_files_uploaded_total"));
+        }
+    }
+
+    private JavaProcess run(Map<String, String> overrides, String... args) throws Exception {
+        List<String> jvm = TestApp.asJvmOptions(settings(overrides));
+        return JavaProcess.start(dir.resolve("runs"), jvm, Map.of(), args);
+    }
+
+    private Map<String, String> rows() {
+        StateDatabase db = new StateDatabase();
+        db.setDirectory(state.toString());
+        db.start();
+        try {
+            Map<String, String> rows = new TreeMap<>();
+            for (String name : List.of("keep.txt", "change.txt", "remove.txt", "add.txt")) {
+                db.find(name).map(SyncedFile::sha256).ifPresent(sha -> rows.put(name, sha));
+            }
+            return rows;
+        } finally {
+            db.stop();
+        }
+    }
+
+    private Map<String, String> bucketContent() {
+        Map<String, String> content = new TreeMap<>();
+        for (String key : s3.keys(bucket)) {
+            content.put(key, s3.getText(bucket, key));
+        }
+        return content;
+    }
+
+    @Test
+    void onceSyncsAndExitsAndDryRunChangesNeitherTheBucketNorTheState() throws Exception {
+        Map<String, String> deletesOn = Map.of("sync.deletes", "true");
+        write(tree, "keep.txt", "keep");
+        write(tree, "change.txt", "v1");
+        write(tree, "remove.txt", "remove me");
+        try (JavaProcess once = run(deletesOn, "--once")) {
+            assertEquals(0, once.waitFor(120), once.stderr());
+        }
+        Map<String, String> bucketBefore = bucketContent();
+        assertEquals(Map.of("keep.txt", "keep", "change.txt", "v1", "remove.txt", "remove me"), bucketBefore);
+        Map<String, String> stateBefore = rows();
+        assertEquals(3, stateBefore.size());
+
+        write(tree, "change.txt", "v2");
+        write(tree, "add.txt", "added");
+        Files.delete(tree.resolve("remove.txt"));
+        int requestsBefore = s3.requests(bucket).size();
+        try (JavaProcess dry = run(deletesOn, "--dry-run")) {
+            assertEquals(0, dry.waitFor(120), dry.stderr());
+            assertTrue(dry.stderr().contains("dry run: would upload change.txt"), dry.stderr());
+            assertTrue(dry.stderr().contains("dry run: would upload add.txt"), dry.stderr());
+            assertTrue(dry.stderr().contains("dry run: would delete remove.txt"), dry.stderr());
+        }
+        assertEquals(bucketBefore, bucketContent(), "bucket unchanged after a dry run");
+        List<AccessLogEntry> all = s3.requests(bucket);
+        assertTrue(all.subList(requestsBefore, all.size()).stream().noneMatch(r -> r.isPut() || r.isDelete()),
+                "no PUT or DELETE");
+        assertEquals(stateBefore, rows(), "state unchanged after a dry run");
+
+        try (JavaProcess once = run(deletesOn, "--once")) {
+            assertEquals(0, once.waitFor(120), once.stderr());
+        }
+        assertEquals(Map.of("keep.txt", "keep", "change.txt", "v2", "add.txt", "added"), bucketContent());
+    }
+
+    @Test
+    void onceExitsOneWhenAFileCouldNotBeSynced() throws Exception {
+        String segment = "y".repeat(250);
+        write(tree, String.join("/", segment, segment, segment, segment, segment + ".txt"), "name too long for S3");
+        write(tree, "fine.txt", "fine");
+        try (JavaProcess once = run(Map.of(), "--once")) {
+            assertEquals(1, once.waitFor(120), once.stderr());
+        }
+        assertEquals(List.of("fine.txt"), s3.keys(bucket));
+    }
+
+    @Test
+    void aMistypedKeyIsNamedWithTheClosestKnownOne() throws Exception {
+        try (JavaProcess p = run(Map.of("s3.buckt", "x"))) {
+            assertEquals(2, p.waitFor(60));
+            assertTrue(p.stderr().contains("watch2s3: s3.buckt: unknown key (in -D); did you mean s3.bucket?"),
+                    p.stderr());
+        }
+        Path props = Files.writeString(dir.resolve("typo.properties"), "sync.paralelism = 4\n");
+        try (JavaProcess p = run(Map.of(), "--properties", props.toString())) {
+            assertEquals(2, p.waitFor(60));
+            assertTrue(p.stderr().contains("did you mean sync.parallelism?"), p.stderr());
+        }
+    }
+
+    @Test
+    void aLargeCatchUpLogsProgressWithARateAndAnEta() throws Exception {
+        for (int i = 0; i < 2000; i++) {
+            write(tree, "d" + (i % 20) + "/f" + i + ".txt", "file " + i);
+        }
+        try (JavaProcess once = run(Map.of("sync.progress-interval", "1s"), "--once")) {
+            assertEquals(0, once.waitFor(300), once.stderr());
+            List<String> progress = once.stderr().lines().filter(l -> l.contains("progress: ")).toList();
+            assertFalse(progress.isEmpty(), once.stderr());
+            assertTrue(progress.stream().allMatch(l -> l.matches(".*\\d+/2000 files .* files/s, .* MB/s, \\d+ failed, ETA .*")),
+                    String.join("\n", progress));
+            assertTrue(once.stderr().contains("batch done: 2000/2000 files"), once.stderr());
+        }
+        assertEquals(2000, s3.keys(bucket).size());
+    }
+
+    @Test
+    void theSecretKeyNeverAppearsInAnyLogLine() throws Exception {
+        String secret = "S3CR3T-never-in-a-log-8d1f";
+        write(tree, "a.txt", "a");
+        Map<String, String> withSecret = Map.of("s3.access-key", "visible-access-key", "s3.secret-key", secret);
+        List<String> outputs = new ArrayList<>();
+        try (JavaProcess once = JavaProcess.start(dir.resolve("runs"), TestApp.asJvmOptions(settings(withSecret)),
+                Map.of("WATCH2S3_LOG_LEVEL", "DEBUG"), "--once")) {
+            assertEquals(0, once.waitFor(120), once.stderr());
+            outputs.add(once.stdout() + once.stderr());
+        }
+        Map<String, String> missingBucket = new java.util.HashMap<>(withSecret);
+        missingBucket.put("s3.bucket", "no-such-bucket");
+        try (JavaProcess failing = run(missingBucket)) {
+            assertEquals(2, failing.waitFor(60));
+            outputs.add(failing.stdout() + failing.stderr());
+        }
+        for (String output : outputs) {
+            assertFalse(output.contains(secret), "the secret key was logged:\n" + output);
+            assertFalse(output.isBlank());
+        }
+    }
+
+    @Test
+    void logsCanBeJsonForLogShippers() throws Exception {
+        write(tree, "a.txt", "a");
+        try (JavaProcess once = run(Map.of("log.format", "json"), "--once")) {
+            assertEquals(0, once.waitFor(120), once.stderr());
+            List<String> lines = once.stderr().lines().filter(l -> !l.isBlank()).toList();
+            assertFalse(lines.isEmpty());
+            assertTrue(lines.stream().allMatch(l -> l.startsWith("{") && l.endsWith("}")), once.stderr());
+            assertTrue(once.stderr().contains("uploaded a.txt"), once.stderr());
+        }
+    }
+}
