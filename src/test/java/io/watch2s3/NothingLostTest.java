@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.watch2s3.health.S3Health;
+import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.support.AccessLogEntry;
 import io.watch2s3.support.JavaProcess;
 import io.watch2s3.support.S3TestBase;
@@ -27,13 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Nothing is lost: watcher overflow and death, directory moves, partial writes, S3 outages, kill -9, SIGTERM, and
@@ -73,6 +68,31 @@ class NothingLostTest extends S3TestBase {
             writeAll(tree, burst);
             awaitAll(s3, burst);
             assertEquals(5000, s3.keys(bucket).size());
+        }
+    }
+
+    @Test
+    void aKernelEventQueueOverflowIsRecoveredByAScanOfTheTree() throws Exception {
+        Path queueSize = Path.of("/proc/sys/fs/inotify/max_queued_events");
+        assumeTrue(Files.isWritable(queueSize), "needs root to shrink the kernel's inotify queue");
+        String original;
+        try (var in = Files.newInputStream(queueSize)) { // not readString: /proc reports no size
+            original = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+        }
+        TestApp app;
+        try {
+            // the watcher's inotify instance is created now with a 16-event queue: a burst must overflow it
+            Files.writeString(queueSize, "16");
+            app = start(Map.of());
+        } finally {
+            Files.writeString(queueSize, original);
+        }
+        try (app) {
+            Map<String, String> burst = files("overflow", 1000);
+            writeAll(tree, burst);
+            awaitAll(s3, burst);
+            CatchUpScan scan = app.bean("catchUpScan", CatchUpScan.class);
+            assertTrue(scan.getRequests() > 0, "the overflow was reported and answered with a scan");
         }
     }
 

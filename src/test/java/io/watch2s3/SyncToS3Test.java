@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.support.AccessLogEntry;
 import io.watch2s3.support.S3TestBase;
-import io.watch2s3.support.S3TestServer;
 import io.watch2s3.support.TestApp;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /** The core pipeline against a real S3 API server (S3Mock on 127.0.0.1), real files and the real state database. */

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -63,23 +64,27 @@ public class Fingerprinter {
         long mtime = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
         Optional<SyncedFile> row = state.find(path);
         if (row.isPresent() && row.get().sameStat(size, mtime)) {
-            return new Fingerprint(size, mtime, row.get().sha256());
+            return new Fingerprint(size, mtime, row.get().sha256(), null);
         }
-        String sha = sha256(file, path);
-        if (row.isPresent() && row.get().size() == size && row.get().sha256().equals(sha)) {
-            state.confirmUploaded(new SyncedFile(path, size, mtime, sha));
+        Fingerprint fp = digest(file, path, size, mtime);
+        if (row.isPresent() && row.get().size() == size && row.get().sha256().equals(fp.sha256())) {
+            state.confirmUploaded(new SyncedFile(path, size, mtime, fp.sha256()));
         }
-        return new Fingerprint(size, mtime, sha);
+        return fp;
     }
 
-    private static String sha256(Path file, String path) {
+    /** SHA-256 and MD5 in one pass over the file. */
+    private static Fingerprint digest(Path file, String path, long size, long mtime) {
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            MessageDigest md5 = MessageDigest.getInstance("MD5");
             byte[] buffer = new byte[BUFFER];
             for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
+                sha.update(buffer, 0, n);
+                md5.update(buffer, 0, n);
             }
-            return HexFormat.of().formatHex(digest.digest());
+            return new Fingerprint(size, mtime, HexFormat.of().formatHex(sha.digest()),
+                    Base64.getEncoder().encodeToString(md5.digest()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path, e);
         } catch (NoSuchAlgorithmException e) {

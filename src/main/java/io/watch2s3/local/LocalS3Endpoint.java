@@ -64,6 +64,24 @@ public final class LocalS3Endpoint implements AutoCloseable {
         return new LocalS3Endpoint(S3MockApplication.start(props), objectsDir.toAbsolutePath());
     }
 
+    /**
+     * Spring settings that make the endpoint write Tomcat's access log to {@code dir}/access.log, one line per
+     * request: {@code begin-ms end-ms status METHOD /bucket/key?query HTTP/1.1}. Tests and the benchmark count
+     * requests with it.
+     */
+    public static Map<String, Object> accessLog(Path dir) {
+        Map<String, Object> log = new HashMap<>();
+        log.put("server.tomcat.accesslog.enabled", "true");
+        log.put("server.tomcat.accesslog.directory", dir.toAbsolutePath().toString());
+        log.put("server.tomcat.accesslog.prefix", "access");
+        log.put("server.tomcat.accesslog.suffix", ".log");
+        log.put("server.tomcat.accesslog.file-date-format", "");
+        log.put("server.tomcat.accesslog.rotate", "false");
+        log.put("server.tomcat.accesslog.buffered", "false");
+        log.put("server.tomcat.accesslog.pattern", "%{begin:msec}t %{end:msec}t %s %r");
+        return log;
+    }
+
     public int port() {
         return server.getHttpPort();
     }

@@ -67,6 +67,9 @@ public class ObjectRequests {
             message.setHeader(AWS2S3Constants.STORAGE_CLASS, storageClass);
         }
         message.setHeader(SIZE_HEADER, fp.size());
+        if (fp.md5Base64() != null) {
+            message.setHeader(AWS2S3Constants.CONTENT_MD5, fp.md5Base64());
+        }
         message.setHeader(VERB_HEADER, dryRun ? "dry run: would upload" : "uploaded");
         message.setBody(root.resolve(path).toFile());
     }

@@ -44,6 +44,7 @@ public class CatchUpScan {
     private final AtomicReference<String> requested = new AtomicReference<>("start-up");
     private volatile int directoriesSeen;
     private volatile boolean scanning;
+    private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger completedScans = new java.util.concurrent.atomic.AtomicInteger();
     private SyncCounters counters;
 
@@ -62,6 +63,11 @@ public class CatchUpScan {
 
     public void setCounters(SyncCounters counters) {
         this.counters = counters;
+    }
+
+    /** How many times a scan was asked for (watcher errors, restarts), not counting start-up and the period. */
+    public int getRequests() {
+        return requests.get();
     }
 
     /** True when at least one scan ran to its end, none runs now and none is due. */
@@ -83,6 +89,7 @@ public class CatchUpScan {
      * runs lead to one more scan after it, never to two at once.
      */
     public void request(String reason) {
+        requests.incrementAndGet();
         if (requested.getAndSet(reason) == null) {
             LOG.info("catch-up scan requested: {}", reason);
         }

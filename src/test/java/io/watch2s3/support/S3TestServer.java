@@ -8,9 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -35,16 +33,7 @@ public final class S3TestServer implements AutoCloseable {
     private S3TestServer(Path dir, int port) {
         this.dir = dir;
         this.accessLog = dir.resolve("logs/access.log");
-        Map<String, Object> log = new HashMap<>();
-        log.put("server.tomcat.accesslog.enabled", "true");
-        log.put("server.tomcat.accesslog.directory", dir.resolve("logs").toString());
-        log.put("server.tomcat.accesslog.prefix", "access");
-        log.put("server.tomcat.accesslog.suffix", ".log");
-        log.put("server.tomcat.accesslog.file-date-format", "");
-        log.put("server.tomcat.accesslog.rotate", "false");
-        log.put("server.tomcat.accesslog.buffered", "false");
-        log.put("server.tomcat.accesslog.pattern", "%{begin:msec}t %{end:msec}t %s %r");
-        this.endpoint = LocalS3Endpoint.start(dir.resolve("objects"), port, "", log);
+        this.endpoint = LocalS3Endpoint.start(dir.resolve("objects"), port, "", LocalS3Endpoint.accessLog(dir.resolve("logs")));
         this.client = S3Client.builder()
                 .endpointOverride(URI.create(endpoint.url()))
                 .region(Region.US_EAST_1)

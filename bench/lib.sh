@@ -1,0 +1,148 @@
+# Helpers for bench/run.sh: servers on 127.0.0.1, peer tool configs, timing, request counting, cleanup.
+# shellcheck shell=bash
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  sleep 0.5
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  pkill -f "inotifywait -m -r -q -e close_write,create,moved_to --format %w%f $WORK" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+wait_port() { # PORT
+  for _ in $(seq 1 600); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "port $1 did not open" >&2; return 1
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# S3Mock (the built-in endpoint of watch2s3) as its own process; sets S3MOCK_PID
+start_s3mock() { # PORT DIR
+  mkdir -p "$2"
+  java -cp "$JAR" io.watch2s3.local.LocalS3Server "$1" "$2/objects" "" "$2/logs" > "$2/server.log" 2>&1 &
+  S3MOCK_PID=$!; PIDS+=("$S3MOCK_PID"); wait_port "$1"
+}
+
+# S3Proxy 2.6 with its filesystem backend (each object a plain file); sets S3PROXY_PID
+start_s3proxy() { # PORT DIR
+  mkdir -p "$2/blobs"
+  cat > "$2/s3proxy.properties" <<PROPS
+s3proxy.endpoint=http://127.0.0.1:$1
+s3proxy.authorization=none
+jclouds.provider=filesystem
+jclouds.filesystem.basedir=$2/blobs
+PROPS
+  java -jar "$S3PROXY_JAR" --properties "$2/s3proxy.properties" > "$2/server.log" 2>&1 &
+  S3PROXY_PID=$!; PIDS+=("$S3PROXY_PID"); wait_port "$1"
+}
+
+make_bucket() { curl -s -o /dev/null -X PUT "http://127.0.0.1:$1/$2"; } # PORT BUCKET
+
+# The benchmark's own requests carry ?x-bench=1 so that count_requests leaves them out.
+visible() { [[ $(curl -s -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$1/$2/$3?x-bench=1") == 200 ]]; } # PORT BUCKET KEY
+
+wait_visible() { # PORT BUCKET KEY TIMEOUT-S → prints the time it became visible
+  local deadline; deadline=$(awk -v t="$(now)" -v d="$4" 'BEGIN { printf "%.0f", t + d }')
+  while ! visible "$1" "$2" "$3"; do
+    (( $(date +%s) > deadline )) && { echo "timeout"; return 1; }
+    sleep 0.01
+  done
+  now
+}
+
+count_keys() { # PORT BUCKET → number of objects (paged listing)
+  python3 - "$1" "$2" <<'PY'
+import sys, urllib.request, re
+port, bucket = sys.argv[1], sys.argv[2]
+token, total = None, 0
+while True:
+    url = f"http://127.0.0.1:{port}/{bucket}?list-type=2&max-keys=1000&x-bench=1"
+    if token:
+        url += "&continuation-token=" + urllib.request.quote(token)
+    body = urllib.request.urlopen(url).read().decode()
+    # S3Proxy's filesystem backend lists each directory as a key ending in "/": not an object of ours
+    total += sum(1 for k in re.findall(r"<Key>(.*?)</Key>", body) if not k.endswith("/"))
+    m = re.search(r"<NextContinuationToken>(.*?)</NextContinuationToken>", body)
+    if not m or "<IsTruncated>true</IsTruncated>" not in body:
+        break
+    token = m.group(1)
+print(total)
+PY
+}
+
+wait_count() { # PORT BUCKET COUNT TIMEOUT-S: fails at the timeout, or when the count stops growing for 60 s
+  local deadline=$(( $(date +%s) + $4 )) last=-1 since; since=$(date +%s)
+  local c
+  while c=$(count_keys "$1" "$2"); (( c < $3 )); do
+    (( c != last )) && { last=$c; since=$(date +%s); }
+    (( $(date +%s) > deadline || $(date +%s) - since > 60 )) && { WAIT_COUNT_REACHED=$c; return 1; }
+    sleep 0.5
+  done
+  WAIT_COUNT_REACHED=$c
+}
+
+# Request counting: tcpdump on loopback sees every request line sent to PORT, whatever the server.
+start_capture() { # PORT FILE
+  tcpdump -i lo -l -A -s 0 -n "tcp dst port $1" 2>/dev/null > "$2" &
+  CAPTURE_PID=$!; PIDS+=("$CAPTURE_PID"); sleep 0.5
+}
+stop_capture() { sleep 0.5; kill "$CAPTURE_PID" 2>/dev/null; wait "$CAPTURE_PID" 2>/dev/null || true; }
+# prints "LIST n HEAD n PUT n GET n DELETE n POST n" for the capture FILE and BUCKET
+count_requests() {
+  grep -aoE '(GET|PUT|HEAD|POST|DELETE) /[^ ]* HTTP/1\.1' "$1" | grep -v 'x-bench=1' | awk -v b="$2" '
+    { split($2, pq, "?"); path = pq[1]; sub("^/" b "/?", "", path)
+      if ($1 == "GET" && path == "") c["LIST"]++; else c[$1]++ }
+    END { printf "LIST %d HEAD %d PUT %d GET %d DELETE %d POST %d\n", c["LIST"], c["HEAD"], c["PUT"], c["GET"], c["DELETE"], c["POST"] }'
+}
+
+# Peer configurations. rclone refuses to start when AWS_CA_BUNDLE is set (as on some CI machines) with a plain-HTTP
+# endpoint, so the peers run without it.
+unset AWS_CA_BUNDLE
+write_peer_configs() { # PORT
+  cat > "$WORK/s3cmd.cfg" <<CFG
+[default]
+access_key = bench
+secret_key = benchsecret
+host_base = 127.0.0.1:$1
+host_bucket = 127.0.0.1:$1
+use_https = False
+signature_v2 = False
+check_ssl_certificate = False
+CFG
+  cat > "$WORK/rclone.conf" <<CFG
+[bench]
+type = s3
+provider = Other
+access_key_id = bench
+secret_access_key = benchsecret
+endpoint = http://127.0.0.1:$1
+force_path_style = true
+CFG
+}
+aws_cli() { AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=benchsecret AWS_DEFAULT_REGION=us-east-1 \
+  AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required \
+  /usr/bin/aws --endpoint-url "http://127.0.0.1:$PORT" "$@"; }
+
+# watch2s3 as a process; sets W2S_PID
+start_watch2s3() { # PORT BUCKET TREE STATE LOG [extra -D...]
+  local port=$1 bucket=$2 tree=$3 state=$4 logf=$5; shift 5
+  java -Dwatch.dir="$tree" -Dstate.dir="$state" -Ds3.endpoint="http://127.0.0.1:$port" -Ds3.bucket="$bucket" \
+    -Ds3.path-style=true -Ds3.access-key=bench -Ds3.secret-key=benchsecret -Ds3.checksums=when-required \
+    -Dsync.rescan-interval=0 "$@" -jar "$JAR" > "$logf" 2>&1 &
+  W2S_PID=$!; PIDS+=("$W2S_PID")
+  for _ in $(seq 1 600); do grep -q 'catch-up scan:' "$logf" && return 0; sleep 0.1; done
+  echo "watch2s3 did not start: $(tail -5 "$logf")" >&2; return 1
+}
+stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
+
+cpu_seconds() { awk '{ printf "%.2f", ($14 + $15 + $16 + $17) / 100 }' "/proc/$1/stat"; } # PID (user+system, with children)
+rss_mb() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; } # PID: peak RSS
+heap_mb() { jcmd "$1" GC.heap_info 2>/dev/null | awk '/used/ { for (i=1;i<=NF;i++) if ($i=="used") { v=$(i+1); sub("K,?","",v); printf "%.0f", v/1024; exit } }'; }
+
+# One result row: SCENARIO TOOL FIGURE VALUE UNIT [NOTE]
+result() { printf '%s,%s,%s,%s,%s,%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" >> "$CSV"; log "  $2: $3 = $4 $5 ${6:-}"; }

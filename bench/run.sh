@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# watch2s3's benchmark: watch2s3 (the built jar, as a process) beside the seed's inotifywait+s3cmd script, s3cmd,
+# aws-cli and rclone, on the same S3 servers on 127.0.0.1, in one run.
+#
+#   bench/run.sh [--quick] [latency] [burst] [restart] [memory] [large]     (no scenario: all of them)
+#
+# --quick scales every scenario down (a few minutes); the full run takes up to an hour. Results: one table per
+# scenario on stdout, bench/results/latest.csv, and PNG charts in bench/results/.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=$ROOT/bench
+WORK=$BENCH/work
+RESULTS=$BENCH/results
+QUICK=0
+SCENARIOS=()
+for arg in "$@"; do
+  case $arg in
+    --quick) QUICK=1 ;;
+    latency|burst|restart|memory|large) SCENARIOS+=("$arg") ;;
+    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [restart] [memory] [large]" >&2; exit 2 ;;
+  esac
+done
+((${#SCENARIOS[@]})) || SCENARIOS=(latency burst restart memory large)
+
+if ((QUICK)); then
+  LAT_SIZES="1000 3000"; BURST=500; SEED_BURST=100; RESTART_N=2000; MEMORY_SIZES="10000"; IDLE_S=5; LARGE_MB=100
+else
+  LAT_SIZES="1000 10000 100000"; BURST=10000; SEED_BURST=1000; RESTART_N=100000; MEMORY_SIZES="100000 1000000"
+  IDLE_S=60; LARGE_MB=1024
+fi
+
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
+
+# --- what it needs ------------------------------------------------------------------------------------------------
+need=()
+for tool in s3cmd rclone inotifywait gnuplot tcpdump curl; do command -v "$tool" > /dev/null || need+=("$tool"); done
+[[ -x /usr/bin/aws ]] || need+=(awscli)
+[[ -x /usr/bin/time ]] || need+=(time)
+if ((${#need[@]})); then
+  pkgs=$(printf '%s\n' "${need[@]}" | sed 's/^inotifywait$/inotify-tools/; s/^gnuplot$/gnuplot-nox/' | tr '\n' ' ')
+  log "installing $pkgs"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs > /dev/null
+fi
+JAR=$ROOT/target/watch2s3.jar
+S3PROXY_JAR=$ROOT/target/s3proxy/s3proxy.jar
+if [[ ! -f $JAR || ! -f $S3PROXY_JAR ]]; then
+  log "building watch2s3 (mvn -DskipTests package)"
+  (cd "$ROOT" && mvn -q -B -DskipTests package)
+fi
+rm -rf "$WORK"; mkdir -p "$WORK" "$RESULTS"
+CSV=$WORK/results.csv
+echo "scenario,tool,figure,value,unit,note" > "$CSV"
+export S3CMD_CONFIG=$WORK/s3cmd.cfg RCLONE_CONFIG=$WORK/rclone.conf
+
+# --- one-change latency vs bucket size --------------------------------------------------------------------------
+# S3Proxy: its cost per request does not grow with the bucket, so what grows is the tool's own work.
+scenario_latency() {
+  for n in $LAT_SIZES; do
+    local d=$WORK/latency-$n port bucket=lat$n
+    port=$(free_port); PORT=$port
+    start_s3proxy "$port" "$d/s3"; make_bucket "$port" "$bucket"; write_peer_configs "$port"
+    log "latency N=$n: generating and uploading the tree"
+    python3 "$BENCH/gen_tree.py" "$d/tree" "$n"
+    local t0 t1
+    t0=$(now)
+    java -Dwatch.dir="$d/tree" -Dstate.dir="$d/state" -Ds3.endpoint="http://127.0.0.1:$port" -Ds3.bucket="$bucket" \
+      -Ds3.path-style=true -Ds3.access-key=bench -Ds3.secret-key=benchsecret -Ds3.checksums=when-required \
+      -jar "$JAR" --once > "$d/initial.log" 2>&1
+    t1=$(now)
+    result initial-upload watch2s3 "files/s N=$n" "$(awk -v n="$n" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.0f", n/s}')" files/s S3Proxy
+
+    # watch2s3, running
+    start_watch2s3 "$port" "$bucket" "$d/tree" "$d/state" "$d/w2s.log"
+    measure_latency "$n" watch2s3 probe-w2s.dat ""
+    stop_pid "$W2S_PID"
+    # the seed's script
+    "$BENCH/seed-sync.sh" "$d/tree" "$bucket" "$S3CMD_CONFIG" > "$d/seed.log" 2>&1 &
+    local seed=$!; PIDS+=("$seed"); sleep 1
+    measure_latency "$n" seed-script probe-seed.dat ""
+    pkill -P "$seed" 2>/dev/null || true; kill "$seed" 2>/dev/null || true
+    pkill -f "inotifywait -m -r -q -e close_write,create,moved_to --format %w%f $d/tree" 2>/dev/null || true
+    # one-shot peers: write the file, run the command, done when it returns
+    measure_latency "$n" "s3cmd sync" probe-s3cmd.dat "s3cmd -c $S3CMD_CONFIG --no-progress -q sync $d/tree/ s3://$bucket/"
+    measure_latency "$n" "aws s3 sync" probe-aws.dat "aws_cli s3 sync --only-show-errors $d/tree/ s3://$bucket/"
+    measure_latency "$n" "rclone copy --no-traverse --max-age 1m" probe-rclone.dat \
+      "rclone --config $RCLONE_CONFIG copy --no-traverse --max-age 1m $d/tree bench:$bucket"
+    stop_pid "$S3PROXY_PID"
+    rm -rf "$d"
+  done
+}
+
+measure_latency() { # N TOOL PROBE COMMAND(empty: a watcher is running)
+  local n=$1 tool=$2 probe=$3 cmd=$4 cap=$WORK/capture.txt t0 t1
+  start_capture "$PORT" "$cap"
+  t0=$(now)
+  echo "probe for $tool at $(date)" > "$d/tree/$probe"
+  if [[ -z $cmd ]]; then
+    t1=$(wait_visible "$PORT" "$bucket" "$probe" 120) || t1=
+  else
+    eval "$cmd" > "$d/$probe.log" 2>&1 || log "$tool failed: $(grep -vE '^!+$|^\s*$' "$d/$probe.log" | tail -4)"
+    visible "$PORT" "$bucket" "$probe" && t1=$(now) || t1=
+  fi
+  stop_capture
+  local requests; requests=$(count_requests "$cap" "$bucket")
+  rm -f "$d/tree/$probe" # the next tool should see only its own new file
+  if [[ -n $t1 ]]; then
+    result latency "$tool" "N=$n" "$(elapsed "$t0" "$t1")" s "$requests"
+  else
+    result latency "$tool" "N=$n" "" s "failed; $requests"
+  fi
+}
+
+# --- burst: many small files at once ----------------------------------------------------------------------------
+scenario_burst() {
+  for server in s3proxy s3mock; do
+    local d=$WORK/burst-$server port
+    port=$(free_port); PORT=$port
+    if [[ $server == s3mock ]]; then start_s3mock "$port" "$d/s3"; else start_s3proxy "$port" "$d/s3"; fi
+    write_peer_configs "$port"
+    python3 "$BENCH/gen_tree.py" "$d/pregenerated" "$BURST"
+    burst_watcher "$server" watch2s3 "$BURST"
+    burst_watcher "$server" seed-script "$SEED_BURST"
+    burst_command "$server" "rclone copy --transfers 16 --checkers 16" \
+      "rclone --config $RCLONE_CONFIG copy --transfers 16 --checkers 16 $d/pregenerated bench:BUCKET"
+    burst_command "$server" "rclone PUT-only (--no-check-dest --s3-no-head)" \
+      "rclone --config $RCLONE_CONFIG copy --transfers 16 --checkers 16 --no-check-dest --s3-no-head $d/pregenerated bench:BUCKET"
+    burst_command "$server" "aws s3 sync" "aws_cli s3 sync --only-show-errors $d/pregenerated s3://BUCKET/"
+    burst_command "$server" "s3cmd sync" "s3cmd -c $S3CMD_CONFIG --no-progress -q sync $d/pregenerated/ s3://BUCKET/"
+    if [[ $server == s3mock ]]; then stop_pid "$S3MOCK_PID"; else stop_pid "$S3PROXY_PID"; fi
+    rm -rf "$d"
+  done
+}
+
+burst_watcher() { # SERVER TOOL COUNT: files created into a running watcher; time until all are in S3
+  local server=$1 tool=$2 count=$3 bucket tree cap=$WORK/capture.txt t0 t1 cpu0 cpu1 pid
+  bucket=$(echo "b-$tool" | tr -cd 'a-z0-9-'); tree=$d/$bucket
+  make_bucket "$PORT" "$bucket"; mkdir -p "$tree"
+  if [[ $tool == watch2s3 ]]; then
+    start_watch2s3 "$PORT" "$bucket" "$tree" "$d/state-$bucket" "$d/$bucket.log"; pid=$W2S_PID
+  else
+    "$BENCH/seed-sync.sh" "$tree" "$bucket" "$S3CMD_CONFIG" > "$d/$bucket.log" 2>&1 &
+    pid=$!; PIDS+=("$pid"); sleep 1
+  fi
+  start_capture "$PORT" "$cap"
+  cpu0=$(cpu_seconds "$pid"); t0=$(now)
+  python3 "$BENCH/gen_tree.py" "$tree" "$count" 7
+  if wait_count "$PORT" "$bucket" "$count" 1800; then t1=$(now); else t1=; fi
+  cpu1=$(cpu_seconds "$pid")
+  stop_capture
+  local requests; requests=$(count_requests "$cap" "$bucket")
+  if [[ -n $t1 ]]; then
+    local s; s=$(elapsed "$t0" "$t1")
+    result "burst-$server" "$tool" "files/s ($count files)" "$(awk -v n="$count" -v s="$s" 'BEGIN{printf "%.1f", n/s}')" files/s \
+      "$(awk -v c="$(elapsed "$cpu0" "$cpu1")" -v n="$count" 'BEGIN{printf "client CPU %.2f s per 1000 files", c*1000/n}'); $requests"
+  else
+    result "burst-$server" "$tool" "files/s ($count files)" "" files/s "stalled at $WAIT_COUNT_REACHED of $count objects; $requests"
+  fi
+  if [[ $tool == watch2s3 ]]; then
+    result "burst-$server" "$tool" "peak RSS" "$(rss_mb "$pid")" MB
+    stop_pid "$pid"
+  else
+    pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true
+    pkill -f "inotifywait -m -r -q -e close_write,create,moved_to --format %w%f $tree" 2>/dev/null || true
+  fi
+}
+
+burst_command() { # SERVER TOOL COMMAND(with BUCKET): a one-shot tool over the pre-generated tree
+  local server=$1 tool=$2 bucket cap=$WORK/capture.txt
+  bucket=$(echo "b-$tool" | tr -cd 'a-z0-9-' | cut -c1-40)
+  make_bucket "$PORT" "$bucket"
+  start_capture "$PORT" "$cap"
+  local cmd=${3//BUCKET/$bucket} timing
+  /usr/bin/time -f '%e %U %S' -o "$d/time.txt" bash -c "$(declare -f aws_cli); PORT=$PORT; $cmd" > "$d/$bucket.log" 2>&1 \
+    || log "$tool failed: $(grep -vE '^!+$|^\s*$' "$d/$bucket.log" | tail -3)"
+  timing=$(tail -1 "$d/time.txt")
+  stop_capture
+  local requests count; requests=$(count_requests "$cap" "$bucket"); count=$(count_keys "$PORT" "$bucket")
+  read -r wall user sys <<< "$timing"
+  result "burst-$server" "$tool" "files/s ($BURST files)" "$(awk -v n="$count" -v s="$wall" 'BEGIN{printf "%.1f", n/s}')" files/s \
+    "$(awk -v u="$user" -v s="$sys" -v n="$BURST" 'BEGIN{printf "client CPU %.2f s per 1000 files", (u+s)*1000/n}'); $count objects; $requests"
+}
+
+# --- restart catch-up -------------------------------------------------------------------------------------------
+scenario_restart() {
+  local d=$WORK/restart port bucket=restart cap=$WORK/capture.txt
+  port=$(free_port); PORT=$port
+  start_s3proxy "$port" "$d/s3"; make_bucket "$port" "$bucket"
+  log "restart: $RESTART_N files, initial sync"
+  python3 "$BENCH/gen_tree.py" "$d/tree" "$RESTART_N"
+  java -Dwatch.dir="$d/tree" -Dstate.dir="$d/state" -Ds3.endpoint="http://127.0.0.1:$port" -Ds3.bucket="$bucket" \
+    -Ds3.path-style=true -Ds3.access-key=bench -Ds3.secret-key=benchsecret -Ds3.checksums=when-required \
+    -jar "$JAR" --once > "$d/initial.log" 2>&1
+  # while stopped: 5 files changed, 5 added
+  local changed=()
+  for i in 1 2 3 4 5; do
+    local f; f=$(find "$d/tree/d0000$i" -name 'f*.dat' | head -1)
+    echo "changed while stopped" >> "$f"; changed+=("${f#"$d/tree/"}")
+    echo "added while stopped $i" > "$d/tree/d0000$i/new-$i.dat"; changed+=("d0000$i/new-$i.dat")
+  done
+  start_capture "$port" "$cap"
+  local t0 t1; t0=$(now)
+  java -Dwatch.dir="$d/tree" -Dstate.dir="$d/state" -Ds3.endpoint="http://127.0.0.1:$port" -Ds3.bucket="$bucket" \
+    -Ds3.path-style=true -Ds3.access-key=bench -Ds3.secret-key=benchsecret -Ds3.checksums=when-required \
+    -Dsync.rescan-interval=0 -jar "$JAR" > "$d/restart.log" 2>&1 &
+  W2S_PID=$!; PIDS+=("$W2S_PID")
+  t1=
+  for _ in $(seq 1 1200); do
+    local all=1
+    for key in "${changed[@]}"; do
+      [[ $(curl -s "http://127.0.0.1:$port/$bucket/${key// /%20}?x-bench=1" | md5sum) == $(md5sum < "$d/tree/$key") ]] || { all=0; break; }
+    done
+    ((all)) && { t1=$(now); break; }
+    sleep 0.05
+  done
+  stop_capture
+  local requests; requests=$(count_requests "$cap" "$bucket")
+  result restart watch2s3 "10 changes after restart, $RESTART_N files" "${t1:+$(elapsed "$t0" "$t1")}" s "$requests; JVM start included"
+  result restart watch2s3 "catch-up scan of $RESTART_N files" "$(grep -oE 'catch-up scan: .* ([0-9]+) ms' "$d/restart.log" | grep -oE '[0-9]+ ms$' | head -1 | cut -d' ' -f1)" ms
+  stop_pid "$W2S_PID"; stop_pid "$S3PROXY_PID"; rm -rf "$d"
+}
+
+# --- memory and idle cost ---------------------------------------------------------------------------------------
+# The tree is watched and scanned in full; an include glob that matches nothing keeps uploads out of the figure.
+scenario_memory() {
+  local port; port=$(free_port); PORT=$port
+  start_s3proxy "$port" "$WORK/memory-s3"; make_bucket "$port" memory
+  for n in $MEMORY_SIZES; do
+    local d=$WORK/memory-$n
+    log "memory: generating $n files"
+    python3 "$BENCH/gen_tree.py" "$d/tree" "$n"
+    start_watch2s3 "$port" memory "$d/tree" "$d/state" "$d/w2s.log" -Dsync.include=nothing-matches-this
+    sleep 3
+    jcmd "$W2S_PID" GC.run > /dev/null 2>&1 || true
+    result memory watch2s3 "heap after GC, $n files watched" "$(heap_mb "$W2S_PID")" MB
+    result memory watch2s3 "peak RSS, $n files watched" "$(rss_mb "$W2S_PID")" MB
+    local c0 c1; c0=$(cpu_seconds "$W2S_PID"); sleep "$IDLE_S"; c1=$(cpu_seconds "$W2S_PID")
+    result memory watch2s3 "idle CPU over ${IDLE_S}s, $n files" "$(awk -v c="$(elapsed "$c0" "$c1")" -v s="$IDLE_S" 'BEGIN{printf "%.2f", c*100/s}')" "% of a core"
+    stop_pid "$W2S_PID"; rm -rf "$d"
+  done
+  stop_pid "$S3PROXY_PID"
+}
+
+# --- one large file ---------------------------------------------------------------------------------------------
+scenario_large() {
+  local d=$WORK/large port
+  port=$(free_port); PORT=$port
+  start_s3proxy "$port" "$d/s3"; write_peer_configs "$port"
+  mkdir -p "$d/tree"; head -c $((LARGE_MB << 20)) /dev/urandom > "$d/tree/large.bin"
+  local tool t0 t1
+  for tool in watch2s3 "rclone copy" "aws s3 cp"; do
+    local bucket; bucket=$(echo "l-$tool" | tr -cd 'a-z0-9-'); make_bucket "$port" "$bucket"
+    t0=$(now)
+    case $tool in
+      watch2s3) java -Dwatch.dir="$d/tree" -Dstate.dir="$d/state" -Ds3.endpoint="http://127.0.0.1:$port" \
+          -Ds3.bucket="$bucket" -Ds3.path-style=true -Ds3.access-key=bench -Ds3.secret-key=benchsecret \
+          -Ds3.checksums=when-required -jar "$JAR" --once > "$d/w2s.log" 2>&1 ;;
+      "rclone copy") rclone --config "$RCLONE_CONFIG" copy "$d/tree/large.bin" "bench:$bucket" > "$d/rclone.log" 2>&1 ;;
+      "aws s3 cp") aws_cli s3 cp --only-show-errors "$d/tree/large.bin" "s3://$bucket/large.bin" > "$d/aws.log" 2>&1 ;;
+    esac
+    t1=$(now)
+    if visible "$port" "$bucket" large.bin; then
+      result large "$tool" "MB/s (${LARGE_MB} MB)" "$(awk -v m="$LARGE_MB" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.1f", m/s}')" MB/s "JVM start included for watch2s3"
+    else
+      result large "$tool" "MB/s (${LARGE_MB} MB)" "" MB/s failed
+    fi
+  done
+  stop_pid "$S3PROXY_PID"; rm -rf "$d"
+}
+
+log "watch2s3 benchmark$( ((QUICK)) && echo ' (quick)'): ${SCENARIOS[*]}"
+for s in "${SCENARIOS[@]}"; do "scenario_$s"; done
+"$BENCH/report.sh" "$CSV" "$RESULTS" "$QUICK"
