@@ -135,7 +135,7 @@ start_watch2s3() { # PORT BUCKET TREE STATE LOG [extra -D...]
     -Ds3.path-style=true -Ds3.access-key=bench -Ds3.secret-key=benchsecret -Ds3.checksums=when-required \
     -Dsync.rescan-interval=0 "$@" -jar "$JAR" > "$logf" 2>&1 &
   W2S_PID=$!; PIDS+=("$W2S_PID")
-  for _ in $(seq 1 600); do grep -q 'catch-up scan:' "$logf" && return 0; sleep 0.1; done
+  for _ in $(seq 1 6000); do grep -q 'catch-up scan:' "$logf" && return 0; sleep 0.1; done
   echo "watch2s3 did not start: $(tail -5 "$logf")" >&2; return 1
 }
 stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
@@ -145,4 +145,4 @@ rss_mb() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; } # PID
 heap_mb() { jcmd "$1" GC.heap_info 2>/dev/null | awk '/used/ { for (i=1;i<=NF;i++) if ($i=="used") { v=$(i+1); sub("K,?","",v); printf "%.0f", v/1024; exit } }'; }
 
 # One result row: SCENARIO TOOL FIGURE VALUE UNIT [NOTE]
-result() { printf '%s,%s,%s,%s,%s,%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" >> "$CSV"; log "  $2: $3 = $4 $5 ${6:-}"; }
+result() { printf '%s,"%s","%s",%s,%s,"%s"\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" >> "$CSV"; log "  $2: $3 = $4 $5 ${6:-}"; }

@@ -25,7 +25,8 @@ done
 if ((QUICK)); then
   LAT_SIZES="1000 3000"; BURST=500; SEED_BURST=100; RESTART_N=2000; MEMORY_SIZES="10000"; IDLE_S=5; LARGE_MB=100
 else
-  LAT_SIZES="1000 10000 100000"; BURST=10000; SEED_BURST=1000; RESTART_N=100000; MEMORY_SIZES="100000 1000000"
+  LAT_SIZES="1000 10000 100000"; BURST=10000; SEED_BURST=1000; RESTART_N=100000
+  MEMORY_SIZES=${MEMORY_SIZES:-"100000 1000000"}
   IDLE_S=60; LARGE_MB=1024
 fi
 
@@ -194,7 +195,7 @@ scenario_restart() {
   # while stopped: 5 files changed, 5 added
   local changed=()
   for i in 1 2 3 4 5; do
-    local f; f=$(find "$d/tree/d0000$i" -name 'f*.dat' | head -1)
+    local f; f=$(find "$d/tree/d0000$i" -name 'f*.dat' -print -quit)
     echo "changed while stopped" >> "$f"; changed+=("${f#"$d/tree/"}")
     echo "added while stopped $i" > "$d/tree/d0000$i/new-$i.dat"; changed+=("d0000$i/new-$i.dat")
   done
@@ -215,7 +216,7 @@ scenario_restart() {
   done
   stop_capture
   local requests; requests=$(count_requests "$cap" "$bucket")
-  result restart watch2s3 "10 changes after restart, $RESTART_N files" "${t1:+$(elapsed "$t0" "$t1")}" s "$requests; JVM start included"
+  result restart watch2s3 "10 changes after restart ($RESTART_N files)" "${t1:+$(elapsed "$t0" "$t1")}" s "$requests; JVM start included"
   result restart watch2s3 "catch-up scan of $RESTART_N files" "$(grep -oE 'catch-up scan: .* ([0-9]+) ms' "$d/restart.log" | grep -oE '[0-9]+ ms$' | head -1 | cut -d' ' -f1)" ms
   stop_pid "$W2S_PID"; stop_pid "$S3PROXY_PID"; rm -rf "$d"
 }
@@ -232,10 +233,10 @@ scenario_memory() {
     start_watch2s3 "$port" memory "$d/tree" "$d/state" "$d/w2s.log" -Dsync.include=nothing-matches-this
     sleep 3
     jcmd "$W2S_PID" GC.run > /dev/null 2>&1 || true
-    result memory watch2s3 "heap after GC, $n files watched" "$(heap_mb "$W2S_PID")" MB
-    result memory watch2s3 "peak RSS, $n files watched" "$(rss_mb "$W2S_PID")" MB
+    result memory watch2s3 "heap after GC ($n files watched)" "$(heap_mb "$W2S_PID")" MB
+    result memory watch2s3 "peak RSS ($n files watched)" "$(rss_mb "$W2S_PID")" MB
     local c0 c1; c0=$(cpu_seconds "$W2S_PID"); sleep "$IDLE_S"; c1=$(cpu_seconds "$W2S_PID")
-    result memory watch2s3 "idle CPU over ${IDLE_S}s, $n files" "$(awk -v c="$(elapsed "$c0" "$c1")" -v s="$IDLE_S" 'BEGIN{printf "%.2f", c*100/s}')" "% of a core"
+    result memory watch2s3 "idle CPU over ${IDLE_S} s ($n files)" "$(awk -v c="$(elapsed "$c0" "$c1")" -v s="$IDLE_S" 'BEGIN{printf "%.2f", c*100/s}')" "% of a core"
     stop_pid "$W2S_PID"; rm -rf "$d"
   done
   stop_pid "$S3PROXY_PID"
@@ -260,7 +261,7 @@ scenario_large() {
     esac
     t1=$(now)
     if visible "$port" "$bucket" large.bin; then
-      result large "$tool" "MB/s (${LARGE_MB} MB)" "$(awk -v m="$LARGE_MB" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.1f", m/s}')" MB/s "JVM start included for watch2s3"
+      result large "$tool" "MB/s (${LARGE_MB} MB)" "$(awk -v m="$LARGE_MB" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.1f", m/s}')" MB/s "$([[ $tool == watch2s3 ]] && echo 'JVM start included')"
     else
       result large "$tool" "MB/s (${LARGE_MB} MB)" "" MB/s failed
     fi
