@@ -2,10 +2,10 @@
 # shellcheck shell=bash
 
 PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+cleanup() { # runs under set -e: a process that is already gone must not end it with status 1
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   sleep 0.5
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   pkill -f "inotifywait -m -r -q -e close_write,create,moved_to --format %w%f $WORK" 2>/dev/null || true
 }
 trap cleanup EXIT
