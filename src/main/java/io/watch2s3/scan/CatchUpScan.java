@@ -44,6 +44,7 @@ public class CatchUpScan {
     private final AtomicReference<String> requested = new AtomicReference<>("start-up");
     private volatile int directoriesSeen;
     private volatile boolean scanning;
+    private volatile long foundByLastWalk;
     private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger completedScans = new java.util.concurrent.atomic.AtomicInteger();
     private SyncCounters counters;
@@ -111,14 +112,31 @@ public class CatchUpScan {
         String reason = requested.getAndSet(null);
         lastStartMillis = System.currentTimeMillis();
         scanning = true;
+        foundByLastWalk = 0;
         LOG.debug("catch-up scan starts ({})", reason == null ? "periodic" : reason);
         if (!Files.isDirectory(root)) {
             LOG.error("catch-up scan: watch.dir {} is missing or not a directory; nothing scanned, nothing deleted", root);
-            scanning = false;
-            completedScans.incrementAndGet();
             return java.util.Collections.emptyIterator();
         }
         return new Walk();
+    }
+
+    /**
+     * Called by the route once every path of the walk went into a batch (in a finally block, so a walk that failed
+     * half-way ends too). Not at the end of the iteration: the splitter looks ahead, so the last path is still on
+     * its way when the iterator says it has no more.
+     */
+    public void finished() {
+        scanning = false;
+        completedScans.incrementAndGet();
+    }
+
+    /**
+     * True when the last walk found paths to check. They changed while no one watched (while stopped, or in events
+     * the watcher lost), so they have long been written: their batch closes now rather than after a quiet period.
+     */
+    public boolean foundChanges() {
+        return foundByLastWalk > 0;
     }
 
     private final class Walk implements Iterator<String> {
@@ -154,8 +172,6 @@ public class CatchUpScan {
                         reported = true;
                         directoriesSeen = visited.size();
                         counters.scanned(files, System.nanoTime() - startedNanos);
-                        scanning = false;
-                        completedScans.incrementAndGet();
                         LOG.info("catch-up scan: {} files in {} directories, {} to check, {} ms", files, visited.size(),
                                 changed, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
                     }
@@ -170,7 +186,7 @@ public class CatchUpScan {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
-            changed++;
+            foundByLastWalk = ++changed;
             return found.pop();
         }
 
