@@ -8,6 +8,7 @@ import io.watch2s3.s3.S3ClientBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import io.watch2s3.change.LatestChangePerPath;
 import io.watch2s3.scan.CatchUpScan;
@@ -144,12 +145,43 @@ public final class SyncApplication implements AutoCloseable {
         client.setAccessKey(effective.get("s3.access-key"));
         client.setSecretKey(effective.get("s3.secret-key"));
         client.setChecksums(effective.get("s3.checksums"));
-        try (S3Client s3 = client.build()) {
-            if (BucketCheck.verify(s3, effective.get("s3.bucket"), effective.flag("s3.create-bucket"), where)) {
-                LOG.info("created bucket {} at {}", effective.get("s3.bucket"), where);
-            }
-        }
+        checkTarget(effective, client);
         return effective;
+    }
+
+    /**
+     * Checks the bucket (one HeadBucket) unless the state database says this same endpoint, bucket and prefix were
+     * checked on an earlier start: a restart then costs S3 nothing but the uploads it needs. When the target
+     * changed, the state of the old one is forgotten, so that every file goes to the new one.
+     */
+    private void checkTarget(Settings effective, S3ClientBuilder client) {
+        String target = String.join(" ", settings.localEndpoint() ? "local" : effective.get("s3.endpoint"),
+                "s3://" + effective.get("s3.bucket") + "/" + effective.get("s3.prefix"));
+        StateDatabase state = new StateDatabase();
+        state.setDirectory(effective.get("state.dir"));
+        state.setReadOnly(effective.flag("sync.dry-run"));
+        state.start();
+        try {
+            Optional<String> known = state.target();
+            if (known.isPresent() && known.get().equals(target)) {
+                return;
+            }
+            try (S3Client s3 = client.build()) {
+                if (BucketCheck.verify(s3, effective.get("s3.bucket"), effective.flag("s3.create-bucket"), where)) {
+                    LOG.info("created bucket {} at {}", effective.get("s3.bucket"), where);
+                }
+            }
+            long forgotten = state.adoptTarget(target);
+            if (forgotten > 0) {
+                LOG.warn("state.dir held the state of {}, not of {}: forgot its {} files, all are uploaded again",
+                        known.get(), target, forgotten);
+            } else if (known.isPresent() && effective.flag("sync.dry-run")) {
+                LOG.warn("state.dir holds the state of {}, not of {}: this dry run compares with the old target",
+                        known.get(), target);
+            }
+        } finally {
+            state.stop();
+        }
     }
 
     private Properties camelProperties(Settings settings) {

@@ -166,7 +166,29 @@ class SyncToS3Test extends S3TestBase {
             assertEquals(5, byApp.stream().filter(AccessLogEntry::isPut).count(), "3 new + 2 changed: " + byApp);
             assertEquals(1, byApp.stream().filter(AccessLogEntry::isDelete).count());
             assertFalse(sinceRestart.stream().anyMatch(AccessLogEntry::isList), "no ListObjects: " + sinceRestart);
+            assertFalse(sinceRestart.stream().anyMatch(AccessLogEntry::isHeadBucket),
+                    "the bucket was checked on the first start, not again: " + sinceRestart);
         }
+    }
+
+    @Test
+    void pointingTheSameStateAtAnotherBucketUploadsEveryFileThere() throws Exception {
+        try (TestApp app = start()) {
+            write(tree, "a.txt", "a");
+            write(tree, "sub/b.txt", "b");
+            await().atMost(DEADLINE).until(() -> app.counters().getUploaded() == 2);
+        }
+        assertEquals(1, s3.requests(bucket).stream().filter(AccessLogEntry::isHeadBucket).count());
+        String first = bucket;
+        bucket = first + "-moved";
+        s3.createBucket(bucket);
+        try (TestApp app = start()) {
+            awaitObject("a.txt", "a");
+            awaitObject("sub/b.txt", "b");
+        }
+        assertEquals(1, s3.requests(bucket).stream().filter(AccessLogEntry::isHeadBucket).count(),
+                "a new target is checked");
+        assertEquals("a", s3.getText(first, "a.txt"));
     }
 
     @Test

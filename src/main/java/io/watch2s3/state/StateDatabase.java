@@ -39,6 +39,10 @@ public class StateDatabase implements Service {
               sha256 CHAR(64) NOT NULL,
               confirmed_at TIMESTAMP WITH TIME ZONE NOT NULL);
             CREATE INDEX IF NOT EXISTS synced_file_parent ON synced_file(parent);
+            CREATE TABLE IF NOT EXISTS sync_target (
+              id INT PRIMARY KEY,
+              description VARCHAR(8192) NOT NULL,
+              verified_at TIMESTAMP WITH TIME ZONE NOT NULL);
             """;
 
     private Path directory;
@@ -154,6 +158,40 @@ public class StateDatabase implements Service {
         } catch (SQLException e) {
             throw new StateDatabaseException(e);
         }
+    }
+
+    /** Where the rows were uploaded to (endpoint, bucket, prefix), as {@link #adoptTarget} recorded it. */
+    public Optional<String> target() {
+        try (ResultSet rs = statement("SELECT description FROM sync_target WHERE id = 1").executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw new StateDatabaseException(e);
+        }
+    }
+
+    /**
+     * Makes the rows describe {@code target}, whose bucket was just checked. Rows recorded for another target say
+     * nothing about this one (s3.bucket or s3.prefix changed, state.dir kept): they are forgotten, so every file is
+     * uploaded again instead of being taken for present. Returns how many rows were forgotten.
+     */
+    public long adoptTarget(String target) {
+        if (readOnly) {
+            return 0;
+        }
+        Optional<String> before = target();
+        long forgotten = 0;
+        try {
+            if (before.isPresent() && !before.get().equals(target)) {
+                forgotten = statement("DELETE FROM synced_file").executeUpdate();
+            }
+            PreparedStatement ps = statement("MERGE INTO sync_target (id, description, verified_at) KEY (id) "
+                    + "VALUES (1, ?, CURRENT_TIMESTAMP)");
+            bind(ps, target);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new StateDatabaseException(e);
+        }
+        return forgotten;
     }
 
     /** Records that S3 now holds this content under the path's key. */

@@ -36,6 +36,10 @@ public record AccessLogEntry(long beginMillis, long endMillis, int status, Strin
         return method.equals("GET") && key.isEmpty() && !query.contains("location") && !query.contains("versioning");
     }
 
+    public boolean isHeadBucket() {
+        return method.equals("HEAD") && key.isEmpty();
+    }
+
     public boolean isHeadObject() {
         return method.equals("HEAD") && !key.isEmpty();
     }
