@@ -24,7 +24,10 @@ for r in rows:
 for name, rs in scenarios.items():
     print(f"\n== {name} ==")
     print(f"{'tool':48} {'figure':38} {'value':>10} {'unit':14} {'× watch2s3':>10}  note")
-    ours = {r["figure"]: number(r["value"]) for r in rs if r["tool"] == "watch2s3"}
+    ours = {}
+    for r in rs:  # the ratio's base: watch2s3's own row for the same figure (watch2s3 or watch2s3 --once)
+        if r["tool"].startswith("watch2s3"):
+            ours.setdefault(r["figure"], number(r["value"]))
     for r in rs:
         v, base = number(r["value"]), ours.get(r["figure"])
         ratio = f"{v / base:.2f}" if v is not None and base else "-"
@@ -60,10 +63,89 @@ plot for [i=2:{len(tools) + 1}] 'DATA' using 1:i with linespoints title columnhe
 burst = [r for r in rows if r["scenario"].startswith("burst") and r["figure"].startswith("files/s")
          and number(r["value"]) is not None]
 if burst:
-    data = "".join(f'"{r["tool"][:30]} ({r["scenario"][6:]})" {r["value"]}\n' for r in burst)
+    data = "".join(f'"{r["tool"][:30]}, {r["figure"].split(" (")[0][8:]} ({r["scenario"][6:]})" {r["value"]}\n'
+                   for r in burst)
     plot("""set terminal png size 1000,560
 set output 'PNG'
-set title 'burst of small files: files/s until all are in S3'
+set title 'burst of small files: files/s (watch2s3 watching: end to end, and its PUT phase; one-shot tools: tree on disk)'
 set style fill solid; set boxwidth 0.6; set xtics rotate by -35; set ylabel 'files/s'; unset key
 plot 'DATA' using 0:2:xtic(1) with boxes
 """, data, os.path.join(out, "burst.png"))
+
+
+# --- the issue's targets, each with the figures it was judged on -------------------------------------------------
+import re
+
+def find(scenario, tool, figure_start):
+    for r in rows:
+        if r["scenario"] == scenario and r["tool"] == tool and r["figure"].startswith(figure_start):
+            return r
+    return None
+
+def requests(r):
+    return {k: int(v) for k, v in re.findall(r"(LIST|HEAD|PUT|GET|DELETE|POST) (\d+)", r["note"] if r else "")}
+
+def cpu(r):
+    m = re.search(r"client CPU ([\d.]+) s per 1000", r["note"] if r else "")
+    return float(m.group(1)) if m else None
+
+targets = []
+def target(name, ok, evidence):
+    targets.append((name, "met" if ok else "NOT met", evidence))
+
+lat = {int(r["figure"].split("=")[1]): r for r in rows if r["scenario"] == "latency" and r["tool"] == "watch2s3"}
+if lat:
+    worst = max((number(r["value"]) or 1e9) for r in lat.values())
+    target("one-change latency <= quiet period + 0.5 s (5.5 s) at every N", worst <= 5.5,
+           ", ".join(f"N={n}: {r['value']} s" for n, r in sorted(lat.items())))
+    lo, hi = lat[min(lat)], lat[max(lat)]
+    if number(lo["value"]) and number(hi["value"]):
+        q = number(hi["value"]) / number(lo["value"])
+        target(f"latency N={max(lat)} / N={min(lat)} <= 1.1", q <= 1.1, f"{q:.3f}")
+    listheads = sum(requests(r).get("LIST", 0) + requests(r).get("HEAD", 0) for r in lat.values())
+    target("zero LIST and zero HEAD requests for one change", listheads == 0, f"{listheads} LIST+HEAD in all N")
+
+for server in ("s3proxy", "s3mock"):
+    sc = "burst-" + server
+    watching = find(sc, "watch2s3", "files/s end to end")
+    phase = find(sc, "watch2s3", "files/s PUT phase")
+    once = find(sc, "watch2s3 --once", "files/s tree on disk")
+    rc = find(sc, "rclone copy --transfers 16 --checkers 16", "files/s")
+    raw = find(sc, "rclone PUT-only (--no-check-dest --s3-no-head)", "files/s")
+    if not (watching and rc and raw):
+        continue
+    n = int(re.search(r"\((\d+)", watching["figure"]).group(1))
+    req = requests(watching)
+    target(f"{server}: burst of {n} = exactly {n} PUTs and nothing else", req.get("PUT") == n and sum(req.values()) == n,
+           watching["note"].split("; ", 2)[-1])
+    for label, r in (("--once, tree on disk", once), ("watching, PUT phase", phase), ("watching, end to end", watching)):
+        if not r or number(r["value"]) is None:
+            continue
+        v = number(r["value"])
+        target(f"{server}: files/s ({label}) >= 1.5 x rclone default", v >= 1.5 * number(rc["value"]),
+               f"{v:.0f} vs {number(rc['value']):.0f} = {v / number(rc['value']):.2f} x")
+        target(f"{server}: files/s ({label}) >= 0.8 x rclone PUT-only", v >= 0.8 * number(raw["value"]),
+               f"{v:.0f} vs {number(raw['value']):.0f} = {v / number(raw['value']):.2f} x")
+    for label, r in (("--once", once), ("watching", watching)):
+        if r and cpu(r) is not None and cpu(rc) is not None:
+            target(f"{server}: client CPU per 1000 files ({label}) <= rclone default's", cpu(r) <= cpu(rc),
+                   f"{cpu(r):.2f} s vs {cpu(rc):.2f} s = {cpu(r) / cpu(rc):.2f} x")
+
+rs_ = find("restart", "watch2s3", "10 changes after restart")
+if rs_:
+    req = requests(rs_)
+    target("restart catch-up <= 5 s", (number(rs_["value"]) or 1e9) <= 5, f"{rs_['value']} s ({rs_['figure']})")
+    target("restart catch-up: exactly the 10 PUTs", req.get("PUT") == 10 and sum(req.values()) == 10, rs_["note"])
+for r in rows:
+    if r["scenario"] == "memory" and r["figure"].startswith("heap after GC (1000000"):
+        target("heap <= 256 MB with 1,000,000 files watched", (number(r["value"]) or 1e9) <= 256, f"{r['value']} MB")
+    if r["scenario"] == "memory" and r["figure"].startswith("idle CPU"):
+        target(f"idle CPU < 1 % of a core ({r['figure'].split('(')[1].rstrip(')')})", (number(r["value"]) or 1e9) < 1,
+               f"{r['value']} %")
+
+if targets:
+    lines = ["", "== targets (issue #5), judged on this run ==", f"{'target':70} {'':8} figures"]
+    lines += [f"{name[:70]:70} {verdict:8} {ev}" for name, verdict, ev in targets]
+    print("\n".join(lines))
+    with open(os.path.join(out, "targets.txt"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines[1:]) + "\n")

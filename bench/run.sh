@@ -5,7 +5,8 @@
 #   bench/run.sh [--quick] [latency] [burst] [restart] [memory] [large]     (no scenario: all of them)
 #
 # --quick scales every scenario down (a few minutes); the full run takes up to an hour. Results: one table per
-# scenario on stdout, bench/results/latest.csv, and PNG charts in bench/results/.
+# scenario on stdout, then the issue's targets judged on the run; bench/results/latest.csv, targets.txt and PNG
+# charts in bench/results/ (bench/results/quick/ for --quick).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
@@ -22,6 +23,8 @@ for arg in "$@"; do
 done
 ((${#SCENARIOS[@]})) || SCENARIOS=(latency burst restart memory large)
 
+# a quick run never replaces the committed results of a full one
+((QUICK)) && RESULTS=$BENCH/results/quick
 if ((QUICK)); then
   LAT_SIZES="1000 3000"; BURST=500; SEED_BURST=100; RESTART_N=2000; MEMORY_SIZES="10000"; IDLE_S=5; LARGE_MB=100
 else
@@ -65,9 +68,7 @@ scenario_latency() {
     python3 "$BENCH/gen_tree.py" "$d/tree" "$n"
     local t0 t1
     t0=$(now)
-    java -Dwatch.dir="$d/tree" -Dstate.dir="$d/state" -Ds3.endpoint="http://127.0.0.1:$port" -Ds3.bucket="$bucket" \
-      -Ds3.path-style=true -Ds3.access-key=bench -Ds3.secret-key=benchsecret -Ds3.checksums=when-required \
-      -jar "$JAR" --once > "$d/initial.log" 2>&1
+    w2s_once "$port" "$bucket" "$d/tree" "$d/state" "$d/initial.log"
     t1=$(now)
     result initial-upload watch2s3 "files/s N=$n" "$(awk -v n="$n" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.0f", n/s}')" files/s S3Proxy
 
@@ -113,6 +114,8 @@ measure_latency() { # N TOOL PROBE COMMAND(empty: a watcher is running)
 }
 
 # --- burst: many small files at once ----------------------------------------------------------------------------
+# Two ways in for watch2s3: files written into the tree it watches (the use it is built for), and --once over the
+# tree already on disk, which is what the one-shot peers get.
 scenario_burst() {
   for server in s3proxy s3mock; do
     local d=$WORK/burst-$server port
@@ -122,6 +125,8 @@ scenario_burst() {
     python3 "$BENCH/gen_tree.py" "$d/pregenerated" "$BURST"
     burst_watcher "$server" watch2s3 "$BURST"
     burst_watcher "$server" seed-script "$SEED_BURST"
+    burst_command "$server" "watch2s3 --once" \
+      "java ${W2S_JAVA_OPTS[*]} $(w2s_settings "$port" BUCKET "$d/pregenerated" "$d/state-once") -jar $JAR --once"
     burst_command "$server" "rclone copy --transfers 16 --checkers 16" \
       "rclone --config $RCLONE_CONFIG copy --transfers 16 --checkers 16 $d/pregenerated bench:BUCKET"
     burst_command "$server" "rclone PUT-only (--no-check-dest --s3-no-head)" \
@@ -133,8 +138,11 @@ scenario_burst() {
   done
 }
 
-burst_watcher() { # SERVER TOOL COUNT: files created into a running watcher; time until all are in S3
-  local server=$1 tool=$2 count=$3 bucket tree cap=$WORK/capture.txt t0 t1 cpu0 cpu1 pid
+# Files created into a running watcher; end to end = from the first file written until all are in S3 (the writing
+# itself is slowed by the kernel's inotify work, and the last files wait out the quiet period). The PUT phase, from
+# the first PUT to the last, is the upload rate to set beside the one-shot tools.
+burst_watcher() { # SERVER TOOL COUNT
+  local server=$1 tool=$2 count=$3 bucket tree cap=$WORK/capture.txt t0 tw t1 cpu0 cpu1 pid
   bucket=$(echo "b-$tool" | tr -cd 'a-z0-9-'); tree=$d/$bucket
   make_bucket "$PORT" "$bucket"; mkdir -p "$tree"
   if [[ $tool == watch2s3 ]]; then
@@ -146,16 +154,23 @@ burst_watcher() { # SERVER TOOL COUNT: files created into a running watcher; tim
   start_capture "$PORT" "$cap"
   cpu0=$(cpu_seconds "$pid"); t0=$(now)
   python3 "$BENCH/gen_tree.py" "$tree" "$count" 7
+  tw=$(now)
   if wait_count "$PORT" "$bucket" "$count" 1800; then t1=$(now); else t1=; fi
   cpu1=$(cpu_seconds "$pid")
   stop_capture
-  local requests; requests=$(count_requests "$cap" "$bucket")
+  local requests span; requests=$(count_requests "$cap" "$bucket"); span=$(put_span "$cap")
   if [[ -n $t1 ]]; then
-    local s; s=$(elapsed "$t0" "$t1")
-    result "burst-$server" "$tool" "files/s ($count files)" "$(awk -v n="$count" -v s="$s" 'BEGIN{printf "%.1f", n/s}')" files/s \
-      "$(awk -v c="$(elapsed "$cpu0" "$cpu1")" -v n="$count" 'BEGIN{printf "client CPU %.2f s per 1000 files", c*1000/n}'); $requests"
+    local s cpu; s=$(elapsed "$t0" "$t1")
+    cpu=$(awk -v c="$(elapsed "$cpu0" "$cpu1")" -v n="$count" 'BEGIN{printf "client CPU %.2f s per 1000 files", c*1000/n}')
+    result "burst-$server" "$tool" "files/s end to end ($count written)" \
+      "$(awk -v n="$count" -v s="$s" 'BEGIN{printf "%.1f", n/s}')" files/s \
+      "$(printf '%.1f s, of which %.1f s writing the files; %s; %s' "$s" "$(elapsed "$t0" "$tw")" "$cpu" "$requests")"
+    result "burst-$server" "$tool" "files/s PUT phase ($count written)" \
+      "$(awk -v n="$count" -v a="${span% *}" -v b="${span#* }" 'BEGIN{ if (b > a) printf "%.1f", n/(b-a) }')" files/s \
+      "first to last PUT, as seen on the wire"
   else
-    result "burst-$server" "$tool" "files/s ($count files)" "" files/s "stalled at $WAIT_COUNT_REACHED of $count objects; $requests"
+    result "burst-$server" "$tool" "files/s end to end ($count written)" "" files/s \
+      "stalled at $WAIT_COUNT_REACHED of $count objects; $requests"
   fi
   if [[ $tool == watch2s3 ]]; then
     result "burst-$server" "$tool" "peak RSS" "$(rss_mb "$pid")" MB
@@ -172,14 +187,15 @@ burst_command() { # SERVER TOOL COMMAND(with BUCKET): a one-shot tool over the p
   make_bucket "$PORT" "$bucket"
   start_capture "$PORT" "$cap"
   local cmd=${3//BUCKET/$bucket} timing
-  /usr/bin/time -f '%e %U %S' -o "$d/time.txt" bash -c "$(declare -f aws_cli); PORT=$PORT; $cmd" > "$d/$bucket.log" 2>&1 \
+  /usr/bin/time -f '%e %U %S %M' -o "$d/time.txt" bash -c "$(declare -f aws_cli); PORT=$PORT; $cmd" > "$d/$bucket.log" 2>&1 \
     || log "$tool failed: $(grep -vE '^!+$|^\s*$' "$d/$bucket.log" | tail -3)"
   timing=$(tail -1 "$d/time.txt")
   stop_capture
   local requests count; requests=$(count_requests "$cap" "$bucket"); count=$(count_keys "$PORT" "$bucket")
-  read -r wall user sys <<< "$timing"
-  result "burst-$server" "$tool" "files/s ($BURST files)" "$(awk -v n="$count" -v s="$wall" 'BEGIN{printf "%.1f", n/s}')" files/s \
-    "$(awk -v u="$user" -v s="$sys" -v n="$BURST" 'BEGIN{printf "client CPU %.2f s per 1000 files", (u+s)*1000/n}'); $count objects; $requests"
+  read -r wall user sys maxrss <<< "$timing"
+  result "burst-$server" "$tool" "files/s tree on disk ($BURST files)" \
+    "$(awk -v n="$count" -v s="$wall" 'BEGIN{printf "%.1f", n/s}')" files/s \
+    "$(awk -v u="$user" -v s="$sys" -v n="$BURST" -v m="$maxrss" 'BEGIN{printf "client CPU %.2f s per 1000 files, peak RSS %.0f MB", (u+s)*1000/n, m/1024}'); $count objects; $requests"
 }
 
 # --- restart catch-up -------------------------------------------------------------------------------------------
@@ -189,9 +205,7 @@ scenario_restart() {
   start_s3proxy "$port" "$d/s3"; make_bucket "$port" "$bucket"
   log "restart: $RESTART_N files, initial sync"
   python3 "$BENCH/gen_tree.py" "$d/tree" "$RESTART_N"
-  java -Dwatch.dir="$d/tree" -Dstate.dir="$d/state" -Ds3.endpoint="http://127.0.0.1:$port" -Ds3.bucket="$bucket" \
-    -Ds3.path-style=true -Ds3.access-key=bench -Ds3.secret-key=benchsecret -Ds3.checksums=when-required \
-    -jar "$JAR" --once > "$d/initial.log" 2>&1
+  w2s_once "$port" "$bucket" "$d/tree" "$d/state" "$d/initial.log"
   # while stopped: 5 files changed, 5 added
   local changed=()
   for i in 1 2 3 4 5; do
@@ -201,9 +215,8 @@ scenario_restart() {
   done
   start_capture "$port" "$cap"
   local t0 t1; t0=$(now)
-  java -Dwatch.dir="$d/tree" -Dstate.dir="$d/state" -Ds3.endpoint="http://127.0.0.1:$port" -Ds3.bucket="$bucket" \
-    -Ds3.path-style=true -Ds3.access-key=bench -Ds3.secret-key=benchsecret -Ds3.checksums=when-required \
-    -Dsync.rescan-interval=0 -jar "$JAR" > "$d/restart.log" 2>&1 &
+  java "${W2S_JAVA_OPTS[@]}" $(w2s_settings "$port" "$bucket" "$d/tree" "$d/state") -Dsync.rescan-interval=0 \
+    -jar "$JAR" > "$d/restart.log" 2>&1 &
   W2S_PID=$!; PIDS+=("$W2S_PID")
   t1=
   for _ in $(seq 1 1200); do
@@ -222,24 +235,41 @@ scenario_restart() {
 }
 
 # --- memory and idle cost ---------------------------------------------------------------------------------------
-# The tree is watched and scanned in full; an include glob that matches nothing keeps uploads out of the figure.
+# N files watched, all of them already in S3: the state database is seeded with their rows (as a previous run would
+# have left it), so the figure is the cost of watching, not of a first upload of a million files.
 scenario_memory() {
   local port; port=$(free_port); PORT=$port
   start_s3proxy "$port" "$WORK/memory-s3"; make_bucket "$port" memory
   for n in $MEMORY_SIZES; do
-    local d=$WORK/memory-$n
+    local d=$WORK/memory-$n t0 t1
     log "memory: generating $n files"
-    python3 "$BENCH/gen_tree.py" "$d/tree" "$n"
-    start_watch2s3 "$port" memory "$d/tree" "$d/state" "$d/w2s.log" -Dsync.include=nothing-matches-this
+    mkdir -p "$d"; MANIFEST=$d/manifest.csv python3 "$BENCH/gen_tree.py" "$d/tree" "$n"
+    seed_state "$port" memory "$d/state" "$d/manifest.csv"
+    t0=$(now)
+    start_watch2s3 "$port" memory "$d/tree" "$d/state" "$d/w2s.log"
+    t1=$(now)
+    result memory watch2s3 "start to watching ($n files)" "$(elapsed "$t0" "$t1")" s \
+      "$(grep -oE 'catch-up scan: .*' "$d/w2s.log" | head -1)"
     sleep 3
     jcmd "$W2S_PID" GC.run > /dev/null 2>&1 || true
-    result memory watch2s3 "heap after GC ($n files watched)" "$(heap_mb "$W2S_PID")" MB
+    result memory watch2s3 "heap after GC ($n files watched)" "$(heap_mb "$W2S_PID")" MB "jvm.options: -Xmx256m"
     result memory watch2s3 "peak RSS ($n files watched)" "$(rss_mb "$W2S_PID")" MB
     local c0 c1; c0=$(cpu_seconds "$W2S_PID"); sleep "$IDLE_S"; c1=$(cpu_seconds "$W2S_PID")
     result memory watch2s3 "idle CPU over ${IDLE_S} s ($n files)" "$(awk -v c="$(elapsed "$c0" "$c1")" -v s="$IDLE_S" 'BEGIN{printf "%.2f", c*100/s}')" "% of a core"
     stop_pid "$W2S_PID"; rm -rf "$d"
   done
   stop_pid "$S3PROXY_PID"
+}
+
+# The state database of STATE as a run that uploaded every file of MANIFEST (path,parent,size) would leave it:
+# one run over an empty tree creates it and records the bucket, then H2's own RunScript loads the rows.
+seed_state() { # PORT BUCKET STATE MANIFEST
+  mkdir -p "$WORK/empty-tree"
+  w2s_once "$1" "$2" "$WORK/empty-tree" "$3" "$3.log"
+  echo "INSERT INTO synced_file (path, parent, size, mtime_ns, sha256, confirmed_at)
+    SELECT PATH, PARENT, CAST(SIZE AS BIGINT), 1767225600000000000, REPEAT('0', 64), CURRENT_TIMESTAMP
+    FROM CSVREAD('$4', NULL, 'charset=UTF-8');" > "$3.sql"
+  java -cp "$JAR" org.h2.tools.RunScript -url "jdbc:h2:file:$3/state" -user sa -script "$3.sql"
 }
 
 # --- one large file ---------------------------------------------------------------------------------------------
@@ -253,9 +283,7 @@ scenario_large() {
     local bucket; bucket=$(echo "l-$tool" | tr -cd 'a-z0-9-'); make_bucket "$port" "$bucket"
     t0=$(now)
     case $tool in
-      watch2s3) java -Dwatch.dir="$d/tree" -Dstate.dir="$d/state" -Ds3.endpoint="http://127.0.0.1:$port" \
-          -Ds3.bucket="$bucket" -Ds3.path-style=true -Ds3.access-key=bench -Ds3.secret-key=benchsecret \
-          -Ds3.checksums=when-required -jar "$JAR" --once > "$d/w2s.log" 2>&1 ;;
+      watch2s3) w2s_once "$port" "$bucket" "$d/tree" "$d/state" "$d/w2s.log" ;;
       "rclone copy") rclone --config "$RCLONE_CONFIG" copy "$d/tree/large.bin" "bench:$bucket" > "$d/rclone.log" 2>&1 ;;
       "aws s3 cp") aws_cli s3 cp --only-show-errors "$d/tree/large.bin" "s3://$bucket/large.bin" > "$d/aws.log" 2>&1 ;;
     esac
