@@ -53,17 +53,9 @@ PROPS
 warm_server() { # PORT
   [[ -d $WORK/warm-up-tree ]] || python3 "$BENCH/gen_tree.py" "$WORK/warm-up-tree" 2000 99
   make_bucket "$1" warm-up
-  cat > "$WORK/warm-up-rclone.conf" <<CFG
-[warm]
-type = s3
-provider = Other
-access_key_id = bench
-secret_access_key = benchsecret
-endpoint = http://127.0.0.1:$1
-force_path_style = true
-CFG
+  rclone_config "$1" > "$WORK/warm-up-rclone.conf"
   rclone --config "$WORK/warm-up-rclone.conf" copy --transfers 16 --no-check-dest --s3-no-head \
-    "$WORK/warm-up-tree" warm:warm-up > /dev/null 2>&1 || log "server warm-up failed"
+    "$WORK/warm-up-tree" bench:warm-up > /dev/null 2>&1 || log "server warm-up failed"
 }
 
 # Objects the server has stored in BUCKET, counted in its storage directory: polling with LIST requests would load
@@ -155,15 +147,11 @@ use_https = False
 signature_v2 = False
 check_ssl_certificate = False
 CFG
-  cat > "$WORK/rclone.conf" <<CFG
-[bench]
-type = s3
-provider = Other
-access_key_id = bench
-secret_access_key = benchsecret
-endpoint = http://127.0.0.1:$1
-force_path_style = true
-CFG
+  rclone_config "$1" > "$WORK/rclone.conf"
+}
+rclone_config() { # PORT: the remote "bench:" for the server at PORT
+  printf '[bench]\ntype = s3\nprovider = Other\naccess_key_id = bench\nsecret_access_key = benchsecret\n'
+  printf 'endpoint = http://127.0.0.1:%s\nforce_path_style = true\n' "$1"
 }
 aws_cli() { AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=benchsecret AWS_DEFAULT_REGION=us-east-1 \
   AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required \
