@@ -64,11 +64,12 @@ public class Fingerprinter {
         long mtime = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
         Optional<SyncedFile> row = state.find(path);
         if (row.isPresent() && row.get().sameStat(size, mtime)) {
-            return new Fingerprint(size, mtime, row.get().sha256(), null);
+            return new Fingerprint(size, mtime, row.get().sha256(), null, true);
         }
         Fingerprint fp = digest(file, path, size, mtime);
         if (row.isPresent() && row.get().size() == size && row.get().sha256().equals(fp.sha256())) {
             state.confirmUploaded(new SyncedFile(path, size, mtime, fp.sha256()));
+            return fp.alreadyInS3();
         }
         return fp;
     }
@@ -84,7 +85,7 @@ public class Fingerprinter {
                 md5.update(buffer, 0, n);
             }
             return new Fingerprint(size, mtime, HexFormat.of().formatHex(sha.digest()),
-                    Base64.getEncoder().encodeToString(md5.digest()));
+                    Base64.getEncoder().encodeToString(md5.digest()), false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path, e);
         } catch (NoSuchAlgorithmException e) {
