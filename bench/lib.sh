@@ -104,12 +104,12 @@ print(total)
 PY
 }
 
-wait_count() { # PORT BUCKET COUNT TIMEOUT-S: fails at the timeout, or when the count stops growing for 60 s
+wait_count() { # PORT BUCKET COUNT TIMEOUT-S: fails at the timeout, or when the count stops growing for STALL_S s
   local deadline=$(( $(date +%s) + $4 )) last=-1 since; since=$(date +%s)
   local c
   while c=$(stored_count "$2"); (( c < $3 )); do
     (( c != last )) && { last=$c; since=$(date +%s); }
-    (( $(date +%s) > deadline || $(date +%s) - since > 60 )) && { WAIT_COUNT_REACHED=$c; return 1; }
+    (( $(date +%s) > deadline || $(date +%s) - since > ${STALL_S:-60} )) && { WAIT_COUNT_REACHED=$c; return 1; }
     sleep 0.1
   done
   WAIT_COUNT_REACHED=$(count_keys "$1" "$2") # what a client sees, once, at the end
