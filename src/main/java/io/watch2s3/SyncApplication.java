@@ -4,6 +4,7 @@ import io.watch2s3.config.ConfigurationException;
 import io.watch2s3.config.Settings;
 import io.watch2s3.local.LocalS3Endpoint;
 import io.watch2s3.s3.BucketCheck;
+import io.watch2s3.s3.ClientWarmUp;
 import io.watch2s3.s3.S3ClientBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,8 @@ public final class SyncApplication implements AutoCloseable {
             main.setPropertyPlaceholderLocations(camelPropertiesLocation);
         }
         main.setOverrideProperties(camelProperties(effective));
+        ClientWarmUp.startInBackground(effective.get("s3.checksums"),
+                Integer.parseInt(effective.get("sync.parallelism")));
         main.start();
         long known = main.getCamelContext().getRegistry().lookupByNameAndType("stateDatabase", StateDatabase.class)
                 .count();
