@@ -117,8 +117,10 @@ wait_count() { # PORT BUCKET COUNT TIMEOUT-S: fails at the timeout, or when the 
 }
 
 # Request counting: tcpdump on loopback sees every request line sent to PORT, whatever the server.
+# The first 512 bytes of a packet hold its request line: capturing whole bodies (58 MB of text for a 10,000-file
+# burst) cost tcpdump 2 CPU-s on the 2 cores the tools share, against 0.25 s for the request lines alone.
 start_capture() { # PORT FILE
-  tcpdump -i lo -l -A -s 0 -n "tcp dst port $1" 2>/dev/null > "$2" &
+  tcpdump -i lo -l -A -s 512 -n "tcp dst port $1" 2>/dev/null > "$2" &
   CAPTURE_PID=$!; PIDS+=("$CAPTURE_PID"); sleep 0.5
 }
 stop_capture() { sleep 0.5; kill "$CAPTURE_PID" 2>/dev/null; wait "$CAPTURE_PID" 2>/dev/null || true; }
