@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,13 +22,13 @@ public class WatcherCheck {
     private static final Logger LOG = LoggerFactory.getLogger(WatcherCheck.class);
     private static final Path FDINFO = Path.of("/proc/self/fdinfo");
     private static final Path MAX_WATCHES = Path.of("/proc/sys/fs/inotify/max_user_watches");
+    private static final long WATCH_COUNT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private Path root;
     private CatchUpScan scan;
     private volatile Object watchedRoot;
     private volatile boolean lost;
     private volatile boolean limitReported;
-    private static final long WATCH_COUNT_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     private long lastWatchCount = System.nanoTime() - WATCH_COUNT_INTERVAL_NANOS;
 
     /** watch.dir; the directory as it is now is the one the watcher watches. */
