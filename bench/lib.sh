@@ -49,9 +49,10 @@ PROPS
 }
 
 # A fresh server JVM spends its first thousands of requests compiling itself: without a warm-up, the first tool
-# measured pays for the server's JIT. Measured on S3Proxy: after 2,000 PUTs it still used 4 times the CPU per PUT
-# it settles at after 10,000, and the tool measured first (watch2s3) ran at half its speed. So COUNT PUTs (rclone)
-# into a bucket of their own, first: 10,000 on S3Proxy; 2,000 on S3Mock, whose every PUT is slow anyway.
+# measured pays for the server's JIT. Measured on S3Proxy: cold, it spent 4 times the CPU on a 10,000-file burst that
+# it spent warm, and the tool measured first ran at half its speed; its first 10,000 PUTs still cost more than the
+# next 10,000. So COUNT PUTs (rclone) into a bucket of their own, first: 10,000 on S3Proxy; 2,000 on S3Mock, whose
+# every PUT is slow anyway.
 warm_server() { # PORT COUNT
   local tree=$WORK/warm-up-$2
   [[ -d $tree ]] || python3 "$BENCH/gen_tree.py" "$tree" "$2" 99

@@ -193,12 +193,17 @@ burst_command() { # SERVER TOOL COMMAND(with BUCKET): a one-shot tool over the p
   stop_capture
   local requests count; requests=$(count_requests "$cap" "$bucket"); count=$(count_keys "$PORT" "$bucket")
   read -r wall user sys maxrss <<< "$timing"
-  local rate=
   # a tool that did not store every file has no rate: its row says what went wrong instead
-  ((count == BURST)) && rate=$(awk -v n="$count" -v s="$wall" 'BEGIN{printf "%.1f", n/s}')
-  ((count == BURST)) || log "$tool stored $count of $BURST files: $(grep -vE '^!+$|^\s*$' "$d/$bucket.log" | tail -1 | cut -c1-200)"
+  local rate= failure=
+  if ((count == BURST)); then
+    rate=$(awk -v n="$count" -v s="$wall" 'BEGIN{printf "%.1f", n/s}')
+  else
+    failure=$(grep -vE '^!+$|^\s*$' "$d/$bucket.log" | tail -1 | tr -d '",' | cut -c1-120)
+    log "$tool stored $count of $BURST files: $failure"
+    failure=", FAILED: $failure"
+  fi
   result "burst-$server" "$tool" "files/s tree on disk ($BURST files)" "$rate" files/s \
-    "$(awk -v u="$user" -v s="$sys" -v n="$BURST" -v m="$maxrss" 'BEGIN{printf "client CPU %.2f s per 1000 files, peak RSS %.0f MB", (u+s)*1000/n, m/1024}'); $count of $BURST objects stored$( ((count == BURST)) || echo ", FAILED: $(grep -vE '^!+$|^\s*$' "$d/$bucket.log" | tail -1 | tr -d '",' | cut -c1-120)"); $requests"
+    "$(awk -v u="$user" -v s="$sys" -v n="$BURST" -v m="$maxrss" 'BEGIN{printf "client CPU %.2f s per 1000 files, peak RSS %.0f MB", (u+s)*1000/n, m/1024}'); $count of $BURST objects stored$failure; $requests"
 }
 
 # --- restart catch-up -------------------------------------------------------------------------------------------
