@@ -14,7 +14,7 @@ record CommandLine(Path propertiesFile, boolean help, boolean version, boolean o
 
               --properties FILE  settings to use (default: ./application.properties if present, else built-in)
               --once             scan the tree, sync what changed, exit: 0 when every file was synced, 1 if not
-                                 (for cron; retries a failing request 3 times unless sync.max-retries says otherwise)
+                                 (for cron)
               --dry-run          like --once, but only log each PUT and DELETE it would do: neither S3 nor the
                                  state database is changed
               --help             this text

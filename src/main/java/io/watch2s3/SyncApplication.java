@@ -79,11 +79,16 @@ public final class SyncApplication implements AutoCloseable {
         CatchUpScan scan = registry.lookupByNameAndType("catchUpScan", CatchUpScan.class);
         LatestChangePerPath batches = registry.lookupByNameAndType("latestChangePerPath", LatestChangePerPath.class);
         SyncCounters counters = registry.lookupByNameAndType("syncCounters", SyncCounters.class);
+        StateDatabase state = registry.lookupByNameAndType("stateDatabase", StateDatabase.class);
         while (!(scan.isSettled() && batches.isIdle())) {
             Thread.sleep(100);
         }
-        LOG.info("done: {}", counters);
-        return counters.getFailed() == 0 && counters.getRefused() == 0 && counters.getDeletesHeld() == 0;
+        boolean synced = counters.getFailed() == 0 && counters.getRefused() == 0 && counters.getDeletesHeld() == 0
+                && scan.getLastFailure() == null && !state.isBroken();
+        LOG.info("done: {}{}", counters, synced ? "" : scan.getLastFailure() != null
+                ? "; the scan failed: " + scan.getLastFailure() : state.isBroken()
+                ? "; the state database failed: " + state.getBrokenCause() : "; not everything was synced");
+        return synced;
     }
 
     /**

@@ -49,7 +49,7 @@ public final class Watch2S3 {
             Properties system = System.getProperties();
             if (commandLine.once() || commandLine.dryRun()) {
                 system = new Properties(system);
-                system.putAll(modeSettings(commandLine, file));
+                system.putAll(modeSettings(commandLine));
             }
             Settings settings = Settings.resolve(file, System.getenv(), system);
             if (settings.get("log.format").equals("json")) {
@@ -95,20 +95,12 @@ public final class Watch2S3 {
         return null;
     }
 
-    /**
-     * --once and --dry-run as settings: sync.once, sync.dry-run, and a bounded sync.max-retries (a cron job must end)
-     * unless one was given.
-     */
-    private static Properties modeSettings(CommandLine commandLine, Properties file) {
+    /** --once and --dry-run as settings: sync.once, sync.dry-run. */
+    private static Properties modeSettings(CommandLine commandLine) {
         Properties mode = new Properties();
         mode.put("sync.once", "true");
         if (commandLine.dryRun()) {
             mode.put("sync.dry-run", "true");
-        }
-        boolean retriesGiven = System.getProperty("sync.max-retries") != null
-                || System.getenv("SYNC_MAX_RETRIES") != null || file.getProperty("sync.max-retries") != null;
-        if (!retriesGiven) {
-            mode.put("sync.max-retries", "3");
         }
         return mode;
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.watch2s3.failure.FailureKind;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.support.AccessLogEntry;
@@ -196,12 +197,15 @@ class NothingLostTest extends S3TestBase {
             own.close();
             writeAll(tree, created);
             S3Health health = app.bean("s3Health", S3Health.class);
-            // S3 stays down for 30 s, and the app must have been retrying meanwhile
-            await().pollDelay(Duration.ofSeconds(30)).atMost(Duration.ofSeconds(90)).until(health::isFailing);
+            // S3 stays down for 30 s; the files wait for it
+            await().pollDelay(Duration.ofSeconds(30)).atMost(Duration.ofSeconds(90)).until(health::isDown);
+            long probesBefore = health.getFailures();
             own = S3TestServer.restart(ownServerDir, port);
+            // no change and no scan brings them (rescan-interval=0): they come back by themselves
             awaitAll(own, created);
-            await().atMost(LONG).until(() -> !health.isFailing());
-            assertEquals(0, app.counters().getFailed(), "retried, not given up");
+            await().atMost(LONG).until(() -> !health.isDown());
+            assertTrue(app.counters().getFailed(FailureKind.S3_UNAVAILABLE) > 0, app.counters().toString());
+            assertTrue(probesBefore < 50, "one probe at a time while down, not every file: " + probesBefore);
         } finally {
             own.close();
         }
@@ -216,13 +220,13 @@ class NothingLostTest extends S3TestBase {
             S3Health health = app.bean("s3Health", S3Health.class);
             await().atMost(LONG).until(() -> health.getBucketProblem() != null);
             assertTrue(health.getBucketProblem().contains("404 NoSuchBucket"), health.getBucketProblem());
-            long retries = health.getRetries();
+            long failures = health.getFailures();
             s3.createBucket(bucket);
             awaitAll(s3, waiting);
             assertEquals(null, health.getBucketProblem());
-            assertTrue(health.getRetries() - retries <= 3 * 10, "slow retries, not a busy loop: "
-                    + (health.getRetries() - retries));
-            assertEquals(0, app.counters().getFailed());
+            assertTrue(health.getFailures() - failures <= 10, "one probe at a time, not a busy loop: "
+                    + (health.getFailures() - failures));
+            assertTrue(app.counters().getFailed(FailureKind.BUCKET_REFUSED) > 0, app.counters().toString());
         }
     }
 

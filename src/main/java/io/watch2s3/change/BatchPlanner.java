@@ -4,12 +4,8 @@ import io.watch2s3.s3.ObjectKeys;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
+import io.watch2s3.tree.OnDisk;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns a batch of changed paths into actions by looking at the disk: a regular file is an upload; a path that is
  * gone is a delete of its object and, when it was a directory, of every object the state database knows below it
- * (the watcher may send one DELETE for a whole directory). Directories, symlinks and filtered paths need nothing.
+ * (the watcher may send one DELETE for a whole directory). A path that changed type ends with the objects of what it
+ * is now: a directory that became a file loses the objects below it, a file that became a directory or a symlink
+ * loses its own. Filtered paths need nothing.
  */
 public class BatchPlanner {
 
@@ -58,49 +56,55 @@ public class BatchPlanner {
         this.counters = counters;
     }
 
+    /**
+     * What each path of the batch needs, as the disk says now. Before returning, every upload is recorded as
+     * pending in the state database (see StateDatabase#recordPending), so a crash during the uploads forgets none.
+     */
     public List<SyncAction> plan(Batch batch) {
         Map<String, SyncAction> actions = new LinkedHashMap<>();
         Map<String, SyncAction> deletes = new LinkedHashMap<>();
         for (String path : batch.getPaths()) {
-            OnDisk onDisk = look(path);
-            if (onDisk == OnDisk.GONE) {
-                if (deleteGuard.isEnabled()) {
-                    for (SyncedFile gone : state.atOrBelow(path)) {
-                        deletes.putIfAbsent(gone.path(), SyncAction.delete(gone.path(), batch.firstSeen(path)));
+            long firstSeen = batch.firstSeen(path);
+            switch (OnDisk.look(root, path)) {
+                case FILE -> {
+                    if (filter.accepts(path)) {
+                        upload(path, firstSeen, actions);
                     }
+                    // it was a directory: the objects of the files it held go (git checkout of another branch)
+                    delete(state.below(path), firstSeen, deletes);
                 }
-            } else if (onDisk == OnDisk.FILE && filter.accepts(path)) {
-                String refusal = keys.whyRefused(path);
-                if (refusal == null) {
-                    actions.put(path, SyncAction.upload(path, batch.firstSeen(path)));
-                } else {
-                    counters.refused();
-                    LOG.warn("skipping {}: {}", path, refusal);
-                }
+                // it was a file (a directory now) or a symlink took its place: its object goes; a directory's own
+                // files arrive as their own changes
+                case DIRECTORY -> delete(state.find(path).stream().toList(), firstSeen, deletes);
+                case OTHER, GONE -> delete(state.atOrBelow(path), firstSeen, deletes);
+                case UNKNOWN -> LOG.warn("cannot look at {} (permissions?): left as it is", path);
             }
         }
         deletes.keySet().removeAll(actions.keySet());
-        if (deleteGuard.allows(deletes.size(), "a batch")) {
+        if (!deletes.isEmpty() && deleteGuard.allows(deletes.size(), "a batch")) {
             actions.putAll(deletes);
         }
+        state.recordPending(actions.values().stream().filter(a -> !a.isDelete()).map(SyncAction::path).toList());
         LOG.debug("batch of {} paths → {} actions", batch.getSize(), actions.size());
         counters.batchPlanned(actions.size());
         return new ArrayList<>(actions.values());
     }
 
-    private enum OnDisk { FILE, GONE, OTHER }
+    private void upload(String path, long firstSeen, Map<String, SyncAction> actions) {
+        String refusal = keys.whyRefused(path);
+        if (refusal == null) {
+            actions.put(path, SyncAction.upload(path, firstSeen));
+        } else {
+            counters.countRefused();
+            LOG.warn("skipping {}: {}", path, refusal);
+        }
+    }
 
-    private OnDisk look(String path) {
-        try {
-            BasicFileAttributes attrs =
-                    Files.readAttributes(root.resolve(path), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return attrs.isRegularFile() ? OnDisk.FILE : OnDisk.OTHER;
-        } catch (NoSuchFileException e) {
-            return OnDisk.GONE;
-        } catch (IOException | RuntimeException e) {
-            // an unreadable parent, or a name the file system cannot take: never read as a delete
-            LOG.warn("cannot stat {}: {}", path, e.toString());
-            return OnDisk.OTHER;
+    private void delete(List<SyncedFile> rows, long firstSeen, Map<String, SyncAction> deletes) {
+        if (deleteGuard.isEnabled()) {
+            for (SyncedFile gone : rows) {
+                deletes.putIfAbsent(gone.path(), SyncAction.delete(gone.path(), firstSeen));
+            }
         }
     }
 }

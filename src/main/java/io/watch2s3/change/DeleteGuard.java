@@ -68,7 +68,7 @@ public class DeleteGuard {
         if (refusal == null) {
             return true;
         }
-        counters.deletesHeld(count);
+        counters.countDeletesHeld(count);
         LOG.error("NOT deleting: {} would delete {} objects, but {}. The objects stay in S3.", source, count, refusal);
         return false;
     }

@@ -1,6 +1,7 @@
 package io.watch2s3.change;
 
 import io.watch2s3.state.StateDatabase;
+import io.watch2s3.tree.OnDisk;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.apache.camel.Header;
 
 /**
  * Says what a file holds now. A stat first: if size and mtime equal the state row, the stored SHA-256 is reused and
@@ -45,24 +47,24 @@ public class Fingerprinter {
     }
 
     /** The fingerprint of the regular file at {@code path}, or null when it is no longer a regular file. */
-    public Fingerprint fingerprint(String path) {
+    public Fingerprint fingerprint(@Header("relPath") String path) {
         Path file = root.resolve(path);
         BasicFileAttributes attrs;
         try {
             attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            counters.vanished();
+            counters.countVanished();
             return null;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stat " + path, e);
         }
         if (!attrs.isRegularFile()) {
-            counters.vanished();
+            counters.countVanished();
             return null;
         }
         long size = attrs.size();
         long mtime = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
-        Optional<SyncedFile> row = state.find(path);
+        Optional<SyncedFile> row = state.find(path).filter(r -> !r.isPending());
         if (row.isPresent() && row.get().sameStat(size, mtime)) {
             return new Fingerprint(size, mtime, row.get().sha256(), null, true);
         }
@@ -93,8 +95,12 @@ public class Fingerprinter {
         }
     }
 
-    /** True when nothing is at {@code path} any more: the condition for deleting its object. */
-    public boolean isGone(String path) {
-        return !Files.exists(root.resolve(path), LinkOption.NOFOLLOW_LINKS);
+    /**
+     * True when the path holds no regular file now: the condition for deleting its object (a directory or a symlink
+     * in its place counts as gone, as for the planner; a path that cannot be looked at does not).
+     */
+    public boolean isGone(@Header("relPath") String path) {
+        OnDisk now = OnDisk.look(root, path);
+        return now != OnDisk.FILE && now != OnDisk.UNKNOWN;
     }
 }

@@ -28,6 +28,15 @@ final class Checks {
         }
     }
 
+    /** H2 reads ";" in a database path as the start of its settings (";INIT=" runs SQL), whatever the quoting. */
+    static void stateDir(String key, String value) {
+        nonEmpty(key, value);
+        if (value.contains(";")) {
+            throw ConfigurationException.forKey(key, "'" + value + "' contains ';', which the embedded database cannot"
+                    + " take in a path; choose a directory without it");
+        }
+    }
+
     static void bool(String key, String value) {
         if (!value.equals("true") && !value.equals("false")) {
             throw ConfigurationException.forKey(key, "'" + value + "' is not allowed; use true or false");

@@ -1,118 +1,165 @@
 package io.watch2s3.health;
 
+import io.watch2s3.failure.Failure;
+import io.watch2s3.failure.FailureKind;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sorts S3 failures and keeps an outage from flooding the log. Three kinds: a file S3 refuses (a 400: skip it), the
- * bucket refusing us (401/403, NoSuchBucket, wrong region: retry slowly until someone fixes it) and everything else
- * (connection refused, timeouts, 5xx, throttling: retry with back-off). Each cause is logged once when it starts and
- * once when S3 answers again; as the route's onRedelivery processor it sees every retry.
+ * Whether S3 answers, as seen by the uploads themselves (a circuit breaker, with no request of its own). S3 counts
+ * as down once requests for three different files failed in a row, a file used up its retries, or the bucket refused
+ * us. While it is down, files do not wait out their retries one after another (a burst of 10,000 files against a
+ * dead endpoint would take hours): they are set aside at once, and only one request at a time goes through as a
+ * probe, after 1 s, then 2, 4… up to 30 s. The first request S3 confirms ends the outage, and the files set aside
+ * are synced again (see RetryQueue). Each cause is logged once when it starts, and once when S3 answers again.
  */
-public class S3Health implements Processor {
+public class S3Health {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3Health.class);
-    private static final Set<String> TRANSIENT_400 = Set.of("RequestTimeout", "RequestTimeTooSkewed", "ExpiredToken");
-
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+    /** Distinct files failing in a row that make S3 count as down. */
+    private static final int FILES_TO_OPEN = 3;
+    private static final long FIRST_PROBE_MILLIS = 1_000;
+    private static final long MAX_PROBE_MILLIS = 30_000;
+    /** A cause that comes and goes is logged at most once a minute. */
     private static final long QUIET_MILLIS = 60_000;
 
-    /** Causes failing now. */
-    private final Set<String> failing = ConcurrentHashMap.newKeySet();
-    /** When each cause was last logged: a cause that comes and goes is logged at most once a minute. */
+    private final Set<String> failingFiles = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
-    private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private volatile String downCause;
+    private volatile long downSinceMillis;
     private volatile String bucketProblem;
+    private volatile long lastRecoveryMillis;
+    private long nextProbeMillis;
+    private long probeDelayMillis = FIRST_PROBE_MILLIS;
 
-    /** A request S3 will never accept for this file, whatever we wait for. */
-    public boolean isRejectedFile(Exception e) {
-        return e instanceof S3Exception s3 && s3.statusCode() >= 400 && s3.statusCode() < 500
-                && !isBucketWide(e) && s3.statusCode() != 408 && s3.statusCode() != 429
-                && !TRANSIENT_400.contains(code(s3));
-    }
-
-    /** The bucket refuses us: credentials, permissions, a missing bucket or the wrong region. */
-    public boolean isBucketWide(Exception e) {
-        if (!(e instanceof S3Exception s3)) {
-            return false;
-        }
-        int status = s3.statusCode();
-        return status == 401 || status == 403 || status == 301 || status == 307
-                || (status == 404 && "NoSuchBucket".equals(code(s3)));
-    }
-
-    /** onRedelivery: one log line per cause while it lasts, not one per file and attempt. */
-    @Override
-    public void process(Exchange exchange) {
-        retries.incrementAndGet();
-        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        if (e == null) {
+    /** A request to S3 failed with {@code failure}; whether the file is retried is decided elsewhere. */
+    public void requestFailed(Failure failure, String path) {
+        if (!isAboutS3(failure.kind())) {
             return;
         }
-        String cause = describe(e);
-        if (isBucketWide(e)) {
-            bucketProblem = cause;
+        failures.incrementAndGet();
+        if (failure.kind() == FailureKind.BUCKET_REFUSED) {
+            bucketProblem = failure.cause();
+            markDown(failure.cause());
+        } else if (!isDown()) {
+            failingFiles.add(path == null ? "" : path);
+            if (failingFiles.size() >= FILES_TO_OPEN) {
+                markDown(failure.cause());
+            }
         }
-        failing.add(cause);
-        long now = System.currentTimeMillis();
-        Long last = lastLogged.get(cause);
-        if ((last == null || now - last >= QUIET_MILLIS) && lastLogged.put(cause, now) == last) {
-            LOG.error("S3 request failed: {}. Retrying{}; the files wait, nothing is lost.", cause,
-                    isBucketWide(e) ? " every 30 s until the bucket accepts us again" : " with back-off");
+        logOnce(failure);
+    }
+
+    /** A file used up its retries because S3 did not answer: S3 is down, whatever the others see. */
+    public void gaveUp(Failure failure) {
+        if (isAboutS3(failure.kind())) {
+            markDown(failure.cause());
         }
     }
 
     /** Called after each request S3 confirmed. */
     public void succeeded() {
-        if (!failing.isEmpty()) {
-            String was = String.join("; ", failing);
-            failing.clear();
-            bucketProblem = null;
-            LOG.info("S3 answers again (was: {})", was);
+        failingFiles.clear();
+        if (downCause != null || bucketProblem != null) {
+            synchronized (this) {
+                if (downCause == null && bucketProblem == null) {
+                    return;
+                }
+                String was = downCause != null ? downCause : bucketProblem;
+                long seconds = (System.currentTimeMillis() - downSinceMillis) / 1000;
+                downCause = null;
+                bucketProblem = null;
+                probeDelayMillis = FIRST_PROBE_MILLIS;
+                lastRecoveryMillis = System.currentTimeMillis();
+                LOG.info("S3 answers again (was: {}, for {} s); the files that waited are synced now", was, seconds);
+            }
         }
     }
 
-    /** The bucket-wide problem now, or null (for health). */
+    /**
+     * The step before each request: while S3 is down, only a probe goes through; every other request fails at once
+     * with {@link S3UnavailableException}, and its file waits for S3 to answer again.
+     */
+    public void checkAvailable() {
+        if (downCause == null) {
+            return;
+        }
+        synchronized (this) {
+            long now = System.currentTimeMillis();
+            if (downCause != null && now < nextProbeMillis) {
+                throw new S3UnavailableException("S3 has not been answering since "
+                        + CLOCK.format(Instant.ofEpochMilli(downSinceMillis)) + " (" + downCause + "): not tried");
+            }
+            nextProbeMillis = now + probeDelayMillis;
+            probeDelayMillis = Math.min(MAX_PROBE_MILLIS, probeDelayMillis * 2);
+        }
+    }
+
+    /** True while S3 counts as down. */
+    public boolean isDown() {
+        return downCause != null;
+    }
+
+    /** True when S3 is down and the next probe may go: a waiting file can be sent to find out. */
+    public synchronized boolean isProbeDue() {
+        return downCause != null && System.currentTimeMillis() >= nextProbeMillis;
+    }
+
+    /** Why S3 is down, or null (for health). */
+    public String getDownCause() {
+        return downCause;
+    }
+
+    /** The bucket-wide problem now (403, NoSuchBucket, wrong region), or null (for health). */
     public String getBucketProblem() {
         return bucketProblem;
     }
 
-    public boolean isFailing() {
-        return !failing.isEmpty();
+    /** When S3 last answered after an outage (0: never was down). */
+    public long getLastRecoveryMillis() {
+        return lastRecoveryMillis;
     }
 
-    public long getRetries() {
-        return retries.get();
+    /** Requests that failed for a reason of S3's, since start. */
+    public long getFailures() {
+        return failures.get();
     }
 
-    private static String code(S3Exception e) {
-        return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
-    }
-
-    private static String describe(Exception e) {
-        if (e instanceof S3Exception s3) {
-            return "HTTP " + s3.statusCode() + " " + code(s3);
+    private synchronized void markDown(String cause) {
+        if (downCause == null) {
+            downSinceMillis = System.currentTimeMillis();
+            nextProbeMillis = downSinceMillis + probeDelayMillis;
+            downCause = cause;
+            LOG.error("S3 is not answering ({}). Files wait and are synced once it answers again; nothing is lost."
+                    + " Trying one request after 1 s, then less often, up to every 30 s.", cause);
         }
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String kind = e instanceof SdkException ? "cannot reach S3" : e.getClass().getSimpleName();
-        return kind + " (" + root.getClass().getSimpleName() + ": " + firstLine(root.getMessage()) + ")";
     }
 
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
+    private void logOnce(Failure failure) {
+        long now = System.currentTimeMillis();
+        Long last = lastLogged.get(failure.cause());
+        if ((last == null || now - last >= QUIET_MILLIS) && lastLogged.put(failure.cause(), now) == last) {
+            LOG.warn("S3 request failed: {}", failure.cause());
         }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static boolean isAboutS3(FailureKind kind) {
+        return kind == FailureKind.S3_UNAVAILABLE || kind == FailureKind.BUCKET_REFUSED;
+    }
+
+    /** Thrown instead of sending a request while S3 is down. */
+    public static class S3UnavailableException extends RuntimeException {
+        public S3UnavailableException(String message) {
+            super(message);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.watch2s3.health;
 
 import io.watch2s3.config.Durations;
+import io.watch2s3.state.StateDatabase;
 import io.watch2s3.stats.SyncCounters;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
@@ -15,12 +16,31 @@ public final class WatchHealthChecks {
     private WatchHealthChecks() {
     }
 
+    /** A check that is DOWN while {@link #problem()} says why, UP while it returns null. */
+    abstract static class DownWhileProblem extends AbstractHealthCheck {
+        DownWhileProblem(String id) {
+            super("watch2s3", id);
+        }
+
+        abstract String problem();
+
+        @Override
+        protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+            String problem = problem();
+            if (problem != null) {
+                builder.down().message(problem);
+            } else {
+                builder.up();
+            }
+        }
+    }
+
     /** DOWN while the watcher is known to be dead (watch.dir gone, replaced or unmounted). */
-    public static class Watcher extends AbstractHealthCheck {
+    public static class Watcher extends DownWhileProblem {
         private WatcherCheck check;
 
         public Watcher() {
-            super("watch2s3", "watcher");
+            super("watcher");
         }
 
         public void setCheck(WatcherCheck check) {
@@ -28,21 +48,17 @@ public final class WatchHealthChecks {
         }
 
         @Override
-        protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-            if (check.isLost()) {
-                builder.down().message("the watcher of watch.dir stopped (directory gone, replaced or unmounted)");
-            } else {
-                builder.up();
-            }
+        String problem() {
+            return check.isLost() ? "the watcher of watch.dir stopped (directory gone, replaced or unmounted)" : null;
         }
     }
 
     /** DOWN while the bucket refuses us (403, NoSuchBucket, wrong region). */
-    public static class Bucket extends AbstractHealthCheck {
+    public static class Bucket extends DownWhileProblem {
         private S3Health s3;
 
         public Bucket() {
-            super("watch2s3", "bucket");
+            super("bucket");
         }
 
         public void setS3(S3Health s3) {
@@ -50,13 +66,48 @@ public final class WatchHealthChecks {
         }
 
         @Override
-        protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        String problem() {
             String problem = s3.getBucketProblem();
-            if (problem != null) {
-                builder.down().message("S3 refuses the bucket: " + problem);
-            } else {
-                builder.up();
-            }
+            return problem == null ? null : "S3 refuses the bucket: " + problem;
+        }
+    }
+
+    /** DOWN while S3 does not answer (connection refused, timeouts, 5xx): files wait for it. */
+    public static class S3 extends DownWhileProblem {
+        private S3Health s3;
+
+        public S3() {
+            super("s3");
+        }
+
+        public void setS3(S3Health s3) {
+            this.s3 = s3;
+        }
+
+        @Override
+        String problem() {
+            String cause = s3.getDownCause();
+            return cause == null ? null : "S3 is not answering: " + cause + "; files wait for it";
+        }
+    }
+
+    /** DOWN while the state database cannot be used (disk full, read-only, I/O errors): files wait for it. */
+    public static class State extends DownWhileProblem {
+        private StateDatabase state;
+
+        public State() {
+            super("state");
+        }
+
+        public void setState(StateDatabase state) {
+            this.state = state;
+        }
+
+        @Override
+        String problem() {
+            String cause = state.getBrokenCause();
+            return cause == null ? null : "the state database in " + state.directory() + " cannot be used: " + cause
+                    + "; files wait for it";
         }
     }
 

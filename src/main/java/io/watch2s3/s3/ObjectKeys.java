@@ -71,4 +71,11 @@ public final class ObjectKeys {
     public static String headerValueFor(String key, String literalKeyHeader) {
         return key.contains("${") || key.contains("$simple{") ? "${header." + literalKeyHeader + "}" : key;
     }
+
+    /** A path whose name S3 cannot take as a key. */
+    public static class KeyRefusedException extends RuntimeException {
+        public KeyRefusedException(String reason) {
+            super(reason);
+        }
+    }
 }

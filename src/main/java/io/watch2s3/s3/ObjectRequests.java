@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.camel.Exchange;
+import org.apache.camel.Header;
 import org.apache.camel.Message;
 import org.apache.camel.component.aws2.s3.AWS2S3Constants;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
@@ -54,7 +55,8 @@ public class ObjectRequests {
         this.storageClass = storageClass == null || storageClass.isBlank() ? null : storageClass.trim();
     }
 
-    public void upload(Exchange exchange, String path) {
+    /** Sets the headers of the PUT of {@code path}, whose fingerprint is in the exchange. */
+    public void prepareUpload(Exchange exchange, @Header("relPath") String path) {
         Message message = exchange.getMessage();
         Fingerprint fp = message.getHeader(UploadedContentRepository.FINGERPRINT_HEADER, Fingerprint.class);
         setKey(message, path);
@@ -74,7 +76,8 @@ public class ObjectRequests {
         message.setBody(root.resolve(path).toFile());
     }
 
-    public void delete(Exchange exchange, String path) {
+    /** Sets the headers of the DELETE of {@code path}'s object. */
+    public void prepareDelete(Exchange exchange, @Header("relPath") String path) {
         Message message = exchange.getMessage();
         setKey(message, path);
         message.setHeader(AWS2S3Constants.S3_OPERATION, "deleteObject");
@@ -82,8 +85,7 @@ public class ObjectRequests {
     }
 
     private void setKey(Message message, String path) {
-        String key = keys.keyFor(path).orElseThrow(() -> new IllegalArgumentException(
-                "no key for " + path + ": " + keys.whyRefused(path)));
+        String key = keys.keyFor(path).orElseThrow(() -> new ObjectKeys.KeyRefusedException(keys.whyRefused(path)));
         message.setHeader(KEY_HEADER, key);
         message.setHeader(AWS2S3Constants.KEY, ObjectKeys.headerValueFor(key, KEY_HEADER));
     }

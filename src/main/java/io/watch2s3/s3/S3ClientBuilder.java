@@ -3,6 +3,7 @@ package io.watch2s3.s3;
 import java.net.URI;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -78,7 +79,10 @@ public class S3ClientBuilder {
             builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         }
-        builder.overrideConfiguration(c -> c.addExecutionInterceptor(new NoContinueForSmallBodies()));
+        // One retry layer, the route's (sync.max-retries): with the SDK's own three attempts under each of the route's,
+        // a dead endpoint held a file three times as long, and S3Health would learn of an outage only at the end.
+        builder.overrideConfiguration(c -> c.addExecutionInterceptor(new NoContinueForSmallBodies())
+                .retryStrategy(AwsRetryStrategy.doNotRetry()));
         if (endpoint.startsWith("http://")) {
             // Over plain HTTP the SDK signs every payload. Chunked, that is a signature per chunk and a framing the
             // server must take apart; in one piece, a SHA-256 over the file before it is sent. For the small files

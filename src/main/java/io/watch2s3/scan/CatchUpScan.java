@@ -6,6 +6,7 @@ import io.watch2s3.config.Durations;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
+import io.watch2s3.tree.OnDisk;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,11 @@ public class CatchUpScan {
     private volatile long foundByLastWalk;
     private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger completedScans = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile String lastFailure;
+    private volatile boolean failedThisTime;
+    private volatile long notBeforeMillis;
+    private boolean retryFailed = true;
+    private final Map<String, Long> loggedFailures = new java.util.concurrent.ConcurrentHashMap<>();
     private SyncCounters counters;
 
     /** watch.dir */
@@ -76,6 +83,34 @@ public class CatchUpScan {
         return completedScans.get() > 0 && !scanning && requested.get() == null;
     }
 
+    /** false with --once: a scan that failed is reported by the exit code, not tried again. */
+    public void setRetryFailed(boolean retryFailed) {
+        this.retryFailed = retryFailed;
+    }
+
+    /** Why the last scan failed, or null when it ran to its end. */
+    public String getLastFailure() {
+        return lastFailure;
+    }
+
+    /**
+     * The walk failed half-way (the state database failing, most likely): what it did not reach is unknown, so the
+     * scan runs again in 30 s. Logged once per cause.
+     */
+    public void scanFailed(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String why = cause == null ? "unknown cause" : String.valueOf(cause.getMessage()).lines().findFirst().orElse("");
+        lastFailure = why;
+        failedThisTime = true;
+        if (loggedFailures.put(why, System.currentTimeMillis()) == null) {
+            LOG.error("catch-up scan failed: {}{}", why, retryFailed ? "; it runs again in 30 s" : "");
+        }
+        if (retryFailed) {
+            notBeforeMillis = System.currentTimeMillis() + 30_000;
+            requested.compareAndSet(null, "the last scan failed");
+        }
+    }
+
     public void setDeleteGuard(DeleteGuard deleteGuard) {
         this.deleteGuard = deleteGuard;
     }
@@ -96,10 +131,16 @@ public class CatchUpScan {
         }
     }
 
+    /** The watcher reported an error (an event-queue overflow, a lost watch): events may be lost. */
+    public void requestAfterWatcherError() {
+        request("the watcher reported an error: events may be lost");
+    }
+
     /** True when a scan should start now: asked for, or sync.rescan-interval has passed since the last one. */
     public boolean isDue() {
-        return requested.get() != null
-                || (intervalMillis > 0 && System.currentTimeMillis() - lastStartMillis >= intervalMillis);
+        long now = System.currentTimeMillis();
+        return now >= notBeforeMillis && (requested.get() != null
+                || (intervalMillis > 0 && now - lastStartMillis >= intervalMillis));
     }
 
     /** How many directories the last complete scan walked (the watcher needs one inotify watch for each). */
@@ -112,6 +153,7 @@ public class CatchUpScan {
         String reason = requested.getAndSet(null);
         lastStartMillis = System.currentTimeMillis();
         scanning = true;
+        failedThisTime = false;
         foundByLastWalk = 0;
         LOG.debug("catch-up scan starts ({})", reason == null ? "periodic" : reason);
         if (!Files.isDirectory(root)) {
@@ -127,6 +169,10 @@ public class CatchUpScan {
      * its way when the iterator says it has no more.
      */
     public void finished() {
+        if (!failedThisTime) {
+            lastFailure = null;
+            loggedFailures.clear();
+        }
         scanning = false;
         completedScans.incrementAndGet();
     }
@@ -228,11 +274,18 @@ public class CatchUpScan {
             }
         }
 
+        /**
+         * Directories the state knows files in, that the walk did not enter: gone, or no longer a directory (a file
+         * or a symlink took its place), so their objects go. One that is still a directory could not be listed: its
+         * files are unknown, not gone.
+         */
         private void findVanishedDirectories() {
             for (String dir : state.knownDirectories()) {
-                if (!visited.contains(dir) && !isUnderUnvisited(dir) && !isUnderVanished(dir)
-                        && !Files.exists(root.resolve(dir), LinkOption.NOFOLLOW_LINKS)) {
-                    vanished(dir, state.countAtOrBelow(dir));
+                if (!visited.contains(dir) && !isUnderVanished(dir)) {
+                    OnDisk now = OnDisk.look(root, dir);
+                    if (now == OnDisk.GONE || now == OnDisk.FILE || now == OnDisk.OTHER) {
+                        vanished(dir, state.countAtOrBelow(dir));
+                    }
                 }
             }
         }
@@ -260,13 +313,6 @@ public class CatchUpScan {
                 }
             }
             return false;
-        }
-
-        /** A directory whose parent could not be listed is unknown, not gone. */
-        private boolean isUnderUnvisited(String dir) {
-            int slash = dir.lastIndexOf('/');
-            String parent = slash < 0 ? "" : dir.substring(0, slash);
-            return !visited.contains(parent) && Files.exists(root.resolve(parent), LinkOption.NOFOLLOW_LINKS);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.watch2s3.config.Durations;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.camel.Body;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,8 @@ public class ProgressReport {
         return Durations.parse("sync.progress-interval", interval).toMillis();
     }
 
-    public void batchStarted(int files) {
+    public void batchStarted(@Body java.util.List<?> actions) {
+        int files = actions.size();
         done.set(0);
         failedAtStart = counters.getFailed();
         bytesAtStart = counters.getBytesUploaded();

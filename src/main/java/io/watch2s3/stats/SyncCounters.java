@@ -6,14 +6,20 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.watch2s3.failure.FailureKind;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Exchange;
+import org.apache.camel.Header;
 
 /**
  * What the pipeline did since start, as Micrometer meters (exposed on /observe/metrics when management.port is set)
- * and as plain getters for logs and tests. Thread-safe.
+ * and as plain getters for logs and tests. Thread-safe. The methods the route calls are named count…, so that no
+ * getter can be taken for them (Camel reads a method name "failed" as the getter getFailed too, and which of the two
+ * it calls then depends on the JVM).
  */
 public class SyncCounters {
 
@@ -27,7 +33,7 @@ public class SyncCounters {
     private Counter bytesUploaded;
     private Counter deleted;
     private Counter unchanged;
-    private Counter failed;
+    private final Map<FailureKind, Counter> failed = new EnumMap<>(FailureKind.class);
     private Counter refused;
     private Counter vanished;
     private Counter deletesHeld;
@@ -47,8 +53,14 @@ public class SyncCounters {
         deleted = Counter.builder("watch2s3.files.deleted").description("objects deleted").register(registry);
         unchanged = Counter.builder("watch2s3.files.unchanged")
                 .description("changes skipped: S3 already held the content").register(registry);
-        failed = Counter.builder("watch2s3.files.failed").description("files given up on (until their next change)")
-                .register(registry);
+        failed.clear();
+        for (FailureKind kind : FailureKind.values()) {
+            if (kind != FailureKind.VANISHED) {
+                failed.put(kind, Counter.builder("watch2s3.files.failed").tag("cause", kind.tag())
+                        .description("files given up on, by cause (see the README for what happens next)")
+                        .register(registry));
+            }
+        }
         refused = Counter.builder("watch2s3.files.refused").description("names S3 cannot take").register(registry);
         vanished = Counter.builder("watch2s3.files.vanished").description("files gone before their upload")
                 .register(registry);
@@ -81,13 +93,15 @@ public class SyncCounters {
         }
     }
 
-    public void uploaded(long bytes, long firstSeenMillis) {
+    /** After S3 confirmed an upload and the state recorded it. */
+    public void countUploaded(@Header("Watch2S3Size") long bytes, @Header("firstSeen") long firstSeenMillis) {
         uploaded.increment();
         bytesUploaded.increment(bytes);
         synced(firstSeenMillis);
     }
 
-    public void deleted(long firstSeenMillis) {
+    /** After S3 confirmed a delete and the state recorded it. */
+    public void countDeleted(@Header("firstSeen") long firstSeenMillis) {
         deleted.increment();
         synced(firstSeenMillis);
     }
@@ -98,23 +112,24 @@ public class SyncCounters {
         }
     }
 
-    public void unchanged() {
+    /** A change that needed no request: S3 already held the content. */
+    public void countUnchanged() {
         unchanged.increment();
     }
 
-    public void failed() {
-        failed.increment();
+    public void countFailed(FailureKind kind) {
+        (kind == FailureKind.VANISHED ? vanished : failed.get(kind)).increment();
     }
 
-    public void refused() {
+    public void countRefused() {
         refused.increment();
     }
 
-    public void vanished() {
+    public void countVanished() {
         vanished.increment();
     }
 
-    public void deletesHeld(long count) {
+    public void countDeletesHeld(long count) {
         deletesHeld.increment(count);
     }
 
@@ -150,7 +165,11 @@ public class SyncCounters {
     }
 
     public long getFailed() {
-        return (long) failed.count();
+        return (long) failed.values().stream().mapToDouble(Counter::count).sum();
+    }
+
+    public long getFailed(FailureKind kind) {
+        return (long) failed.get(kind).count();
     }
 
     public long getRefused() {

@@ -1,0 +1,142 @@
+package io.watch2s3.failure;
+
+import io.watch2s3.health.S3Health;
+import io.watch2s3.s3.ObjectKeys;
+import io.watch2s3.state.StateDatabase;
+import java.io.FileNotFoundException;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import java.util.Set;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** One file's failure: what kind it is and a one-line description of its cause, safe to log. */
+public record Failure(FailureKind kind, String cause) {
+
+    /** 4xx answers that mean "try again" rather than "never". */
+    private static final Set<String> TRANSIENT_4XX_CODES = Set.of("RequestTimeout", "RequestTimeTooSkewed",
+            "ExpiredToken", "SlowDown", "Throttling", "ThrottlingException", "TooManyRequestsException");
+    /** S3's answers when the body it received does not match the checksum we computed from the file. */
+    private static final Set<String> BODY_CHANGED_CODES = Set.of("BadDigest", "XAmzContentSHA256Mismatch",
+            "InvalidDigest");
+
+    /** Sorts an exception from any step of one file's sync. Never throws. */
+    public static Failure of(Throwable thrown) {
+        try {
+            return new Failure(kindOf(thrown), describe(thrown));
+        } catch (RuntimeException e) {
+            return new Failure(FailureKind.INTERNAL, "an exception that could not be described ("
+                    + e.getClass().getName() + ")");
+        }
+    }
+
+    private static FailureKind kindOf(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof StateDatabase.StateUnavailableException) {
+                return FailureKind.STATE_UNAVAILABLE;
+            }
+            if (t instanceof S3Health.S3UnavailableException) {
+                return FailureKind.S3_UNAVAILABLE;
+            }
+            if (t instanceof S3Exception s3) {
+                return kindOfAnswer(s3);
+            }
+            if (t instanceof ObjectKeys.KeyRefusedException) {
+                return FailureKind.REFUSED_BY_S3;
+            }
+            if (t instanceof NoSuchFileException) {
+                return FailureKind.VANISHED;
+            }
+            // the file's own I/O: opening or reading it (FileNotFoundException also means "permission denied")
+            if (t instanceof FileNotFoundException || t instanceof java.nio.file.AccessDeniedException
+                    || (t instanceof UncheckedIOException && !(t.getCause() instanceof NoSuchFileException))) {
+                return FailureKind.UNREADABLE;
+            }
+            if (t instanceof SdkException sdk && !(sdk instanceof SdkServiceException)) {
+                // no answer from S3: connection refused or reset, timeouts, unknown host — unless the SDK failed
+                // while reading the file it was sending
+                return fileCause(sdk) != null ? fileCause(sdk) : FailureKind.S3_UNAVAILABLE;
+            }
+        }
+        return FailureKind.INTERNAL;
+    }
+
+    /** S3 answered with an error status. */
+    public static FailureKind kindOfAnswer(S3Exception e) {
+        int status = e.statusCode();
+        String code = code(e);
+        if (status == 401 || status == 403 || status == 301 || status == 307
+                || (status == 404 && "NoSuchBucket".equals(code))) {
+            return FailureKind.BUCKET_REFUSED;
+        }
+        if (BODY_CHANGED_CODES.contains(code)) {
+            return FailureKind.CHANGED_WHILE_UPLOADING;
+        }
+        if (status >= 500 || status == 408 || status == 429 || TRANSIENT_4XX_CODES.contains(code)) {
+            return FailureKind.S3_UNAVAILABLE;
+        }
+        return status >= 400 ? FailureKind.REFUSED_BY_S3 : FailureKind.S3_UNAVAILABLE;
+    }
+
+    /**
+     * The SDK failed while opening the file it was sending (it opens it only then). Other I/O errors under an
+     * SdkClientException are taken for network errors: a file that became unreadable since it was fingerprinted is
+     * then retried, and its next look sorts it out.
+     */
+    private static FailureKind fileCause(Throwable sdk) {
+        for (Throwable t = sdk.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof NoSuchFileException) {
+                return FailureKind.VANISHED;
+            }
+            if (t instanceof FileNotFoundException || t instanceof java.nio.file.AccessDeniedException) {
+                return FailureKind.UNREADABLE;
+            }
+        }
+        return null;
+    }
+
+    public static String code(S3Exception e) {
+        return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+    }
+
+    /** One line: for S3's answers the status and code, else the innermost cause's type and message. */
+    static String describe(Throwable thrown) {
+        if (thrown == null) {
+            return "an unknown cause";
+        }
+        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof S3Exception s3) {
+                String message = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorMessage();
+                return "HTTP " + s3.statusCode() + " " + code(s3) + (message == null ? "" : ": " + oneLine(message));
+            }
+            if (t instanceof StateDatabase.StateUnavailableException || t instanceof S3Health.S3UnavailableException) {
+                return oneLine(safeMessage(t));
+            }
+        }
+        Throwable root = thrown;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = safeMessage(root);
+        String kind = thrown instanceof SdkException && !(thrown instanceof SdkServiceException)
+                ? "no answer from S3: " : "";
+        return kind + root.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + oneLine(message));
+    }
+
+    /** An exception's message, or "" — even when getMessage() itself throws. */
+    private static String safeMessage(Throwable t) {
+        try {
+            String message = t.getMessage();
+            return message == null ? "" : message;
+        } catch (RuntimeException e) {
+            return "(its message could not be read: " + e.getClass().getSimpleName() + ")";
+        }
+    }
+
+    private static String oneLine(String s) {
+        int nl = s.indexOf('\n');
+        String first = nl < 0 ? s : s.substring(0, nl);
+        return first.length() > 300 ? first.substring(0, 300) + "…" : first;
+    }
+}

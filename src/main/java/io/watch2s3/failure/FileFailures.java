@@ -1,0 +1,178 @@
+package io.watch2s3.failure;
+
+import io.watch2s3.change.Batch;
+import io.watch2s3.change.SyncAction;
+import io.watch2s3.health.S3Health;
+import io.watch2s3.stats.SyncCounters;
+import io.watch2s3.tree.OnDisk;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The route's error handling for one file, whatever failed: it decides whether the request is retried at once
+ * ({@link #shouldRetry}, the onException's retryWhile), and when it is given up ({@link #giveUp}) logs it once with
+ * the path and the cause, counts it, and says what brings the file back (see {@link FailureKind.Next}). It never
+ * throws: an error handler that throws is what once stopped every later upload.
+ */
+public class FileFailures {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
+    private static final String ATTEMPTS = "Watch2S3Attempts";
+    private static final String PATH_HEADER = "relPath";
+
+    private Path root;
+    private int maxRetries = 5;
+    private SyncCounters counters;
+    private S3Health s3;
+    private RetryQueue retryQueue;
+
+    /** watch.dir */
+    public void setRoot(String root) {
+        this.root = Path.of(root).toAbsolutePath().normalize();
+    }
+
+    /** sync.max-retries: retries of a request S3 did not answer, before the file waits for S3 to answer again. */
+    public void setMaxRetries(int maxRetries) {
+        this.maxRetries = maxRetries;
+    }
+
+    public void setCounters(SyncCounters counters) {
+        this.counters = counters;
+    }
+
+    public void setS3(S3Health s3) {
+        this.s3 = s3;
+    }
+
+    public void setRetryQueue(RetryQueue retryQueue) {
+        this.retryQueue = retryQueue;
+    }
+
+    /**
+     * After each failed attempt: true to send the same request again after the back-off. Only when S3 did not
+     * answer (or said "later"), S3 is not known to be down, and fewer than sync.max-retries retries were made.
+     */
+    public boolean shouldRetry(Exchange exchange) {
+        try {
+            Throwable thrown = exchange.getException() != null ? exchange.getException()
+                    : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+            if (thrown == null || thrown instanceof S3Health.S3UnavailableException) {
+                return false; // not sent at all: S3 is known to be down
+            }
+            Failure failure = Failure.of(thrown);
+            s3.requestFailed(failure, path(exchange));
+            int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
+            if (failure.kind() != FailureKind.S3_UNAVAILABLE || s3.isDown() || attempts >= maxRetries) {
+                return false;
+            }
+            exchange.setProperty(ATTEMPTS, attempts + 1);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.error("deciding whether to retry failed: {}", Failure.describe(e));
+            return false;
+        }
+    }
+
+    /** The file's sync is given up: log, count, and hand it to what brings it back. */
+    public void giveUp(Exchange exchange) {
+        try {
+            counters.requestEnded(exchange);
+            Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+            record(path(exchange), thrown == null ? exchange.getException() : thrown);
+        } catch (RuntimeException e) {
+            LOG.error("handling a failure failed: {}", Failure.describe(e));
+        }
+    }
+
+    /**
+     * The last line of defence, in the batch's split: the file's own error handling failed (an error handler step
+     * threw). Its exception is taken off the exchange so that the other files and the batch go on.
+     */
+    public void lastResort(Exchange exchange) {
+        try {
+            counters.requestEnded(exchange);
+            Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+            LOG.error("the error handling of {} failed: {}", path(exchange), Failure.describe(thrown));
+            record(path(exchange), thrown);
+        } catch (RuntimeException e) {
+            LOG.error("handling a failure failed: {}", Failure.describe(e));
+        }
+    }
+
+    /** A whole batch failed before its files were synced (it could not be planned): each of its paths waits. */
+    public void batchFailed(Exchange exchange) {
+        try {
+            Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+            Failure failure = Failure.of(thrown);
+            List<String> paths = pathsOf(exchange.getMessage().getBody());
+            LOG.error("a batch of {} paths could not be synced: {}; {}", paths.size(), failure.cause(),
+                    failure.kind().next() == FailureKind.Next.NEXT_CHANGE
+                            ? "they are synced at their next change or the next scan"
+                            : "they are synced once that works again");
+            for (String path : paths) {
+                counters.countFailed(failure.kind());
+                whatNext(failure, path);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("handling a failed batch failed: {}", Failure.describe(e));
+        }
+    }
+
+    private void record(String path, Throwable thrown) {
+        Failure failure = refine(Failure.of(thrown), path);
+        counters.countFailed(failure.kind());
+        switch (failure.kind().next()) {
+            case WAIT_FOR_RECOVERY -> {
+                s3.gaveUp(failure);
+                LOG.info("{} waits: {}; it is synced once that works again", path, failure.cause());
+            }
+            case LOOK_AGAIN -> LOG.info("{} {} while it was being synced; looking at it again", path,
+                    failure.kind() == FailureKind.VANISHED ? "vanished" : "changed");
+            case NEXT_CHANGE -> LOG.warn("could not sync {}: {} ({}); it is tried again at its next change or the"
+                    + " next scan", path, failure.cause(), failure.kind().tag());
+        }
+        whatNext(failure, path);
+    }
+
+    private void whatNext(Failure failure, String path) {
+        switch (failure.kind().next()) {
+            case WAIT_FOR_RECOVERY -> retryQueue.waitForRecovery(path);
+            case LOOK_AGAIN -> retryQueue.lookAgain(path);
+            case NEXT_CHANGE -> { }
+        }
+    }
+
+    /** "Cannot open the file" means "vanished" when nothing is there any more. */
+    private Failure refine(Failure failure, String path) {
+        if (failure.kind() == FailureKind.UNREADABLE && path != null && OnDisk.look(root, path) == OnDisk.GONE) {
+            return new Failure(FailureKind.VANISHED, failure.cause());
+        }
+        return failure;
+    }
+
+    private static String path(Exchange exchange) {
+        String path = exchange.getMessage().getHeader(PATH_HEADER, String.class);
+        if (path == null && exchange.getMessage().getBody() instanceof SyncAction action) {
+            path = action.path();
+        }
+        return path;
+    }
+
+    private static List<String> pathsOf(Object body) {
+        List<String> paths = new ArrayList<>();
+        if (body instanceof Batch batch) {
+            paths.addAll(batch.getPaths());
+        } else if (body instanceof List<?> list) {
+            for (Object item : list) {
+                if (item instanceof SyncAction action) {
+                    paths.add(action.path());
+                }
+            }
+        }
+        return paths;
+    }
+}

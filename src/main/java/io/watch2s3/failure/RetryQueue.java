@@ -1,0 +1,120 @@
+package io.watch2s3.failure;
+
+import io.watch2s3.health.S3Health;
+import io.watch2s3.scan.CatchUpScan;
+import io.watch2s3.state.StateDatabase;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The paths given up on that come back by themselves, without waiting for their next change or the hourly scan:
+ * those that waited for S3 or the state database go back into the pipeline as soon as it works again (or, failing a
+ * sign of that, every 30 s); while S3 is down, one of them at a time goes as the probe that finds out whether it
+ * answers again. Paths that changed under an upload go back at once. The route's timer calls {@link #takeDue} every
+ * second. Held in memory and bounded: past {@link #MAX_PATHS} it keeps none and has the tree scanned instead. A
+ * restart loses nothing: its catch-up scan finds every path the state database does not show as synced.
+ */
+public class RetryQueue {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RetryQueue.class);
+    static final int MAX_PATHS = 100_000;
+    private static final long RETRY_EVERY_MILLIS = 30_000;
+
+    private final Set<String> lookAgain = new LinkedHashSet<>();
+    private final Set<String> waiting = new LinkedHashSet<>();
+    private boolean overflowed;
+    private long lastDrainMillis = System.currentTimeMillis();
+    private S3Health s3;
+    private StateDatabase state;
+    private CatchUpScan scan;
+
+    public void setS3(S3Health s3) {
+        this.s3 = s3;
+    }
+
+    public void setState(StateDatabase state) {
+        this.state = state;
+    }
+
+    public void setScan(CatchUpScan scan) {
+        this.scan = scan;
+    }
+
+    /** The file changed or vanished while it was being synced: the disk decides again what it needs. */
+    public synchronized void lookAgain(String path) {
+        if (!add(lookAgain, path)) {
+            overflow();
+        }
+    }
+
+    /** The file waits for S3 or the state database to work again. */
+    public synchronized void waitForRecovery(String path) {
+        if (!add(waiting, path)) {
+            overflow();
+        }
+    }
+
+    private boolean add(Set<String> set, String path) {
+        if (path == null || overflowed) {
+            return path == null;
+        }
+        if (lookAgain.size() + waiting.size() >= MAX_PATHS) {
+            return false;
+        }
+        set.add(path);
+        return true;
+    }
+
+    private void overflow() {
+        if (!overflowed) {
+            LOG.warn("more than {} files wait for a retry: keeping none of them; the tree is scanned once S3 and the"
+                    + " state database work again", MAX_PATHS);
+        }
+        overflowed = true;
+        waiting.clear();
+    }
+
+    /** How many paths wait (for the gauge watch2s3_files_waiting). */
+    public synchronized int size() {
+        return lookAgain.size() + waiting.size();
+    }
+
+    /** The paths to put back into the pipeline now (called every second by the route). */
+    public List<String> takeDue() {
+        boolean stateBack = state.reopenIfBroken();
+        if (stateBack) {
+            scan.request("the state database works again: finding what it did not record meanwhile");
+        }
+        synchronized (this) {
+            List<String> due = new ArrayList<>(lookAgain);
+            lookAgain.clear();
+            if ((waiting.isEmpty() && !overflowed) || state.isBroken()) {
+                return due;
+            }
+            if (s3.isDown()) {
+                if (s3.isProbeDue() && !waiting.isEmpty()) {
+                    Iterator<String> first = waiting.iterator();
+                    due.add(first.next());
+                    first.remove();
+                }
+                return due;
+            }
+            long now = System.currentTimeMillis();
+            if (stateBack || s3.getLastRecoveryMillis() > lastDrainMillis || now - lastDrainMillis >= RETRY_EVERY_MILLIS) {
+                lastDrainMillis = now;
+                due.addAll(waiting);
+                waiting.clear();
+                if (overflowed) {
+                    overflowed = false;
+                    scan.request("more files waited for a retry than were kept");
+                }
+            }
+            return due;
+        }
+    }
+}
