@@ -51,6 +51,15 @@ public final class TestApp implements AutoCloseable {
         return bean("syncCounters", SyncCounters.class);
     }
 
+    public org.apache.camel.CamelContext camelContext() {
+        return app.camelContext();
+    }
+
+    /** Stops the watcher, so that only a catch-up scan can find what changes next. */
+    public void stopWatching() throws Exception {
+        app.camelContext().getRouteController().stopRoute("watch");
+    }
+
     public <T> T bean(String name, Class<T> type) {
         return app.camelContext().getRegistry().lookupByNameAndType(name, type);
     }
