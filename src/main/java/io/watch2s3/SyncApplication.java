@@ -153,6 +153,7 @@ public final class SyncApplication implements AutoCloseable {
         client.setAccessKey(effective.get("s3.access-key"));
         client.setSecretKey(effective.get("s3.secret-key"));
         client.setChecksums(effective.get("s3.checksums"));
+        client.setRequestTimeout(effective.get("s3.request-timeout"));
         checkTarget(effective, client);
         return effective;
     }

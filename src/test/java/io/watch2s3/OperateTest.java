@@ -45,10 +45,18 @@ class OperateTest extends S3TestBase {
         }
     }
 
+    /** The value of a metric, summed over its labels (watch2s3_files_failed_total has one series per cause). */
     private static double metric(String prometheusText, String name) {
-        Matcher m = Pattern.compile("^" + Pattern.quote(name) + " (\\S+)$", Pattern.MULTILINE).matcher(prometheusText);
-        assertTrue(m.find(), name + " in\n" + prometheusText);
-        return Double.parseDouble(m.group(1));
+        Matcher m = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE)
+                .matcher(prometheusText);
+        double sum = 0;
+        boolean found = false;
+        while (m.find()) {
+            found = true;
+            sum += Double.parseDouble(m.group(2));
+        }
+        assertTrue(found, name + " in\n" + prometheusText);
+        return sum;
     }
 
     @Test

@@ -139,8 +139,10 @@ public class S3Health {
             downSinceMillis = System.currentTimeMillis();
             nextProbeMillis = downSinceMillis + probeDelayMillis;
             downCause = cause;
-            LOG.error("S3 is not answering ({}). Files wait and are synced once it answers again; nothing is lost."
-                    + " Trying one request after 1 s, then less often, up to every 30 s.", cause);
+            LOG.error("{} ({}). Files wait and are synced once it accepts them again; nothing is lost. Trying one"
+                    + " request after 1 s, then less often, up to every 30 s.", bucketProblem != null
+                    ? "S3 refuses the bucket: check the bucket, the region, s3.access-key and the bucket's permissions"
+                    : "S3 is not answering", cause);
         }
     }
 

@@ -28,6 +28,7 @@ public class S3ClientBuilder {
     private String secretKey = "";
     private String checksums = "auto";
     private int parallelism = 16;
+    private Duration requestTimeout = Duration.ofSeconds(60);
 
     /** Empty for AWS, else the URL of an S3-compatible server. */
     public void setEndpoint(String endpoint) {
@@ -56,6 +57,11 @@ public class S3ClientBuilder {
         this.checksums = checksums.trim();
     }
 
+    /** s3.request-timeout: a request that gets no data for this long fails (and is retried by the route). */
+    public void setRequestTimeout(String timeout) {
+        this.requestTimeout = io.watch2s3.config.Durations.parse("s3.request-timeout", timeout);
+    }
+
     /** Uploads in flight at once; the connection pool is sized to it. */
     public void setParallelism(int parallelism) {
         this.parallelism = parallelism;
@@ -71,7 +77,7 @@ public class S3ClientBuilder {
                         .connectionTimeout(Duration.ofSeconds(5))
                         // the SDK marks the requests that should wait for "100 Continue" (see NoContinueForSmallBodies)
                         .expectContinueEnabled(false)
-                        .socketTimeout(Duration.ofSeconds(60)));
+                        .socketTimeout(requestTimeout));
         if (!endpoint.isEmpty()) {
             builder.endpointOverride(URI.create(endpoint));
         }

@@ -1,0 +1,263 @@
+package io.watch2s3;
+
+import static io.watch2s3.support.Files2.write;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import io.watch2s3.failure.FailureKind;
+import io.watch2s3.health.S3Health;
+import io.watch2s3.support.FaultyS3Proxy;
+import io.watch2s3.support.FaultyS3Proxy.Request;
+import io.watch2s3.support.JavaProcess;
+import io.watch2s3.support.LogCapture;
+import io.watch2s3.support.S3TestBase;
+import io.watch2s3.support.TestApp;
+import io.watch2s3.support.TreeFiles;
+import io.watch2s3.support.UnreadableFile;
+import io.watch2s3.stats.SyncCounters;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.builder.AdviceWith;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every error branch, produced for real — an unreadable file, a file that vanishes, S3 answering 4xx or 5xx,
+ * dropping or stalling the connection, refusing the bucket, a step that throws like a bug — and after each one a
+ * later change still arrives and the counters say what happened. S3 is reached through a proxy that injects the
+ * faults (FaultyS3Proxy) in front of the real S3 server.
+ */
+class FailuresTest extends S3TestBase {
+
+    private static final Duration LONG = Duration.ofMinutes(3);
+    private FaultyS3Proxy proxy;
+
+    @BeforeEach
+    void proxy() {
+        proxy = FaultyS3Proxy.start(s3.url());
+    }
+
+    @AfterEach
+    void closeProxy() {
+        proxy.close();
+    }
+
+    private TestApp startThroughProxy(Map<String, String> overrides) throws Exception {
+        Map<String, String> s = settings(overrides);
+        s.put("s3.endpoint", proxy.url());
+        return TestApp.start(s);
+    }
+
+    private long putsOf(String key) {
+        return proxy.requests().stream().filter(r -> r.request().isPut() && r.request().key().equals(key)).count();
+    }
+
+    private void awaitObject(String key, String content) {
+        await().atMost(LONG).until(() -> s3.exists(bucket, key) && s3.getText(bucket, key).equals(content));
+    }
+
+    /** The pipeline still works: a change made now reaches S3. */
+    private void aLaterChangeStillArrives() {
+        write(tree, "later.txt", "written after the failure");
+        awaitObject("later.txt", "written after the failure");
+    }
+
+    @Test
+    void aFileS3RefusesForGoodIsLoggedCountedNotRetriedAndTheOthersGoOn() throws Exception {
+        proxy.when(r -> r.isPut() && r.key().equals("refused.txt")).respond(400, "InvalidArgument");
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of())) {
+            write(tree, "refused.txt", "S3 will never take this");
+            write(tree, "fine.txt", "fine");
+            awaitObject("fine.txt", "fine");
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.REFUSED_BY_S3) == 1);
+            assertFalse(s3.exists(bucket, "refused.txt"));
+            assertEquals(1, putsOf("refused.txt"), "a 400 is not retried");
+            assertTrue(log.lines(Level.WARN, "sync").stream()
+                    .anyMatch(l -> l.contains("refused.txt") && l.contains("HTTP 400 InvalidArgument")), log.atLeast(Level.WARN).toString());
+            aLaterChangeStillArrives();
+            assertEquals(1, app.counters().getFailed(), app.counters().toString());
+        }
+    }
+
+    @Test
+    void fiveHundredsDroppedConnectionsAndTimeoutsAreRetriedAndPassLater() throws Exception {
+        proxy.when(r -> r.isPut() && r.key().equals("busy.txt")).times(2).respond(503, "SlowDown");
+        proxy.when(r -> r.isPut() && r.key().equals("error.txt")).times(2).respond(500, "InternalError");
+        proxy.when(r -> r.isPut() && r.key().equals("dropped.txt")).times(2).dropConnection();
+        proxy.when(r -> r.isPut() && r.key().equals("slow.txt")).times(1).delay(Duration.ofSeconds(4));
+        try (TestApp app = startThroughProxy(Map.of("s3.request-timeout", "1s"))) {
+            // one at a time: several files failing at once would (rightly) make S3 count as down, see the next test
+            for (String name : List.of("busy.txt", "error.txt", "dropped.txt", "slow.txt")) {
+                write(tree, name, "content of " + name);
+                awaitObject(name, "content of " + name);
+            }
+            assertEquals(3, putsOf("busy.txt"));
+            assertEquals(3, putsOf("dropped.txt"));
+            // the proxy records a request when it is done, and the one that timed out is done 4 s after it came
+            await().atMost(LONG).until(() -> putsOf("slow.txt") == 2);
+            assertEquals(0, app.counters().getFailed(), "retried, never given up: " + app.counters());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void whileS3AnswersOnly5xxFilesWaitWithoutHammeringItAndArriveByThemselvesWhenItRecovers() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of())) {
+            var outage = proxy.when(Request::isPut).respond(500, "InternalError");
+            for (int i = 0; i < 40; i++) {
+                write(tree, "outage/f" + i + ".txt", "file " + i);
+            }
+            S3Health health = app.bean("s3Health", S3Health.class);
+            await().atMost(LONG).until(health::isDown);
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.S3_UNAVAILABLE) >= 40);
+            long putsDuringOutage = proxy.requests().stream().filter(r -> r.request().isPut()).count();
+            assertTrue(putsDuringOutage < 40, "once S3 counts as down, files wait instead of each trying: "
+                    + putsDuringOutage + " PUTs");
+            outage.remove();
+            // nothing changes in the tree and no scan runs (sync.rescan-interval=0): they come back by themselves
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 40);
+            assertEquals(TreeFiles.of(tree), TreeFiles.bucket(s3, bucket));
+            await().atMost(LONG).until(() -> !health.isDown());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void aBucketThatRefusesUsMakesFilesWaitAndHealthSaySoUntilItAcceptsUsAgain() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of())) {
+            var refused = proxy.when(r -> true).respond(403, "AccessDenied");
+            write(tree, "a.txt", "a");
+            write(tree, "b.txt", "b");
+            S3Health health = app.bean("s3Health", S3Health.class);
+            await().atMost(LONG).until(() -> health.getBucketProblem() != null);
+            assertTrue(health.getBucketProblem().contains("403 AccessDenied"), health.getBucketProblem());
+            assertEquals(org.apache.camel.health.HealthCheck.State.DOWN,
+                    app.bean("bucketHealth", io.watch2s3.health.WatchHealthChecks.Bucket.class).call().getState());
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.BUCKET_REFUSED) == 2);
+            refused.remove();
+            awaitObject("a.txt", "a");
+            awaitObject("b.txt", "b");
+            await().atMost(LONG).until(() -> health.getBucketProblem() == null);
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void aFileWhoseBodyS3FoundChangedIsLookedAtAgainAndEndsUpToDate() throws Exception {
+        proxy.when(r -> r.isPut() && r.key().equals("moving.txt")).times(1).respond(400, "BadDigest");
+        try (TestApp app = startThroughProxy(Map.of())) {
+            write(tree, "moving.txt", "final content");
+            awaitObject("moving.txt", "final content");
+            assertEquals(1, app.counters().getFailed(FailureKind.CHANGED_WHILE_UPLOADING));
+            assertEquals(2, putsOf("moving.txt"));
+        }
+    }
+
+    @Test
+    void anUnreadableFileIsLoggedCountedAndSkippedAndSyncedOnceReadableAndChanged() throws Exception {
+        write(tree, "broken.bin", "the disk under this file fails");
+        try (LogCapture log = new LogCapture(); UnreadableFile broken = UnreadableFile.make(tree.resolve("broken.bin"));
+                TestApp app = startThroughProxy(Map.of())) {
+            // its catch-up at start reads it and fails; a file next to it still goes
+            write(tree, "next.txt", "next to it");
+            awaitObject("next.txt", "next to it");
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.UNREADABLE) == 1);
+            assertFalse(s3.exists(bucket, "broken.bin"));
+            assertTrue(log.lines(Level.WARN, "sync").stream().anyMatch(l -> l.contains("broken.bin")
+                    && l.contains("unreadable")), log.atLeast(Level.WARN).toString());
+            broken.close();
+            write(tree, "broken.bin", "readable again");
+            awaitObject("broken.bin", "readable again");
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void aFileThatVanishesBeforeItsUploadIsCountedAsVanishedAndTheOthersGoOn() throws Exception {
+        var first = proxy.when(r -> r.isPut() && r.key().equals("first.txt")).times(1).hold();
+        try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "1"))) {
+            write(tree, "first.txt", "first");
+            write(tree, "second.txt", "gone before its turn");
+            first.awaitArrival(LONG);            // one upload at a time: second.txt waits behind first.txt
+            Files.delete(tree.resolve("second.txt"));
+            first.release();
+            awaitObject("first.txt", "first");
+            await().atMost(LONG).until(() -> app.counters().getVanished() == 1);
+            assertFalse(s3.exists(bucket, "second.txt"));
+            assertEquals(0, app.counters().getFailed());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /**
+     * A step of the route that throws like a bug (as one a user added might): a plain exception, one whose message
+     * itself throws (the error handler must survive describing it), and an Error that no onException catches (the
+     * last resort in the batch's split must). Each fails only its own file.
+     */
+    @Test
+    void aStepThatThrowsLikeABugFailsOnlyItsOwnFile() throws Exception {
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of())) {
+            AdviceWith.adviceWith(app.camelContext(), "sync-file", route -> route.weaveByToUri("aws2-s3*").before()
+                    .process(exchange -> {
+                        switch (exchange.getMessage().getHeader("relPath", String.class)) {
+                            case "bug.txt" -> throw new IllegalStateException("a bug in a step");
+                            case "rude.txt" -> throw new IllegalStateException() {
+                                @Override
+                                public String getMessage() {
+                                    throw new UnsupportedOperationException("this exception cannot describe itself");
+                                }
+                            };
+                            case "linkage.txt" -> throw new NoClassDefFoundError("com/example/Missing");
+                            default -> { }
+                        }
+                    }));
+            for (String name : List.of("bug.txt", "rude.txt", "linkage.txt", "fine.txt")) {
+                write(tree, name, name);
+            }
+            awaitObject("fine.txt", "fine.txt");
+            SyncCounters counters = app.counters();
+            await().atMost(LONG).until(() -> counters.getFailed(FailureKind.INTERNAL) == 3);
+            assertEquals(List.of("fine.txt"), s3.keys(bucket));
+            assertTrue(log.lines(Level.WARN, "sync").stream().anyMatch(l -> l.contains("bug.txt")
+                    && l.contains("a bug in a step")), log.atLeast(Level.WARN).toString());
+            aLaterChangeStillArrives();
+            assertEquals(3, counters.getFailed(), counters.toString());
+        }
+    }
+
+    @Test
+    void onceEndsWithExitOneWhenFilesFailAndTheNextRunFinishesTheJob() throws Exception {
+        write(tree, "ok.txt", "ok");
+        Map<String, String> s = settings(Map.of());
+        s.put("s3.endpoint", proxy.url());
+        List<String> jvm = TestApp.asJvmOptions(s);
+        try (JavaProcess once = JavaProcess.start(dir.resolve("run1"), jvm, Map.of(), "--once")) {
+            assertEquals(0, once.waitFor(120), once.stderr());
+        }
+        for (int i = 0; i < 30; i++) {
+            write(tree, "later/f" + i + ".txt", "file " + i);
+        }
+        write(tree, "broken.bin", "unreadable");
+        var outage = proxy.when(Request::isPut).respond(503, "SlowDown");
+        try (UnreadableFile broken = UnreadableFile.make(tree.resolve("broken.bin"))) {
+            try (JavaProcess once = JavaProcess.start(dir.resolve("run2"), jvm, Map.of(), "--once")) {
+                assertEquals(1, once.waitFor(300), once.stderr());
+                assertTrue(once.stderr().contains("broken.bin"), once.stderr());
+            }
+            try (JavaProcess dry = JavaProcess.start(dir.resolve("run3"), jvm, Map.of(), "--dry-run")) {
+                assertEquals(1, dry.waitFor(300), "a dry run that cannot read a file says so: " + dry.stderr());
+            }
+        }
+        outage.remove();
+        try (JavaProcess once = JavaProcess.start(dir.resolve("run4"), jvm, Map.of(), "--once")) {
+            assertEquals(0, once.waitFor(300), "the lock was released and the job finishes: " + once.stderr());
+        }
+        assertEquals(TreeFiles.of(tree), TreeFiles.bucket(s3, bucket));
+    }
+}
