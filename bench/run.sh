@@ -2,11 +2,12 @@
 # watch2s3's benchmark: watch2s3 (the built jar, as a process) beside the seed's inotifywait+s3cmd script, s3cmd,
 # aws-cli and rclone, on the same S3 servers on 127.0.0.1, in one run.
 #
-#   bench/run.sh [--quick] [latency] [burst] [restart] [memory] [large]     (no scenario: all of them)
+#   bench/run.sh [--quick] [latency] [burst] [restart] [memory] [large] [state]     (no scenario: all of them)
 #
 # --quick scales every scenario down (a few minutes); the full run takes up to an hour. Results: one table per
 # scenario on stdout, then the issue's targets judged on the run; bench/results/latest.csv, targets.txt and PNG
-# charts in bench/results/ (bench/results/quick/ for --quick).
+# charts in bench/results/ (bench/results/quick/ for --quick; bench/results/only-SCENARIO…/ when scenarios are named,
+# so that a partial run never replaces a full one).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
@@ -17,20 +18,24 @@ SCENARIOS=()
 for arg in "$@"; do
   case $arg in
     --quick) QUICK=1 ;;
-    latency|burst|restart|memory|large) SCENARIOS+=("$arg") ;;
-    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [restart] [memory] [large]" >&2; exit 2 ;;
+    latency|burst|restart|memory|large|state) SCENARIOS+=("$arg") ;;
+    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [restart] [memory] [large] [state]" >&2; exit 2 ;;
   esac
 done
-((${#SCENARIOS[@]})) || SCENARIOS=(latency burst restart memory large)
+PARTIAL=0
+((${#SCENARIOS[@]})) && PARTIAL=1
+((${#SCENARIOS[@]})) || SCENARIOS=(latency burst restart memory large state)
 
 # a quick run never replaces the committed results of a full one
+((PARTIAL)) && RESULTS=$BENCH/results/only-$(IFS=-; echo "${SCENARIOS[*]}")
 ((QUICK)) && RESULTS=$BENCH/results/quick
 if ((QUICK)); then
   WARM_FILES=2000; WARM_FILES_S3MOCK=500; STALL_S=20; LAT_SIZES="1000 3000"; BURST=500; SEED_BURST=100; RESTART_N=2000; MEMORY_SIZES="10000"; IDLE_S=5; LARGE_MB=100
+  STATE_FILES=5000
 else
   LAT_SIZES="1000 10000 100000"; BURST=10000; SEED_BURST=1000; RESTART_N=100000
   MEMORY_SIZES=${MEMORY_SIZES:-"100000 1000000"}
-  IDLE_S=60; LARGE_MB=1024
+  IDLE_S=60; LARGE_MB=1024; STATE_FILES=50000
 fi
 
 # shellcheck source=lib.sh
@@ -311,6 +316,28 @@ scenario_large() {
     fi
   done
   stop_pid "$S3PROXY_PID"; rm -rf "$d"
+}
+
+# --- how durable the state database is, and what it costs per file ------------------------------------------------------
+# bench/StateCost.java on the real H2 database: process CPU per recorded file, and how many of N paths a child that is
+# killed (halted) right after recording them leaves known, for the write-delayed MERGE per file watch2s3 used before
+# issue #10, a write-through MERGE per file, and what it does now: pending rows written and synced per batch of 1,000.
+scenario_state() {
+  local d=$WORK/state
+  rm -rf "$d"; mkdir -p "$d"
+  log "state: recording $STATE_FILES confirmations three ways"
+  (cd "$ROOT" && java -cp "$JAR" bench/StateCost.java "$d" "$STATE_FILES") > "$d/out.csv"
+  local choice cpu known files tool
+  while IFS=, read -r choice cpu known files; do
+    case $choice in
+      pending) tool="watch2s3: pending rows per batch (now)" ;;
+      delayed) tool="MERGE per file, H2 delayed writes (before)" ;;
+      write-through) tool="MERGE per file, written through" ;;
+    esac
+    result state "$tool" "CPU per file" "$cpu" µs
+    result state "$tool" "paths known after kill -9, of $files" "$known" paths
+  done < "$d/out.csv"
+  rm -rf "$d"
 }
 
 log "watch2s3 benchmark$( ((QUICK)) && echo ' (quick)'): ${SCENARIOS[*]}"

@@ -231,6 +231,36 @@ class FailuresTest extends S3TestBase {
         }
     }
 
+    /**
+     * The error handler itself throws — as when a step added to it fails, or, as once in production, its bean call was
+     * ambiguous. The batch's last resort still fails only that file, and the pipeline goes on.
+     */
+    @Test
+    void anErrorHandlerThatThrowsStillFailsOnlyItsOwnFile() throws Exception {
+        String route = Files.readString(java.nio.file.Path.of("routes/watch-to-s3.yaml"));
+        String handler = "            - bean: { ref: fileFailures, method: giveUp }";
+        assertTrue(route.contains(handler), "the route's error handler step");
+        java.nio.file.Path edited = dir.resolve("routes/watch-to-s3.yaml");
+        Files.createDirectories(edited.getParent());
+        Files.writeString(edited, route.replace(handler, """
+                            - throwException:
+                                exceptionType: java.lang.IllegalStateException
+                                message: "a step added to the error handler failed"
+                """ + handler));
+        proxy.when(r -> r.isPut() && r.key().equals("refused.txt")).respond(400, "InvalidArgument");
+        Map<String, String> s = settings(Map.of());
+        s.put("s3.endpoint", proxy.url());
+        try (LogCapture log = new LogCapture(); TestApp app = TestApp.start(s, "file:" + edited)) {
+            write(tree, "refused.txt", "refused, and then its error handler throws");
+            write(tree, "fine.txt", "fine");
+            awaitObject("fine.txt", "fine");
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.REFUSED_BY_S3) == 1);
+            assertTrue(log.lines(Level.ERROR, "sync").stream().anyMatch(l -> l.contains("refused.txt")
+                    && l.contains("error handling")), log.atLeast(Level.ERROR).toString());
+            aLaterChangeStillArrives();
+        }
+    }
+
     @Test
     void onceEndsWithExitOneWhenFilesFailAndTheNextRunFinishesTheJob() throws Exception {
         write(tree, "ok.txt", "ok");

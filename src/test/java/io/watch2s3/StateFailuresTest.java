@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import io.watch2s3.health.WatchHealthChecks;
+import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.support.AccessLogEntry;
 import io.watch2s3.support.JavaProcess;
@@ -108,6 +109,9 @@ class StateFailuresTest extends S3TestBase {
                     return state.isBroken();
                 });
                 assertEquals(HealthCheck.State.DOWN, health.call().getState());
+                CatchUpScan scan = app.bean("catchUpScan", CatchUpScan.class);
+                scan.request("a scan while the state database cannot be used");
+                await().atMost(LONG).until(() -> scan.getLastFailure() != null);
                 assertTrue(health.call().getMessage().orElse("").contains("cannot be used"), health.call().getMessage().orElse(""));
                 writeFiles("still-full", 50);
                 await().pollDelay(Duration.ofSeconds(7)).atMost(LONG).until(() -> true); // reopen attempts fail meanwhile

@@ -97,7 +97,9 @@ public class FileFailures {
             counters.requestEnded(exchange);
             Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
             LOG.error("the error handling of {} failed: {}", path(exchange), Failure.describe(thrown));
-            record(path(exchange), thrown);
+            // Camel keeps the file's own failure as the first suppressed exception of the handler's
+            Throwable original = thrown != null && thrown.getSuppressed().length > 0 ? thrown.getSuppressed()[0] : thrown;
+            record(path(exchange), original);
         } catch (RuntimeException e) {
             LOG.error("handling a failure failed: {}", Failure.describe(e));
         }

@@ -3,6 +3,7 @@ package io.watch2s3.failure;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.state.StateDatabase;
+import io.watch2s3.stats.SyncCounters;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -43,6 +44,10 @@ public class RetryQueue {
 
     public void setScan(CatchUpScan scan) {
         this.scan = scan;
+    }
+
+    public void setCounters(SyncCounters counters) {
+        counters.watchWaiting(this::size);
     }
 
     /** The file changed or vanished while it was being synced: the disk decides again what it needs. */

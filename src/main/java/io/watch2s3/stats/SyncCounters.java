@@ -33,6 +33,7 @@ public class SyncCounters {
     private Counter bytesUploaded;
     private Counter deleted;
     private Counter unchanged;
+    private MeterRegistry registry;
     private final Map<FailureKind, Counter> failed = new EnumMap<>(FailureKind.class);
     private Counter refused;
     private Counter vanished;
@@ -48,6 +49,7 @@ public class SyncCounters {
 
     /** The registry the meters live in; Camel's Prometheus registry when metrics are on. */
     public final void setMeterRegistry(MeterRegistry registry) {
+        this.registry = registry;
         uploaded = Counter.builder("watch2s3.files.uploaded").description("files uploaded to S3").register(registry);
         bytesUploaded = Counter.builder("watch2s3.bytes.uploaded").baseUnit("bytes").register(registry);
         deleted = Counter.builder("watch2s3.files.deleted").description("objects deleted").register(registry);
@@ -78,6 +80,12 @@ public class SyncCounters {
                 .description("S3 requests in flight").register(registry);
         Gauge.builder("watch2s3.backlog", backlog, AtomicLong::get)
                 .description("paths waiting to be synced").register(registry);
+    }
+
+    /** The number of files set aside until S3 or the state database works again, as watch2s3_files_waiting. */
+    public void watchWaiting(java.util.function.IntSupplier waiting) {
+        Gauge.builder("watch2s3.files.waiting", waiting, w -> w.getAsInt())
+                .description("files set aside until S3 or the state database works again").register(registry);
     }
 
     /** Before the S3 request of one file. */

@@ -34,10 +34,15 @@ public final class TestApp implements AutoCloseable {
     }
 
     public static TestApp start(Map<String, String> settings) throws Exception {
+        return start(settings, "file:routes/watch-to-s3.yaml");
+    }
+
+    /** With another route file, e.g. a copy of the project's edited as a user might. */
+    public static TestApp start(Map<String, String> settings, String routes) throws Exception {
         Properties file = new Properties();
         file.putAll(settings);
         Settings resolved = Settings.resolve(file, Map.of(), new Properties());
-        SyncApplication app = new SyncApplication(resolved, "file:routes/watch-to-s3.yaml", null);
+        SyncApplication app = new SyncApplication(resolved, routes, null);
         try {
             app.start();
         } catch (Exception e) {
