@@ -10,4 +10,5 @@ here=$(cd "$(dirname "$0")" && pwd)
   echo "# java: $(java -version 2>&1 | head -1); s3cmd $(s3cmd --version 2>&1 | awk '{print $3}'); $(rclone version 2>/dev/null | head -1); $(/usr/bin/aws --version 2>&1 | awk '{print $1}'); inotify-tools $(inotifywait --help 2>&1 | head -1 | awk '{print $2}'); S3Mock 4.11.0; S3Proxy 2.6.0"
   cat "$csv"
 } > "$out/latest.csv"
-python3 "$here/report.py" "$out/latest.csv" "$out"
+# the tables are kept beside the CSV too (latest.txt), as the run printed them
+python3 "$here/report.py" "$out/latest.csv" "$out" | tee "$out/latest.txt"

@@ -5,9 +5,9 @@
 #   bench/run.sh [--quick] [latency] [burst] [restart] [memory] [large] [state]     (no scenario: all of them)
 #
 # --quick scales every scenario down (a few minutes); the full run takes up to an hour. Results: one table per
-# scenario on stdout, then the issue's targets judged on the run; bench/results/latest.csv, targets.txt and PNG
-# charts in bench/results/ (bench/results/quick/ for --quick; bench/results/only-SCENARIO…/ when scenarios are named,
-# so that a partial run never replaces a full one).
+# scenario on stdout, then the issue's targets judged on the run; latest.txt (the same tables), latest.csv,
+# targets.txt and PNG charts in bench/results/ (bench/results/quick/ for --quick; bench/results/only-SCENARIO…/ when
+# scenarios are named, so that a partial run never replaces a full one).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench

@@ -63,7 +63,7 @@ public record Failure(FailureKind kind, String cause) {
     }
 
     /** S3 answered with an error status. */
-    public static FailureKind kindOfAnswer(S3Exception e) {
+    private static FailureKind kindOfAnswer(S3Exception e) {
         int status = e.statusCode();
         String code = code(e);
         if (status == 401 || status == 403 || status == 301 || status == 307
@@ -96,7 +96,7 @@ public record Failure(FailureKind kind, String cause) {
         return null;
     }
 
-    public static String code(S3Exception e) {
+    private static String code(S3Exception e) {
         return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
     }
 

@@ -17,18 +17,23 @@ import org.slf4j.LoggerFactory;
  * those that waited for S3 or the state database go back into the pipeline as soon as it works again (or, failing a
  * sign of that, every 30 s); while S3 is down, one of them at a time goes as the probe that finds out whether it
  * answers again. Paths that changed under an upload go back at once. The route's timer calls {@link #takeDue} every
- * second. Held in memory and bounded: past {@link #MAX_PATHS} it keeps none and has the tree scanned instead. A
+ * second. Held in memory and bounded: past 100,000 paths it keeps none and has the tree scanned instead. A
  * restart loses nothing: its catch-up scan finds every path the state database does not show as synced.
  */
 public class RetryQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(RetryQueue.class);
-    static final int MAX_PATHS = 100_000;
     private static final long RETRY_EVERY_MILLIS = 30_000;
+    /** A probe that never came back (its file needed no request after all) frees the place after this long. */
+    private static final long PROBE_PATIENCE_MILLIS = 60_000;
 
     private final Set<String> lookAgain = new LinkedHashSet<>();
     private final Set<String> waiting = new LinkedHashSet<>();
+    private int maxPaths = 100_000;
     private boolean overflowed;
+    /** The path handed out as the probe while S3 is down, until it comes back or S3 answers. */
+    private String probe;
+    private long probeSinceMillis;
     private long lastDrainMillis = System.currentTimeMillis();
     private S3Health s3;
     private StateDatabase state;
@@ -50,35 +55,40 @@ public class RetryQueue {
         counters.watchWaiting(this::size);
     }
 
+    /** How many paths are kept at most (100,000); past that, a scan replaces them. */
+    public void setMaxPaths(int maxPaths) {
+        this.maxPaths = maxPaths;
+    }
+
     /** The file changed or vanished while it was being synced: the disk decides again what it needs. */
     public synchronized void lookAgain(String path) {
-        if (!add(lookAgain, path)) {
-            overflow();
-        }
+        keep(lookAgain, path);
     }
 
     /** The file waits for S3 or the state database to work again. */
     public synchronized void waitForRecovery(String path) {
-        if (!add(waiting, path)) {
-            overflow();
-        }
+        keep(waiting, path);
     }
 
-    private boolean add(Set<String> set, String path) {
+    /** Once over the bound, no path is kept until the scan that replaces them all has been asked for. */
+    private void keep(Set<String> set, String path) {
+        if (path != null && path.equals(probe)) {
+            probe = null; // the probe is back: S3 still does not answer
+        }
         if (path == null || overflowed) {
-            return path == null;
+            return;
         }
-        if (lookAgain.size() + waiting.size() >= MAX_PATHS) {
-            return false;
+        if (lookAgain.size() + waiting.size() >= maxPaths) {
+            overflow();
+        } else {
+            set.add(path);
         }
-        set.add(path);
-        return true;
     }
 
     private void overflow() {
         if (!overflowed) {
             LOG.warn("more than {} files wait for a retry: keeping none of them; the tree is scanned once S3 and the"
-                    + " state database work again", MAX_PATHS);
+                    + " state database work again", maxPaths);
         }
         overflowed = true;
         waiting.clear();
@@ -101,15 +111,19 @@ public class RetryQueue {
             if ((waiting.isEmpty() && !overflowed) || state.isBroken()) {
                 return due;
             }
+            long now = System.currentTimeMillis();
             if (s3.isDown()) {
-                if (s3.isProbeDue() && !waiting.isEmpty()) {
+                boolean probeFree = probe == null || now - probeSinceMillis > PROBE_PATIENCE_MILLIS;
+                if (probeFree && s3.isProbeDue() && !waiting.isEmpty()) {
                     Iterator<String> first = waiting.iterator();
-                    due.add(first.next());
+                    probe = first.next();
+                    probeSinceMillis = now;
                     first.remove();
+                    due.add(probe);
                 }
                 return due;
             }
-            long now = System.currentTimeMillis();
+            probe = null;
             if (stateBack || s3.getLastRecoveryMillis() > lastDrainMillis || now - lastDrainMillis >= RETRY_EVERY_MILLIS) {
                 lastDrainMillis = now;
                 due.addAll(waiting);

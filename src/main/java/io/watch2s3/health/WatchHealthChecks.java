@@ -87,7 +87,8 @@ public final class WatchHealthChecks {
         @Override
         String problem() {
             String cause = s3.getDownCause();
-            return cause == null ? null : "S3 is not answering: " + cause + "; files wait for it";
+            return cause == null || s3.getBucketProblem() != null ? null // the bucket check says that one
+                    : "S3 is not answering: " + cause + "; files wait for it";
         }
     }
 

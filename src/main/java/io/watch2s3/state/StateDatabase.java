@@ -28,11 +28,12 @@ import org.slf4j.LoggerFactory;
  * {@code state.dir}: pure Java, one file, concurrent writers, plain JDBC so another database can take its place.
  *
  * <p>Durability: H2 writes commits to its file with a delay (500 ms), so a {@code kill -9} forgets the
- * confirmations of the last moments. Writing every commit through cost several times the CPU of the state's work
- * per file (bench/StateCost.java). Instead, before a batch's uploads start, {@link #recordPending} gives every path
- * that has no row a pending row and forces it to disk (one write and fsync per batch): after a crash or a power loss,
- * the next start's scan finds each path whose confirmation was lost — a pending or an older row — and uploads the file again, or deletes its object
- * if the file is gone meanwhile. No object is ever unknown to the state.
+ * confirmations of the last moments (8,133 of 50,000 in bench/StateCost.java). Writing every commit through cost
+ * 210 µs of CPU per file instead of 37. Instead, before a batch's uploads start, {@link #recordPending} gives every
+ * path that has no row a pending row and forces it to disk (one write and fsync per batch; 53 µs per file in all):
+ * after a crash or a power loss, the next start's scan finds each path whose confirmation was lost — a pending or an
+ * older row — and uploads the file again, or deletes its object if the file is gone meanwhile. No object is ever
+ * unknown to the state.
  *
  * <p>Storage failures (disk full, read-only, I/O errors) leave H2 half-closed: it keeps answering from memory while
  * nothing reaches the disk. The first failure closes the database, logs one ERROR line, and makes every call fail

@@ -1,0 +1,86 @@
+package io.watch2s3.failure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.watch2s3.health.S3Health;
+import io.watch2s3.scan.CatchUpScan;
+import io.watch2s3.state.StateDatabase;
+import io.watch2s3.stats.SyncCounters;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The queue of files that wait for S3, with its real neighbours (S3Health, a real state database, the scan it asks
+ * for). Its two edges that the end-to-end tests reach only with 100,000 failing files or by chance: one path at a
+ * time while S3 is down, and the roll-up to a scan when too many wait.
+ */
+class RetryQueueTest {
+
+    @TempDir
+    Path dir;
+    private final S3Health s3 = new S3Health();
+    private final StateDatabase state = new StateDatabase();
+    private final CatchUpScan scan = new CatchUpScan();
+    private final RetryQueue queue = new RetryQueue();
+
+    @BeforeEach
+    void wire() {
+        state.setDirectory(dir.resolve("state").toString());
+        state.start();
+        queue.setS3(s3);
+        queue.setState(state);
+        queue.setScan(scan);
+        queue.setCounters(new SyncCounters());
+    }
+
+    @AfterEach
+    void stop() {
+        state.stop();
+    }
+
+    private void s3GoesDown() {
+        s3.requestFailed(new Failure(FailureKind.BUCKET_REFUSED, "HTTP 403 AccessDenied"), "a.txt");
+    }
+
+    @Test
+    void whileS3IsDownOnlyOnePathAtATimeGoesAsAProbeAndAllGoOnceItAnswers() throws Exception {
+        s3GoesDown();
+        for (String path : List.of("a.txt", "b.txt", "c.txt")) {
+            queue.waitForRecovery(path);
+        }
+        assertEquals(List.of(), queue.takeDue(), "no probe before its time");
+        Thread.sleep(1_100); // the first probe is due 1 s after S3 went down
+        assertEquals(List.of("a.txt"), queue.takeDue());
+        assertEquals(List.of(), queue.takeDue(), "one at a time");
+        s3.succeeded();
+        assertEquals(List.of("b.txt", "c.txt"), queue.takeDue(), "S3 answered: all that waited go at once");
+        assertEquals(0, queue.size());
+    }
+
+    @Test
+    void filesChangedMeanwhileGoBackAtOnceEvenWhileS3IsDown() {
+        s3GoesDown();
+        queue.lookAgain("moved.txt");
+        assertEquals(List.of("moved.txt"), queue.takeDue());
+    }
+
+    @Test
+    void pastItsBoundTheQueueKeepsNothingAndHasTheTreeScannedOnceS3Answers() {
+        queue.setMaxPaths(3);
+        s3GoesDown();
+        for (int i = 0; i < 5; i++) {
+            queue.waitForRecovery("f" + i);
+        }
+        assertEquals(0, queue.size(), "none kept");
+        assertEquals(0, scan.getRequests());
+        s3.succeeded();
+        assertEquals(List.of(), queue.takeDue());
+        assertEquals(1, scan.getRequests(), "a scan finds them all instead");
+        assertTrue(scan.isDue());
+    }
+}
