@@ -122,6 +122,8 @@ class StateFailuresTest extends S3TestBase {
                 disk.free();
                 awaitBucketEqualsTree();
                 await().atMost(LONG).until(() -> !state.isBroken());
+                // the scan after the recovery records what H2 lost when it failed (uploads it confirmed from memory)
+                await().atMost(LONG).until(() -> scan.isSettled() && scan.getLastFailure() == null);
                 assertEquals(HealthCheck.State.UP, health.call().getState());
                 write(tree, "after.txt", "a change after the disk was freed");
                 await().atMost(LONG).until(() -> s3.exists(bucket, "after.txt"));

@@ -126,6 +126,7 @@ public class CatchUpScan {
      */
     public void request(String reason) {
         requests.incrementAndGet();
+        notBeforeMillis = 0; // a reason to scan now outweighs the back-off of a scan that failed
         if (requested.getAndSet(reason) == null) {
             LOG.info("catch-up scan requested: {}", reason);
         }
