@@ -1,5 +1,6 @@
 package io.watch2s3.change;
 
+import io.watch2s3.log.LogSafe;
 import io.watch2s3.s3.ObjectKeys;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
@@ -65,6 +66,11 @@ public class BatchPlanner {
         Map<String, SyncAction> deletes = new LinkedHashMap<>();
         for (String path : batch.getPaths()) {
             long firstSeen = batch.firstSeen(path);
+            if (!ObjectKeys.isWellFormed(path)) {
+                // the JVM decoded bytes that are not UTF-8 to U+FFFD: this string names no file, and no key could
+                refuse(path, keys.whyRefused(path));
+                continue;
+            }
             switch (OnDisk.look(root, path)) {
                 case FILE -> {
                     if (filter.accepts(path)) {
@@ -77,7 +83,7 @@ public class BatchPlanner {
                 // files arrive as their own changes
                 case DIRECTORY -> delete(state.find(path).stream().toList(), firstSeen, deletes);
                 case OTHER, GONE -> delete(state.atOrBelow(path), firstSeen, deletes);
-                case UNKNOWN -> LOG.warn("cannot look at {} (permissions?): left as it is", path);
+                case UNKNOWN -> LOG.warn("cannot look at {} (permissions?): left as it is", LogSafe.name(path));
             }
         }
         deletes.keySet().removeAll(actions.keySet());
@@ -95,9 +101,13 @@ public class BatchPlanner {
         if (refusal == null) {
             actions.put(path, SyncAction.upload(path, firstSeen));
         } else {
-            counters.countRefused();
-            LOG.warn("skipping {}: {}", path, refusal);
+            refuse(path, refusal);
         }
+    }
+
+    private void refuse(String path, String why) {
+        counters.countRefused();
+        LOG.warn("skipping {}: {}", LogSafe.name(path), why);
     }
 
     private void delete(List<SyncedFile> rows, long firstSeen, Map<String, SyncAction> deletes) {

@@ -28,6 +28,39 @@ final class Checks {
         }
     }
 
+    /**
+     * s3.prefix goes in front of every key, so it must make keys that name the same objects for every tool: no
+     * leading '/', no empty, "." or ".." segment (S3 keeps them; most tools and URLs collapse them), no control
+     * character, and no "{{" — Camel would read it as a placeholder and put another setting (a secret key) into
+     * every key.
+     */
+    static void prefix(String key, String value) {
+        if (value.isEmpty()) {
+            return;
+        }
+        String why = null;
+        if (value.contains("{{") || value.contains("}}")) {
+            why = "contains '{{' or '}}', which Camel would read as a placeholder";
+        } else if (value.startsWith("/")) {
+            why = "starts with '/'; write site/ rather than /site/";
+        } else if (value.chars().anyMatch(c -> Character.isISOControl(c))) {
+            why = "contains a control character";
+        } else if (value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 512) {
+            why = "is longer than 512 bytes, which leaves too little of S3's 1024 for the paths";
+        } else {
+            String[] segments = value.split("/", -1);
+            for (int i = 0; i < segments.length; i++) {
+                boolean last = i == segments.length - 1;
+                if ((segments[i].isEmpty() && !last) || segments[i].equals(".") || segments[i].equals("..")) {
+                    why = "has an empty, '.' or '..' segment; use names separated by single '/'";
+                }
+            }
+        }
+        if (why != null) {
+            throw ConfigurationException.forKey(key, "'" + io.watch2s3.log.LogSafe.name(value) + "' " + why);
+        }
+    }
+
     /** H2 reads ";" in a database path as the start of its settings (";INIT=" runs SQL), whatever the quoting. */
     static void stateDir(String key, String value) {
         nonEmpty(key, value);
@@ -63,7 +96,9 @@ final class Checks {
             try {
                 n = Long.parseLong(value.trim());
             } catch (NumberFormatException e) {
-                throw ConfigurationException.forKey(key, "'" + value + "' is not a whole number");
+                throw ConfigurationException.forKey(key, "'" + value + "' is "
+                        + (value.trim().matches("-?\\d+") ? "out of range; allowed " + min + " to " + max
+                        : "not a whole number"));
             }
             if (n < min || n > max) {
                 throw ConfigurationException.forKey(key, "'" + value + "' is out of range; allowed " + min + " to " + max);

@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
 public final class Durations {
 
     private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
+    /** No setting needs more; past it, "99999999999999h" would overflow instead of meaning anything. */
+    private static final Duration MAX = Duration.ofDays(365);
 
     private Durations() {
     }
@@ -18,9 +20,13 @@ public final class Durations {
             throw ConfigurationException.forKey(key,
                     "'" + text + "' is not a duration; use a whole number with ms, s, m, h or d (e.g. 5s, 500ms, 1h)");
         }
-        long amount = Long.parseLong(m.group(1));
+        String digits = m.group(1).replaceFirst("^0+(?=\\d)", "");
+        if (digits.length() > 12) {
+            throw tooLong(key, text);
+        }
+        long amount = Long.parseLong(digits);
         String unit = m.group(2) == null ? (amount == 0 ? "s" : "") : m.group(2);
-        return switch (unit) {
+        Duration duration = switch (unit) {
             case "ms" -> Duration.ofMillis(amount);
             case "s" -> Duration.ofSeconds(amount);
             case "m" -> Duration.ofMinutes(amount);
@@ -29,6 +35,14 @@ public final class Durations {
             default -> throw ConfigurationException.forKey(key,
                     "'" + text + "' has no unit; write e.g. " + amount + "s or " + amount + "ms");
         };
+        if (duration.compareTo(MAX) > 0) {
+            throw tooLong(key, text);
+        }
+        return duration;
+    }
+
+    private static ConfigurationException tooLong(String key, String text) {
+        return ConfigurationException.forKey(key, "'" + text + "' is too long; at most 365d");
     }
 
     /** The same value in the form Camel options accept everywhere (milliseconds). */

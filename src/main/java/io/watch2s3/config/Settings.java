@@ -20,7 +20,7 @@ public final class Settings {
     public static final List<Setting> CONTRACT = List.of(
             Setting.of("watch.dir", "./data", Checks::nonEmpty),
             Setting.of("s3.bucket", "watch2s3", Checks::bucket),
-            Setting.of("s3.prefix", "", Checks::any),
+            Setting.of("s3.prefix", "", Checks::prefix),
             Setting.of("s3.endpoint", "local", Checks::endpoint),
             Setting.of("s3.region", "us-east-1", Checks::nonEmpty),
             Setting.of("s3.path-style", "false", Checks::bool),

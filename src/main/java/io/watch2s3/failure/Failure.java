@@ -1,5 +1,6 @@
 package io.watch2s3.failure;
 
+import io.watch2s3.log.LogSafe;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.s3.ObjectKeys;
 import io.watch2s3.state.StateDatabase;
@@ -102,6 +103,10 @@ public record Failure(FailureKind kind, String cause) {
 
     /** One line: for S3's answers the status and code, else the innermost cause's type and message. */
     static String describe(Throwable thrown) {
+        return LogSafe.name(describeRaw(thrown));
+    }
+
+    private static String describeRaw(Throwable thrown) {
         if (thrown == null) {
             return "an unknown cause";
         }

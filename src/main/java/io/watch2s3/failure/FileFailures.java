@@ -1,5 +1,6 @@
 package io.watch2s3.failure;
 
+import io.watch2s3.log.LogSafe;
 import io.watch2s3.change.Batch;
 import io.watch2s3.change.SyncAction;
 import io.watch2s3.health.S3Health;
@@ -96,7 +97,7 @@ public class FileFailures {
         try {
             counters.requestEnded(exchange);
             Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-            LOG.error("the error handling of {} failed: {}", path(exchange), Failure.describe(thrown));
+            LOG.error("the error handling of {} failed: {}", LogSafe.name(path(exchange)), Failure.describe(thrown));
             // Camel keeps the file's own failure as the first suppressed exception of the handler's
             Throwable original = thrown != null && thrown.getSuppressed().length > 0 ? thrown.getSuppressed()[0] : thrown;
             record(path(exchange), original);
@@ -130,12 +131,12 @@ public class FileFailures {
         switch (failure.kind().next()) {
             case WAIT_FOR_RECOVERY -> {
                 s3.gaveUp(failure);
-                LOG.info("{} waits: {}; it is synced once that works again", path, failure.cause());
+                LOG.info("{} waits: {}; it is synced once that works again", LogSafe.name(path), failure.cause());
             }
-            case LOOK_AGAIN -> LOG.info("{} {} while it was being synced; looking at it again", path,
+            case LOOK_AGAIN -> LOG.info("{} {} while it was being synced; looking at it again", LogSafe.name(path),
                     failure.kind() == FailureKind.VANISHED ? "vanished" : "changed");
             case NEXT_CHANGE -> LOG.warn("could not sync {}: {} ({}); it is tried again at its next change or the"
-                    + " next scan", path, failure.cause(), failure.kind().tag());
+                    + " next scan", LogSafe.name(path), failure.cause(), failure.kind().tag());
         }
         whatNext(failure, path);
     }

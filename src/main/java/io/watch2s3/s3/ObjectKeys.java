@@ -1,12 +1,14 @@
 package io.watch2s3.s3;
 
 import java.nio.charset.StandardCharsets;
-import java.text.Normalizer;
 import java.util.Optional;
 
 /**
- * Path ↔ key rules (DESIGN.md §4): key = prefix + relative path with '/' separators, in Unicode NFC,
- * at most 1024 UTF-8 bytes.
+ * Path ↔ key rules (README "Objects"): key = s3.prefix + the path relative to watch.dir, character for character —
+ * the key rclone, aws-cli and s3cmd expect for that file, so their checks agree with ours. A backslash is a character
+ * of the name (on Linux it separates nothing); a name in decomposed Unicode (NFD) and its composed twin (NFC) are two
+ * files with two keys. Refused: a name that is not valid UTF-8 (an S3 key is UTF-8: it could not name the same file
+ * again) and a key over 1024 bytes.
  */
 public final class ObjectKeys {
 
@@ -16,7 +18,7 @@ public final class ObjectKeys {
 
     /** s3.prefix, e.g. "site/". */
     public void setPrefix(String prefix) {
-        this.prefix = Normalizer.normalize(prefix == null ? "" : prefix, Normalizer.Form.NFC);
+        this.prefix = prefix == null ? "" : prefix;
     }
 
     /** The key for a path relative to watch.dir, or empty with the reason in {@link #whyRefused}. */
@@ -27,7 +29,7 @@ public final class ObjectKeys {
     /** Null when the path can be stored, else a sentence saying why not. */
     public String whyRefused(String relativePath) {
         if (!isWellFormed(relativePath)) {
-            return "its name is not valid Unicode";
+            return "its name is not valid UTF-8, and an S3 key is";
         }
         int bytes = toKey(relativePath).getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_KEY_BYTES) {
@@ -37,14 +39,14 @@ public final class ObjectKeys {
     }
 
     private String toKey(String relativePath) {
-        return prefix + Normalizer.normalize(relativePath.replace('\\', '/'), Normalizer.Form.NFC);
+        return prefix + relativePath;
     }
 
     /**
      * Linux file names are bytes; the JDK decodes undecodable ones to U+FFFD or lone surrogates. Such a name
      * cannot be turned back into the same file name from its key, so it is refused instead of being mangled.
      */
-    private static boolean isWellFormed(String s) {
+    public static boolean isWellFormed(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\uFFFD') {

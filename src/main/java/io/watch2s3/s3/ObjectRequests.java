@@ -1,6 +1,7 @@
 package io.watch2s3.s3;
 
 import io.watch2s3.change.Fingerprint;
+import io.watch2s3.log.LogSafe;
 import io.watch2s3.state.UploadedContentRepository;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -21,6 +22,8 @@ public class ObjectRequests {
     /** The literal object key; see {@link ObjectKeys#headerValueFor}. */
     public static final String KEY_HEADER = "Watch2S3ObjectKey";
     public static final String SIZE_HEADER = "Watch2S3Size";
+    /** The key as the log shows it: control characters escaped, so that a name cannot split a log line. */
+    public static final String LOG_KEY_HEADER = "Watch2S3LogKey";
     /** What the per-file log line says happened: "uploaded", or "dry run: would upload". */
     public static final String VERB_HEADER = "Watch2S3Verb";
 
@@ -87,6 +90,7 @@ public class ObjectRequests {
     private void setKey(Message message, String path) {
         String key = keys.keyFor(path).orElseThrow(() -> new ObjectKeys.KeyRefusedException(keys.whyRefused(path)));
         message.setHeader(KEY_HEADER, key);
+        message.setHeader(LOG_KEY_HEADER, LogSafe.name(key));
         message.setHeader(AWS2S3Constants.KEY, ObjectKeys.headerValueFor(key, KEY_HEADER));
     }
 

@@ -1,5 +1,6 @@
 package io.watch2s3.scan;
 
+import io.watch2s3.log.LogSafe;
 import io.watch2s3.change.DeleteGuard;
 import io.watch2s3.change.PathFilter;
 import io.watch2s3.config.Durations;
@@ -103,7 +104,7 @@ public class CatchUpScan {
         lastFailure = why;
         failedThisTime = true;
         if (loggedFailures.put(why, System.currentTimeMillis()) == null) {
-            LOG.error("catch-up scan failed: {}{}", why, retryFailed ? "; it runs again in 30 s" : "");
+            LOG.error("catch-up scan failed: {}{}", LogSafe.name(why), retryFailed ? "; it runs again in 30 s" : "");
         }
         if (retryFailed) {
             notBeforeMillis = System.currentTimeMillis() + 30_000;
@@ -251,7 +252,7 @@ public class CatchUpScan {
                         attrs = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                     } catch (IOException e) {
                         known.remove(path); // there but unreadable: neither upload nor delete
-                        LOG.warn("catch-up scan: cannot stat {}: {}", path, e.toString());
+                        LOG.warn("catch-up scan: cannot stat {}: {}", LogSafe.name(path), LogSafe.name(e.toString()));
                         continue;
                     }
                     if (attrs.isDirectory()) {
@@ -266,7 +267,8 @@ public class CatchUpScan {
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.warn("catch-up scan: cannot list {}: {}; its files stay as they are", absolute, e.toString());
+                LOG.warn("catch-up scan: cannot list {}: {}; its files stay as they are", LogSafe.name(absolute.toString()),
+                        LogSafe.name(e.toString()));
                 return;
             }
             visited.add(dir);

@@ -1,0 +1,106 @@
+package io.watch2s3;
+
+import static io.watch2s3.support.Files2.write;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import io.watch2s3.support.LogCapture;
+import io.watch2s3.support.Processes;
+import io.watch2s3.support.S3TestBase;
+import io.watch2s3.support.TestApp;
+import java.text.Normalizer;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Any name a Linux file system can hold becomes exactly one key with the same characters — the key rclone, aws-cli
+ * and s3cmd expect for it, so their checks agree with ours — or is refused with one log line that shows it escaped
+ * and a count. Never another key, another file's content, a leaked setting or a stalled pipeline.
+ */
+class HostileNamesTest extends S3TestBase {
+
+    private static final Duration LONG = Duration.ofMinutes(3);
+
+    /** Names whose key is the name itself. */
+    private static Map<String, String> exactNames() {
+        String composed = Normalizer.normalize("café-twin.txt", Normalizer.Form.NFC);
+        String decomposed = Normalizer.normalize("café-twin.txt", Normalizer.Form.NFD);
+        Map<String, String> names = new LinkedHashMap<>();
+        for (String name : List.of("null", "'x'", "\"y\"", "a,b", "*", "${env:HOME}", "{{s3.secret-key}}",
+                "#{x}", "$simple{header.relPath}", "${header.relPath}", "a\\b.txt", "new\nline.txt", "tab\there.txt",
+                "sp ace+plus%25#?.txt", "日本語/ファイル.txt", composed, decomposed)) {
+            names.put(name, "content of [" + name + "]");
+        }
+        names.put("a/b.txt", "the real a/b.txt, not the backslash one");
+        return names;
+    }
+
+    @Test
+    void everyNameBecomesExactlyItsOwnKeyWithItsOwnContent() throws Exception {
+        Map<String, String> names = exactNames();
+        try (TestApp app = start(Map.of("s3.secret-key", "TOP-SECRET-VALUE"))) {
+            names.forEach((name, content) -> write(tree, name, content));
+            await().atMost(LONG).pollInterval(Duration.ofSeconds(1)).alias("keys " + names.keySet())
+                    .until(() -> s3.keys(bucket), keys -> new HashSet<>(keys).containsAll(names.keySet()));
+            names.forEach((name, content) -> assertEquals(content, s3.getText(bucket, name), name));
+            Set<String> keys = new HashSet<>(s3.keys(bucket));
+            assertEquals(names.keySet(), keys, "no other key");
+            assertTrue(keys.stream().noneMatch(k -> k.contains("TOP-SECRET")), "no setting expanded in a key");
+            assertEquals(0, app.counters().getFailed(), app.counters().toString());
+        }
+    }
+
+    @Test
+    void aNameThatIsNotUtf8OrTooLongIsRefusedWithAnEscapedLogLineAndCountedAndTheOthersGoOn() throws Exception {
+        String longName = "n".repeat(200) + "/" + "n".repeat(200) + "/" + "n".repeat(200) + "/" + "n".repeat(200) + "/"
+                + "n".repeat(200) + "/" + "n".repeat(200) + ".txt";
+        try (LogCapture log = new LogCapture(); TestApp app = start(Map.of())) {
+            // a name with the byte 0xFF, as a Latin-1 system or a broken archive leaves it
+            assertEquals(0, Processes.run("sh", "-c", "printf 'latin-1' > \"$1/caf$(printf '\\351').txt\"", "sh",
+                    tree.toString()));
+            write(tree, longName, "too long for S3");
+            write(tree, "fine.txt", "fine");
+            await().atMost(LONG).until(() -> s3.exists(bucket, "fine.txt"));
+            await().atMost(LONG).until(() -> app.counters().getRefused() == 2);
+            assertEquals(List.of("fine.txt"), s3.keys(bucket));
+            List<String> warnings = log.lines(Level.WARN, "BatchPlanner");
+            // the JVM has already decoded the byte to U+FFFD; the log shows that, escaped, and why
+            assertTrue(warnings.stream().anyMatch(l -> l.contains("caf\\uFFFD.txt") && l.contains("not valid UTF-8")),
+                    "the name, escaped: " + warnings);
+            write(tree, "later.txt", "later");
+            await().atMost(LONG).until(() -> s3.exists(bucket, "later.txt"));
+        }
+    }
+
+    @Test
+    void controlCharactersInANameAreEscapedInTheLog() throws Exception {
+        try (LogCapture log = new LogCapture(); TestApp app = start(Map.of())) {
+            write(tree, "forged\nINFO  sync uploaded everything.txt", "a name that tries to forge a log line");
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 1);
+            List<String> all = log.atLeast(Level.INFO);
+            assertTrue(all.stream().noneMatch(l -> l.contains("\n")), "no line is split: " + all);
+            assertTrue(all.stream().anyMatch(l -> l.contains("forged\\nINFO")), all.toString());
+        }
+    }
+
+    @Test
+    void deletingOneOfTwoUnicodeTwinsDeletesOnlyItsOwnObject() throws Exception {
+        String composed = Normalizer.normalize("twin-é.txt", Normalizer.Form.NFC);
+        String decomposed = Normalizer.normalize("twin-é.txt", Normalizer.Form.NFD);
+        try (TestApp app = start(Map.of("sync.deletes", "true"))) {
+            write(tree, composed, "composed");
+            write(tree, decomposed, "decomposed");
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 2);
+            java.nio.file.Files.delete(tree.resolve(decomposed));
+            await().atMost(LONG).until(() -> s3.keys(bucket).equals(List.of(composed)));
+            assertEquals("composed", s3.getText(bucket, composed));
+        }
+    }
+}

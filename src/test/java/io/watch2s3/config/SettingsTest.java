@@ -1,0 +1,64 @@
+package io.watch2s3.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every value is checked before anything starts, and a bad one is named in one line with what is allowed — never an
+ * ArithmeticException, never a value that changes what it is pasted into (a key, a JDBC URL). The whole process's
+ * exit code and output for such lines are in StartupErrorsTest; here the rules themselves, quickly.
+ */
+class SettingsTest {
+
+    @TempDir
+    Path dir;
+
+    private Settings resolve(Map<String, String> values) {
+        Properties file = new Properties();
+        file.put("watch.dir", dir.resolve("tree").toString());
+        file.put("state.dir", dir.resolve("state").toString());
+        file.putAll(values);
+        return Settings.resolve(file, Map.of(), new Properties());
+    }
+
+    private String refusal(String key, String value) {
+        return assertThrows(ConfigurationException.class, () -> resolve(Map.of(key, value))).getMessage();
+    }
+
+    @Test
+    void aPrefixMustMakeKeysThatEveryToolReadsTheSameWay() {
+        assertEquals("site/", resolve(Map.of("s3.prefix", "site/")).get("s3.prefix"));
+        assertEquals("a/b/c", resolve(Map.of("s3.prefix", "a/b/c")).get("s3.prefix"));
+        assertTrue(refusal("s3.prefix", "{{s3.secret-key}}/").contains("placeholder"));
+        assertTrue(refusal("s3.prefix", "/site/").contains("starts with '/'"));
+        assertTrue(refusal("s3.prefix", "a//b/").contains("segment"));
+        assertTrue(refusal("s3.prefix", "../up/").contains("segment"));
+        assertTrue(refusal("s3.prefix", "a/./b/").contains("segment"));
+        assertTrue(refusal("s3.prefix", "new\nline/").startsWith("s3.prefix: 'new\\nline/'"), "escaped");
+        assertTrue(refusal("s3.prefix", "p".repeat(600)).contains("512 bytes"));
+    }
+
+    @Test
+    void hugeNumbersAreOutOfRangeNotAnOverflow() {
+        assertEquals("sync.quiet-period: '99999999999999999h' is too long; at most 365d",
+                refusal("sync.quiet-period", "99999999999999999h"));
+        assertTrue(refusal("sync.max-delay", "400d").contains("at most 365d"));
+        assertEquals("sync.parallelism: '99999999999999999999' is out of range; allowed 1 to 512",
+                refusal("sync.parallelism", "99999999999999999999"));
+        assertTrue(refusal("sync.max-retries", "-1").contains("out of range; allowed 0 to 10"));
+        assertTrue(Sizes.parse("k", "5TB") > 0);
+        assertThrows(ConfigurationException.class, () -> Sizes.parse("s3.part-size", "99999999999TB"));
+    }
+
+    @Test
+    void aStateDirThatWouldChangeTheDatabaseUrlIsRefused() {
+        assertTrue(refusal("state.dir", dir.resolve("x;INIT=RUNSCRIPT FROM 'evil.sql'").toString()).contains("';'"));
+    }
+}
