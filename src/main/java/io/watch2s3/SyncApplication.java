@@ -6,6 +6,9 @@ import io.watch2s3.local.LocalS3Endpoint;
 import io.watch2s3.s3.BucketCheck;
 import io.watch2s3.s3.ClientWarmUp;
 import io.watch2s3.s3.S3ClientBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -47,6 +50,7 @@ public final class SyncApplication implements AutoCloseable {
 
     /** Checks, then starts syncing; throws {@link ConfigurationException} for anything the user must fix. */
     public void start() throws Exception {
+        settings.warnings().forEach(LOG::warn);
         Settings effective = prepare();
         main = new Main();
         main.configure().withRoutesIncludePattern(routesPattern);
@@ -126,6 +130,7 @@ public final class SyncApplication implements AutoCloseable {
         if (!Files.isReadable(watch) || !Files.isExecutable(watch)) {
             throw ConfigurationException.forKey("watch.dir", watch + " is not readable by this user");
         }
+        checkManagementPort();
         Settings effective = settings;
         if (settings.localEndpoint()) {
             Path objects = settings.stateDir().resolve("local-s3");
@@ -190,6 +195,22 @@ public final class SyncApplication implements AutoCloseable {
             }
         } finally {
             state.stop();
+        }
+    }
+
+    /** Camel's management server would log a stack trace and go on without it; better to say so and stop. */
+    private void checkManagementPort() {
+        int port = Integer.parseInt(settings.get("management.port"));
+        if (port == 0) {
+            return;
+        }
+        String host = settings.get("management.host");
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException | RuntimeException e) {
+            throw ConfigurationException.forKey("management.port", host + ":" + port + " cannot be listened on ("
+                    + e.getMessage() + "): another process uses it, or management.host is not an address of this"
+                    + " machine; choose another port");
         }
     }
 

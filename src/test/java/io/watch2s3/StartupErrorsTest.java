@@ -162,4 +162,45 @@ class StartupErrorsTest {
             assertTrue(p.stderr().contains("sync.parallelism: '0' is out of range"), p.stderr());
         }
     }
+
+    @Test
+    void aManagementPortInUseIsNamed() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String line = runExpectingExit2(Map.of("management.port", Integer.toString(taken.getLocalPort())));
+            assertTrue(line.startsWith("watch2s3: management.port: 127.0.0.1:" + taken.getLocalPort()), line);
+        }
+    }
+
+    @Test
+    void aStateDirThatCannotBeWrittenIsNamedWithoutAStackTrace() throws Exception {
+        Path readOnly = Files.createDirectories(dir.resolve("read-only"));
+        boolean mounted = "root".equals(System.getProperty("user.name"));
+        if (mounted) { // root writes whatever the mode: a read-only file system it cannot
+            assertEquals(0, io.watch2s3.support.Processes.run("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs",
+                    readOnly.toString()));
+        } else {
+            Files.setPosixFilePermissions(readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        }
+        try {
+            String line = runExpectingExit2(Map.of("state.dir", readOnly.resolve("state").toString()));
+            assertTrue(line.startsWith("watch2s3: state.dir: "), line);
+        } finally {
+            if (mounted) {
+                io.watch2s3.support.Processes.run("umount", readOnly.toString());
+            }
+        }
+    }
+
+    @Test
+    void aMistypedEnvironmentVariableGetsAWarningWithTheRightName() throws Exception {
+        Files.createDirectories(dir.resolve("tree"));
+        try (JavaProcess p = JavaProcess.start(dir.resolve("run"), List.of(), Map.of(
+                "WATCH_DIR", dir.resolve("tree").toString(), "SYNC_PARALELISM", "4", "S3_BUCKET", "absent-bucket",
+                "S3_ENDPOINT", s3.url(), "S3_PATH_STYLE", "true", "S3_ACCESS_KEY", "a", "S3_SECRET_KEY", "b",
+                "STATE_DIR", dir.resolve("state").toString()))) {
+            assertEquals(2, p.waitFor(60), p.stderr()); // the bucket is absent: it stops after the warning
+            assertTrue(p.stderr().contains("SYNC_PARALELISM is not a setting and is ignored; did you mean"
+                    + " SYNC_PARALLELISM?"), p.stderr());
+        }
+    }
 }

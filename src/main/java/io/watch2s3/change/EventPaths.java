@@ -20,6 +20,7 @@ public class EventPaths {
 
     /** "dir/name" for an event on watch.dir/dir/name; "" for the root itself. */
     public String relativeToRoot(@Body File file) {
-        return root.relativize(file.toPath().toAbsolutePath()).toString();
+        // normalize(): the watcher watches watch.dir/. (see the route) and reports watch.dir/./a/b
+        return root.relativize(file.toPath().toAbsolutePath().normalize()).toString();
     }
 }

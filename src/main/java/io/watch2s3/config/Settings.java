@@ -57,11 +57,15 @@ public final class Settings {
 
     /** Namespaces of the contract: a key in one of them that the contract lacks is a typo. */
     private static final List<String> NAMESPACES = List.of("watch.", "s3.", "sync.", "state.", "management.", "log.");
+    private static final java.util.regex.Pattern ENVIRONMENT_NAMESPACE =
+            java.util.regex.Pattern.compile("(WATCH|S3|SYNC|STATE|MANAGEMENT|LOG)_[A-Z0-9_]+");
 
     private final Map<String, String> values;
+    private final List<String> warnings;
 
-    private Settings(Map<String, String> values) {
+    private Settings(Map<String, String> values, List<String> warnings) {
         this.values = values;
+        this.warnings = warnings;
     }
 
     /** Resolves and checks every key: system property, then environment, then {@code file}, then default. */
@@ -88,9 +92,34 @@ public final class Settings {
             setting.check().accept(setting.key(), value);
             resolved.put(setting.key(), value);
         }
-        Settings settings = new Settings(resolved);
+        Settings settings = new Settings(resolved, mistypedEnvironment(environment));
         settings.checkCombinations();
         return settings;
+    }
+
+    /**
+     * Environment variables named like a setting but matching none (SYNC_PARALELISM): not an error — the environment
+     * is shared with everything else the machine runs — but worth a warning with the closest name, since the value
+     * the operator meant is silently not in effect.
+     */
+    private static List<String> mistypedEnvironment(Map<String, String> environment) {
+        List<String> known = CONTRACT.stream().map(Setting::environmentName).toList();
+        List<String> warnings = new java.util.ArrayList<>();
+        for (String name : new java.util.TreeSet<>(environment.keySet())) {
+            if (ENVIRONMENT_NAMESPACE.matcher(name).matches() && !known.contains(name)) {
+                String closest = Suggestions.closest(name, known);
+                if (closest != null) {
+                    warnings.add("the environment variable " + name + " is not a setting and is ignored; did you mean "
+                            + closest + "?");
+                }
+            }
+        }
+        return List.copyOf(warnings);
+    }
+
+    /** Lines to log at start: settings that look mistyped but are not errors. */
+    public List<String> warnings() {
+        return warnings;
     }
 
     private static void rejectUnknownKeys(Iterable<String> keys, String where) {
@@ -125,11 +154,29 @@ public final class Settings {
             throw ConfigurationException.forKey("sync.max-delay", "'" + get("sync.max-delay")
                     + "' is shorter than sync.quiet-period '" + get("sync.quiet-period") + "'; it must be at least as long");
         }
-        Path watch = watchDir();
-        Path state = stateDir();
+        Path watch = realPathOf(watchDir());
+        Path state = realPathOf(stateDir());
         if (state.startsWith(watch)) {
             throw ConfigurationException.forKey("state.dir", "'" + get("state.dir")
                     + "' lies inside watch.dir; put the state database outside the tree it mirrors");
+        }
+    }
+
+    /**
+     * The path with every symlink resolved, also where its last parts do not exist yet: a state.dir reached through
+     * a symlink into watch.dir is inside it, whatever its spelling.
+     */
+    static Path realPathOf(Path path) {
+        Path existing = path;
+        Path rest = Path.of("");
+        while (existing != null && !Files.exists(existing)) {
+            rest = existing.getFileName().resolve(rest);
+            existing = existing.getParent();
+        }
+        try {
+            return existing == null ? path : existing.toRealPath().resolve(rest).normalize();
+        } catch (IOException e) {
+            return path;
         }
     }
 
@@ -166,6 +213,6 @@ public final class Settings {
     public Settings with(Map<String, String> replacements) {
         Map<String, String> copy = new LinkedHashMap<>(values);
         copy.putAll(replacements);
-        return new Settings(copy);
+        return new Settings(copy, warnings);
     }
 }

@@ -58,7 +58,13 @@ public class WatcherCheck {
         }
         if (!lost && !now.equals(watchedRoot)) {
             lost = true;
-            LOG.error("watch.dir {} was replaced by another directory: the watcher was watching the old one.", root);
+            if (Files.isSymbolicLink(root)) {
+                // the usual release switch (current -> releases/N): the tree changed, nothing is wrong
+                LOG.warn("watch.dir {} now leads to {}: watching that, and comparing it with the state", root,
+                        realPath(root));
+            } else {
+                LOG.error("watch.dir {} was replaced by another directory: the watcher was watching the old one.", root);
+            }
         }
         if (!lost && isTimeToCountWatches() && !holdsAnyInotifyWatch()) {
             lost = true;
@@ -86,7 +92,7 @@ public class WatcherCheck {
         watchedRoot = identity(root);
         lost = false;
         LOG.warn("watching {} again", root);
-        scan.request("the watcher was restarted");
+        scan.request("the watcher was restarted on " + realPath(root));
     }
 
     /** Whether the watcher is known to be dead now (for health). */
@@ -162,12 +168,24 @@ public class WatcherCheck {
         }
     }
 
+    /**
+     * The directory watch.dir leads to, symlinks followed: a watch.dir that is a symlink (current -> releases/N)
+     * is watched where it points, and re-pointing it counts as a new tree, not as a lost one.
+     */
     private static Object identity(Path dir) {
         try {
-            BasicFileAttributes attrs = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes attrs = Files.readAttributes(dir, BasicFileAttributes.class);
             return attrs.isDirectory() ? attrs.fileKey() : null;
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    private static String realPath(Path dir) {
+        try {
+            return dir.toRealPath().toString();
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
         }
     }
 }

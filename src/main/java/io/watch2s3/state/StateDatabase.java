@@ -108,8 +108,10 @@ public class StateDatabase implements Service {
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
-            throw ConfigurationException.forKey("state.dir", "cannot create " + directory + ": " + e);
+            throw ConfigurationException.forKey("state.dir", "cannot create " + directory + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
+        refuseUnwritable();
         refuseEmptyFile();
         url = "jdbc:h2:file:" + directory.resolve("state");
         try {
@@ -119,6 +121,25 @@ public class StateDatabase implements Service {
             throw ConfigurationException.forKey("state.dir", "cannot open the state database " + file() + ": " + why
                     + (why.contains("in use") || why.contains("locked")
                     ? " (is another watch2s3 running with this state.dir?)" : resetAdvice()));
+        }
+    }
+
+    /** A read-only state.dir (or file) made H2 print 45 lines of stack trace before "IO Exception". */
+    private void refuseUnwritable() {
+        if (readOnly) {
+            return;
+        }
+        Path probe = directory.resolve(".write-check-" + ProcessHandle.current().pid());
+        try {
+            Files.deleteIfExists(probe);
+            Files.createFile(probe);
+            Files.delete(probe);
+            if (Files.exists(file()) && !Files.isWritable(file())) {
+                throw new IOException(file() + " is read-only");
+            }
+        } catch (IOException e) {
+            throw ConfigurationException.forKey("state.dir", "cannot write in " + directory + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "); the state database must be writable");
         }
     }
 

@@ -61,4 +61,11 @@ class SettingsTest {
     void aStateDirThatWouldChangeTheDatabaseUrlIsRefused() {
         assertTrue(refusal("state.dir", dir.resolve("x;INIT=RUNSCRIPT FROM 'evil.sql'").toString()).contains("';'"));
     }
+
+    @Test
+    void aStateDirReachedThroughASymlinkIntoWatchDirIsInsideIt() throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("tree"));
+        java.nio.file.Files.createSymbolicLink(dir.resolve("looks-elsewhere"), dir.resolve("tree"));
+        assertTrue(refusal("state.dir", dir.resolve("looks-elsewhere/.state").toString()).contains("inside watch.dir"));
+    }
 }
