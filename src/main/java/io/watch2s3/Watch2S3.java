@@ -18,7 +18,7 @@ public final class Watch2S3 {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(Utf8Locale.namesAreUtf8() ? run(args) : Utf8Locale.relaunch());
     }
 
     static int run(String... args) {

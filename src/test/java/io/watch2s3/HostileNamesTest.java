@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
+import io.watch2s3.support.JavaProcess;
 import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.Processes;
 import io.watch2s3.support.S3TestBase;
@@ -101,6 +102,38 @@ class HostileNamesTest extends S3TestBase {
             java.nio.file.Files.delete(tree.resolve(decomposed));
             await().atMost(LONG).until(() -> s3.keys(bucket).equals(List.of(composed)));
             assertEquals("composed", s3.getText(bucket, composed));
+        }
+    }
+
+    private void nonAsciiNamesSyncUnder(Map<String, String> env, List<String> unset) throws Exception {
+        write(tree, "日本語/ファイル.txt", "japanese");
+        write(tree, "café.txt", "coffee");
+        List<String> jvm = TestApp.asJvmOptions(settings(Map.of()));
+        try (JavaProcess once = JavaProcess.start(dir.resolve("run"), jvm, env, unset, "--once")) {
+            assertEquals(0, once.waitFor(120), once.stderr());
+        }
+        assertEquals(Set.of("日本語/ファイル.txt", "café.txt"), new HashSet<>(s3.keys(bucket)));
+        assertEquals("japanese", s3.getText(bucket, "日本語/ファイル.txt"));
+    }
+
+    /** What cron gives. */
+    @Test
+    void underTheCLocaleNonAsciiNamesSyncAsUnderUtf8() throws Exception {
+        nonAsciiNamesSyncUnder(Map.of("LC_ALL", "C"), List.of());
+    }
+
+    /** What a systemd unit without Environment=LANG gives; it is stopped as a service manager stops it. */
+    @Test
+    void withNoLocaleAtAllNonAsciiNamesSyncAndSigtermStillEndsItWithZero() throws Exception {
+        List<String> jvm = TestApp.asJvmOptions(settings(Map.of()));
+        try (JavaProcess watching = JavaProcess.start(dir.resolve("run"), jvm, Map.of(),
+                List.of("LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE"))) {
+            await().atMost(LONG).until(() -> watching.stderr().contains("watching "));
+            write(tree, "日本語/ファイル.txt", "japanese");
+            await().atMost(LONG).until(() -> s3.exists(bucket, "日本語/ファイル.txt"));
+            assertEquals("japanese", s3.getText(bucket, "日本語/ファイル.txt"));
+            watching.terminate();
+            assertEquals(0, watching.waitFor(60), watching.stderr());
         }
     }
 }

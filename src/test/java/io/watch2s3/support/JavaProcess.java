@@ -24,6 +24,12 @@ public final class JavaProcess implements AutoCloseable {
 
     public static JavaProcess start(Path workDir, List<String> jvmOptions, Map<String, String> env, String... args)
             throws IOException {
+        return start(workDir, jvmOptions, env, List.of(), args);
+    }
+
+    /** With the variables {@code unset} removed from the environment it inherits (LANG, as a service manager does). */
+    public static JavaProcess start(Path workDir, List<String> jvmOptions, Map<String, String> env, List<String> unset,
+            String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -36,6 +42,7 @@ public final class JavaProcess implements AutoCloseable {
         Path err = Files.createTempFile(workDir, "stderr", ".log");
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().keySet().removeAll(unset);
         builder.environment().putAll(env);
         return new JavaProcess(builder.start(), out, err);
     }
