@@ -2,10 +2,13 @@ package io.watch2s3.change;
 
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.tree.OnDisk;
+import io.watch2s3.tree.SecureTree;
+import io.watch2s3.tree.TreeFileStream;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -68,26 +71,43 @@ public class Fingerprinter {
         if (row.isPresent() && row.get().sameStat(size, mtime)) {
             return new Fingerprint(size, mtime, row.get().sha256(), null, true);
         }
-        Fingerprint fp = digest(file, path, size, mtime);
-        if (row.isPresent() && row.get().size() == size && row.get().sha256().equals(fp.sha256())) {
-            state.confirmUploaded(new SyncedFile(path, size, mtime, fp.sha256()));
+        Fingerprint fp;
+        try {
+            fp = digest(path);
+        } catch (NoSuchFileException e) {
+            counters.countVanished(); // or a symlink was swapped in: nothing outside the tree is read
+            return null;
+        }
+        if (row.isPresent() && row.get().size() == fp.size() && row.get().sha256().equals(fp.sha256())) {
+            state.confirmUploaded(new SyncedFile(path, fp.size(), fp.mtimeNanos(), fp.sha256()));
             return fp.alreadyInS3();
         }
         return fp;
     }
 
-    /** SHA-256 and MD5 in one pass over the file. */
-    private static Fingerprint digest(Path file, String path, long size, long mtime) {
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            MessageDigest md5 = MessageDigest.getInstance("MD5");
-            byte[] buffer = new byte[BUFFER];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                sha.update(buffer, 0, n);
-                md5.update(buffer, 0, n);
+    /**
+     * SHA-256 and MD5 in one pass over the file, opened without following a symlink anywhere in its path, of the
+     * size and mtime it had when opened: the upload sends exactly those bytes or fails (TreeFileStream).
+     */
+    private Fingerprint digest(String path) throws NoSuchFileException {
+        try {
+            SecureTree.OpenFile file = SecureTree.open(root, path);
+            try (SeekableByteChannel channel = file.channel()) {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                MessageDigest md5 = MessageDigest.getInstance("MD5");
+                ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+                long size = 0;
+                // to the end, not to the size the stat gave: what was read is what the upload sends (TreeFileStream
+                // checks the size again), and a read error shows even where the size is 0
+                for (int n; (n = channel.read(buffer.clear())) >= 0; size += n) {
+                    sha.update(buffer.array(), 0, n);
+                    md5.update(buffer.array(), 0, n);
+                }
+                return new Fingerprint(size, file.attributes().lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                        HexFormat.of().formatHex(sha.digest()), Base64.getEncoder().encodeToString(md5.digest()), false);
             }
-            return new Fingerprint(size, mtime, HexFormat.of().formatHex(sha.digest()),
-                    Base64.getEncoder().encodeToString(md5.digest()), false);
+        } catch (NoSuchFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path, e);
         } catch (NoSuchAlgorithmException e) {

@@ -3,6 +3,7 @@ package io.watch2s3.failure;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.s3.ObjectKeys;
+import io.watch2s3.tree.TreeFileStream;
 import io.watch2s3.state.StateDatabase;
 import java.io.FileNotFoundException;
 import java.io.UncheckedIOException;
@@ -46,6 +47,9 @@ public record Failure(FailureKind kind, String cause) {
             if (t instanceof ObjectKeys.KeyRefusedException) {
                 return FailureKind.REFUSED_BY_S3;
             }
+            if (t instanceof TreeFileStream.FileChangedException) {
+                return FailureKind.CHANGED_WHILE_UPLOADING;
+            }
             if (t instanceof NoSuchFileException) {
                 return FailureKind.VANISHED;
             }
@@ -87,6 +91,9 @@ public record Failure(FailureKind kind, String cause) {
      */
     private static FailureKind fileCause(Throwable sdk) {
         for (Throwable t = sdk.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TreeFileStream.FileChangedException) {
+                return FailureKind.CHANGED_WHILE_UPLOADING;
+            }
             if (t instanceof NoSuchFileException) {
                 return FailureKind.VANISHED;
             }

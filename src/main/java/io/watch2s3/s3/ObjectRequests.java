@@ -2,6 +2,7 @@ package io.watch2s3.s3;
 
 import io.watch2s3.change.Fingerprint;
 import io.watch2s3.log.LogSafe;
+import io.watch2s3.tree.TreeFileStream;
 import io.watch2s3.state.UploadedContentRepository;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 /**
  * Fills in the aws2-s3 request headers for one path: key, Content-Type, user metadata {@code mtime} (seconds since
  * the epoch with fraction, as rclone writes it, so rclone can read our objects) and {@code sha256}, ACL and storage
- * class; the body becomes the File so the SDK streams it from disk.
+ * class; the body streams the file from disk (TreeFileStream).
  */
 public class ObjectRequests {
 
@@ -76,7 +77,9 @@ public class ObjectRequests {
             message.setHeader(AWS2S3Constants.CONTENT_MD5, fp.md5Base64());
         }
         message.setHeader(VERB_HEADER, dryRun ? "dry run: would upload" : "uploaded");
-        message.setBody(root.resolve(path).toFile());
+        message.setHeader(AWS2S3Constants.CONTENT_LENGTH, fp.size());
+        // not the File: the S3 client would open it by name, following a symlink swapped in meanwhile
+        message.setBody(new TreeFileStream(root, path, fp.size()));
     }
 
     /** Sets the headers of the DELETE of {@code path}'s object. */

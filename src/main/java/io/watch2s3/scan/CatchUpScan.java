@@ -244,6 +244,9 @@ public class CatchUpScan {
                 known.put(row.path(), row);
             }
             Path absolute = dir.isEmpty() ? root : root.resolve(dir);
+            if (!dir.isEmpty() && OnDisk.look(root, dir) != OnDisk.DIRECTORY) {
+                return; // swapped for a symlink since it was listed: never walk out of the tree
+            }
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(absolute)) {
                 for (Path entry : entries) {
                     String path = dir.isEmpty() ? entry.getFileName().toString() : dir + "/" + entry.getFileName();

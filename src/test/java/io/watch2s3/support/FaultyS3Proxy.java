@@ -153,6 +153,7 @@ public final class FaultyS3Proxy implements AutoCloseable {
             // the whole request is read before any fault acts: S3 too answers only once the client has sent it all,
             // and a client still writing would see a broken pipe rather than the status
             byte[] body = exchange.getRequestBody().readAllBytes();
+            countSighting(body);
             Fault fault = firstMatch(request);
             outcome = fault == null ? forward(exchange, body) : fault.act(exchange, request, body);
         } catch (Exception e) {
@@ -165,6 +166,36 @@ public final class FaultyS3Proxy implements AutoCloseable {
             exchange.close();
         }
         seen.add(new Seen(request, outcome));
+    }
+
+    private volatile byte[] watchedFor;
+    private final AtomicInteger sightings = new AtomicInteger();
+
+    /** From now on, counts the requests whose body contains {@code marker} (what must never be sent). */
+    public void watchFor(String marker) {
+        watchedFor = marker.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** How many request bodies contained the marker of {@link #watchFor}, whatever was answered. */
+    public int sightings() {
+        return sightings.get();
+    }
+
+    private void countSighting(byte[] body) {
+        byte[] marker = watchedFor;
+        if (marker == null || body.length < marker.length) {
+            return;
+        }
+        outer:
+        for (int i = 0; i <= body.length - marker.length; i++) {
+            for (int j = 0; j < marker.length; j++) {
+                if (body[i + j] != marker[j]) {
+                    continue outer;
+                }
+            }
+            sightings.incrementAndGet();
+            return;
+        }
     }
 
     private Fault firstMatch(Request request) {
