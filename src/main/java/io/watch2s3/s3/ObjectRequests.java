@@ -25,6 +25,8 @@ public class ObjectRequests {
     public static final String SIZE_HEADER = "Watch2S3Size";
     /** The key as the log shows it: control characters escaped, so that a name cannot split a log line. */
     public static final String LOG_KEY_HEADER = "Watch2S3LogKey";
+    /** True in a dry run: the route's interceptor then does not send the request. */
+    public static final String DRY_RUN_HEADER = "Watch2S3DryRun";
     /** What the per-file log line says happened: "uploaded", or "dry run: would upload". */
     public static final String VERB_HEADER = "Watch2S3Verb";
 
@@ -94,6 +96,7 @@ public class ObjectRequests {
         String key = keys.keyFor(path).orElseThrow(() -> new ObjectKeys.KeyRefusedException(keys.whyRefused(path)));
         message.setHeader(KEY_HEADER, key);
         message.setHeader(LOG_KEY_HEADER, LogSafe.name(key));
+        message.setHeader(DRY_RUN_HEADER, dryRun);
         message.setHeader(AWS2S3Constants.KEY, ObjectKeys.headerValueFor(key, KEY_HEADER));
     }
 
