@@ -1,0 +1,207 @@
+package io.watch2s3;
+
+import io.watch2s3.config.ConfigurationException;
+import io.watch2s3.config.Settings;
+import io.watch2s3.local.LocalS3Endpoint;
+import io.watch2s3.camel.Watch2S3Setup;
+import io.watch2s3.s3.ClientWarmUp;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import io.watch2s3.change.LatestChangePerPath;
+import io.watch2s3.scan.CatchUpScan;
+import io.watch2s3.state.StateDatabase;
+import io.watch2s3.stats.SyncCounters;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running watch2s3: starts the local S3 endpoint when asked, then runs the routes in Camel Main with the checked
+ * settings. What must hold before anything syncs is checked by {@link Watch2S3Setup}, as in any Camel host.
+ */
+public final class SyncApplication implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SyncApplication.class);
+
+    private final Settings settings;
+    private final String routesPattern;
+    private final String camelPropertiesLocation;
+    private LocalS3Endpoint localEndpoint;
+    private Main main;
+
+    /**
+     * @param routesPattern           where the routes are, e.g. {@code file:routes/*.yaml,file:routes/*.xml}
+     * @param camelPropertiesLocation the properties file Camel reads for its own {@code camel.*} keys (may be null)
+     */
+    public SyncApplication(Settings settings, String routesPattern, String camelPropertiesLocation) {
+        this.settings = settings;
+        this.routesPattern = routesPattern;
+        this.camelPropertiesLocation = camelPropertiesLocation;
+    }
+
+    /** Checks, then starts syncing; throws {@link ConfigurationException} for anything the user must fix. */
+    public void start() throws Exception {
+        checkManagementPort();
+        Settings given = settings;
+        if (settings.localEndpoint()) {
+            Path objects = settings.stateDir().resolve("local-s3");
+            localEndpoint = LocalS3Endpoint.start(objects, 0, settings.get("s3.bucket"), Map.of());
+            Map<String, String> local = new java.util.HashMap<>(Map.of("s3.endpoint", localEndpoint.url(),
+                    "s3.path-style", "true"));
+            if (settings.get("s3.access-key").isEmpty()) {
+                // the local endpoint checks no signature, but the SDK wants something to sign with
+                local.put("s3.access-key", "watch2s3-local");
+                local.put("s3.secret-key", "watch2s3-local");
+            }
+            given = settings.with(local);
+            LOG.info("s3.endpoint=local: built-in S3 endpoint at {} keeps the objects under {}. To sync to AWS set"
+                    + " s3.endpoint= (empty) and s3.bucket; for MinIO and others set s3.endpoint to its URL.",
+                    localEndpoint.url(), objects);
+        }
+        main = new Main();
+        main.configure().withRoutesIncludePattern(routesPattern);
+        main.configure().withRoutesReloadEnabled(false);
+        main.configure().withJmxEnabled(false);
+        if (camelPropertiesLocation != null) {
+            main.setPropertyPlaceholderLocations(camelPropertiesLocation);
+        }
+        main.setOverrideProperties(camelProperties(given));
+        ClientWarmUp.startInBackground(settings.get("s3.checksums"), Integer.parseInt(settings.get("sync.parallelism")));
+        try {
+            main.start();
+        } catch (Exception e) {
+            // a failed check leaves no setup bean behind either: only without one a failure is blamed on its absence
+            throw ConfigurationException.foundIn(e) == null && setupMissing() ? routesWithoutSetup(e) : e;
+        }
+        if (setupMissing()) {
+            throw routesWithoutSetup(null);
+        }
+        Watch2S3Setup setup = main.getCamelContext().getRegistry().findSingleByType(Watch2S3Setup.class);
+        Settings effective = setup.settings();
+        long known = main.getCamelContext().getRegistry().lookupByNameAndType("stateDatabase", StateDatabase.class)
+                .count();
+        LOG.info("{} {} → s3://{}/{} at {} (deletes {}, {} uploads at once, state in {}: {} files known{}{})",
+                effective.flag("sync.once") ? "syncing once" : "watching", effective.watchDir(),
+                effective.get("s3.bucket"), effective.get("s3.prefix"), setup.where(),
+                effective.flag("sync.deletes") ? "mirrored" : "kept", effective.get("sync.parallelism"),
+                effective.stateDir(), known, effective.flag("sync.dry-run") ? ", DRY RUN: nothing is changed" : "",
+                managementPort > 0 ? ", health and metrics on http://" + effective.get("management.host") + ":"
+                        + managementPort + "/observe/" : "");
+    }
+
+    private boolean setupMissing() {
+        return main.getCamelContext() != null
+                && main.getCamelContext().getRegistry().findSingleByType(Watch2S3Setup.class) == null;
+    }
+
+    /** A route file from before the setup bean (an edited copy kept across an upgrade) would fail obscurely. */
+    private ConfigurationException routesWithoutSetup(Exception cause) {
+        ConfigurationException e = new ConfigurationException("the routes in " + routesPattern + " do not declare"
+                + " the bean io.watch2s3.camel.Watch2S3Setup (initMethod checkAndPrepare), which must come first: copy"
+                + " it from the shipped routes/watch-to-s3.yaml");
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
+    }
+
+    /**
+     * --once: waits until the catch-up scan ran and everything it found was synced, then stops.
+     * @return true when every file was synced (nothing failed, refused or held back)
+     */
+    public boolean awaitOnceDone() throws InterruptedException {
+        var registry = main.getCamelContext().getRegistry();
+        CatchUpScan scan = registry.lookupByNameAndType("catchUpScan", CatchUpScan.class);
+        LatestChangePerPath batches = registry.lookupByNameAndType("latestChangePerPath", LatestChangePerPath.class);
+        SyncCounters counters = registry.lookupByNameAndType("syncCounters", SyncCounters.class);
+        StateDatabase state = registry.lookupByNameAndType("stateDatabase", StateDatabase.class);
+        while (!(scan.isSettled() && batches.isIdle())) {
+            Thread.sleep(100);
+        }
+        boolean synced = counters.getFailed() == 0 && counters.getRefused() == 0 && counters.getDeletesHeld() == 0
+                && scan.getLastFailure() == null && !state.isBroken();
+        LOG.info("done: {}{}", counters, synced ? "" : scan.getLastFailure() != null
+                ? "; the scan failed: " + scan.getLastFailure() : state.isBroken()
+                ? "; the state database failed: " + state.getBrokenCause() : "; not everything was synced");
+        return synced;
+    }
+
+    /**
+     * Blocks until the process is told to stop (SIGTERM, Ctrl-C), then stops the routes gracefully. The signals are
+     * handled here rather than by the JVM's shutdown hooks: after a hook-driven shutdown the JVM exits with 143,
+     * and a service manager would count a normal stop as a failure. sun.misc.Signal is the JDK's only API for it.
+     */
+    public void awaitStop() throws Exception {
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                LOG.info("SIG{} received: finishing what is in flight, then stopping", name);
+                main.completed();
+            });
+        }
+        main.run(); // returns once completed() was called, after stopping the Camel context
+    }
+
+    public CamelContext camelContext() {
+        return main.getCamelContext();
+    }
+
+    public LocalS3Endpoint localEndpoint() {
+        return localEndpoint;
+    }
+
+    private int managementPort;
+
+    /** Camel's management server would log a stack trace and go on without it; better to say so and stop. */
+    private void checkManagementPort() {
+        int port = Integer.parseInt(settings.get("management.port"));
+        if (port == 0) {
+            return;
+        }
+        String host = settings.get("management.host");
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException | RuntimeException e) {
+            throw ConfigurationException.forKey("management.port", host + ":" + port + " cannot be listened on ("
+                    + e.getMessage() + "): another process uses it, or management.host is not an address of this"
+                    + " machine; choose another port");
+        }
+    }
+
+    private Properties camelProperties(Settings settings) {
+        Properties props = new Properties();
+        props.putAll(settings.asMap());
+        if (localEndpoint != null) {
+            props.put(Watch2S3Setup.LOCAL_ENDPOINT_PROPERTY, localEndpoint.url());
+        }
+        managementPort = Integer.parseInt(settings.get("management.port"));
+        if (managementPort > 0) {
+            // Camel's own management server: /observe/health (with our checks) and /observe/metrics (Prometheus)
+            props.put("camel.management.enabled", "true");
+            props.put("camel.management.port", Integer.toString(managementPort));
+            props.put("camel.management.host", settings.get("management.host"));
+            props.put("camel.management.health-check-enabled", "true");
+            props.put("camel.management.metrics-enabled", "true");
+            props.put("camel.metrics.enabled", "true");
+            props.put("camel.health.exposure-level", "full");
+        }
+        return props;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (main != null) {
+                main.stop();
+            }
+        } finally {
+            if (localEndpoint != null) {
+                localEndpoint.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.watch2s3.camel;
+
+import io.watch2s3.config.ConfigurationException;
+import io.watch2s3.config.Setting;
+import io.watch2s3.config.Settings;
+import io.watch2s3.s3.TargetCheck;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.builder.ThreadPoolProfileBuilder;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.ThreadPoolProfile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the routes need from the Camel context they run in, and what must hold before they start. It is the first
+ * bean of the route file, so it runs wherever the routes are loaded — the watch2s3 command line, Camel Main, Spring
+ * Boot, Karaf — before any other bean is created: every setting checked (one line naming the key), a default for
+ * every key the host does not set, the {@code uploadPool} of sync.parallelism threads, watch.dir readable, and the
+ * bucket checked once per endpoint, bucket and prefix.
+ */
+public class Watch2S3Setup implements CamelContextAware {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Watch2S3Setup.class);
+
+    /**
+     * Set by the watch2s3 command line when it runs its built-in endpoint for {@code s3.endpoint=local} and gives
+     * that endpoint's URL as s3.endpoint; the state knows the target as "local", as its port changes at every start.
+     */
+    public static final String LOCAL_ENDPOINT_PROPERTY = "watch2s3.local-endpoint";
+
+    /** The thread pool profile the route's split uploads with. */
+    public static final String UPLOAD_POOL = "uploadPool";
+
+    /** A host has no built-in endpoint: there the default target is AWS. */
+    private static final Map<String, String> HOST_DEFAULTS = Map.of("s3.endpoint", "");
+
+    private CamelContext context;
+    private Settings settings;
+    private String where;
+
+    @Override
+    public void setCamelContext(CamelContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return context;
+    }
+
+    /** The bean's init method: throws {@link ConfigurationException} for anything the user must fix. */
+    public void checkAndPrepare() {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        Properties given = new Properties();
+        for (Setting setting : Settings.CONTRACT) {
+            properties.resolveProperty(setting.key()).ifPresent(value -> given.setProperty(setting.key(), value));
+        }
+        Properties written = properties.loadProperties();
+        // management.* and log.* belong to the host as well (Spring Boot's management.endpoints…): not ours to judge
+        Settings.rejectUnknownKeys(written.stringPropertyNames().stream()
+                .filter(key -> !key.startsWith("management.") && !key.startsWith("log.")).toList(),
+                "the Camel properties");
+        if (written.getProperty("s3.prefix") != null) {
+            Settings.checkAsWritten("s3.prefix", written.getProperty("s3.prefix"));
+        }
+        Settings resolved = Settings.resolve(given, Map.of(), new Properties(), HOST_DEFAULTS);
+        Settings.environmentWarnings(System.getenv()).forEach(LOG::warn);
+        for (Setting setting : Settings.CONTRACT) {
+            if (!given.containsKey(setting.key())) {
+                // a host sets watch.dir and s3.bucket; the route's other placeholders find their defaults here
+                properties.addInitialProperty(setting.key(), resolved.get(setting.key()));
+            }
+        }
+        checkWatchDir(resolved);
+        String endpointName;
+        if (resolved.localEndpoint()) {
+            throw ConfigurationException.forKey("s3.endpoint", "'local' is the built-in endpoint of the watch2s3"
+                    + " command line, which this Camel host does not run; set s3.endpoint to your S3 server's URL,"
+                    + " or leave it empty for AWS");
+        }
+        if (resolved.get("s3.endpoint").equals(properties.resolveProperty(LOCAL_ENDPOINT_PROPERTY).orElse(null))) {
+            endpointName = "local"; // its port changes from start to start; the state knows it as "local"
+            where = "the built-in local endpoint";
+        } else {
+            endpointName = resolved.get("s3.endpoint");
+            where = endpointName.isEmpty() ? "AWS (" + resolved.get("s3.region") + ")" : endpointName;
+        }
+        registerUploadPool(context, Integer.parseInt(resolved.get("sync.parallelism")));
+        TargetCheck.run(resolved, endpointName, where);
+        settings = resolved;
+    }
+
+    /** The checked settings in effect; null before {@link #checkAndPrepare()}. */
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The S3 endpoint as log lines name it. */
+    public String where() {
+        return where;
+    }
+
+    private static void checkWatchDir(Settings settings) {
+        Path watch = settings.watchDir();
+        if (!Files.isDirectory(watch)) {
+            throw ConfigurationException.forKey("watch.dir", "'" + settings.get("watch.dir") + "' (" + watch
+                    + ") is not an existing directory; create it or point watch.dir at the tree to mirror");
+        }
+        if (!Files.isReadable(watch) || !Files.isExecutable(watch)) {
+            throw ConfigurationException.forKey("watch.dir", watch + " is not readable by this user");
+        }
+    }
+
+    /** A whole batch waits its turn in the queue: a part never runs on the caller's thread. */
+    private static void registerUploadPool(CamelContext context, int parallelism) {
+        if (context.getExecutorServiceManager().getThreadPoolProfile(UPLOAD_POOL) != null) {
+            return; // the host configured it (camel.threadpool.config[uploadPool])
+        }
+        ThreadPoolProfile pool = new ThreadPoolProfileBuilder(UPLOAD_POOL).poolSize(parallelism)
+                .maxPoolSize(parallelism).maxQueueSize(-1).build();
+        context.getExecutorServiceManager().registerThreadPoolProfile(pool);
+    }
+}

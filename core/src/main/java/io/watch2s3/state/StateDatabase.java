@@ -1,0 +1,584 @@
+package io.watch2s3.state;
+
+import io.watch2s3.config.ConfigurationException;
+import io.watch2s3.config.Settings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.Service;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The memory of what S3 holds: one row per path, written only after S3 confirmed the PUT or DELETE. Embedded H2 in
+ * {@code state.dir}: pure Java, one file, concurrent writers, plain JDBC so another database can take its place.
+ *
+ * <p>Durability: H2 writes commits to its file with a delay (500 ms), so a {@code kill -9} forgets the
+ * confirmations of the last moments (8,133 of 50,000 in bench/StateCost.java). Writing every commit through cost
+ * 210 µs of CPU per file instead of 37. Instead, before a batch's uploads start, {@link #recordPending} gives every
+ * path that has no row a pending row and forces it to disk (one write and fsync per batch; 53 µs per file in all):
+ * after a crash or a power loss, the next start's scan finds each path whose confirmation was lost — a pending or an
+ * older row — and uploads the file again, or deletes its object if the file is gone meanwhile. No object is ever
+ * unknown to the state.
+ *
+ * <p>Storage failures (disk full, read-only, I/O errors) leave H2 half-closed: it keeps answering from memory while
+ * nothing reaches the disk. The first failure closes the database, logs one ERROR line, and makes every call fail
+ * at once with {@link StateUnavailableException} (the files wait); {@link #reopenIfBroken} tries to open it again
+ * every few seconds and says when it works again. Each thread keeps its own connection with its statements prepared
+ * once: a pooled connection per call parsed the SQL again every time, a sixth of the CPU of an upload.
+ */
+public class StateDatabase implements Service {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StateDatabase.class);
+    private static final long REOPEN_EVERY_MILLIS = 5_000;
+
+    private static final String SCHEMA = """
+            CREATE TABLE IF NOT EXISTS synced_file (
+              path VARCHAR(4096) PRIMARY KEY,
+              parent VARCHAR(4096) NOT NULL,
+              size BIGINT NOT NULL,
+              mtime_ns BIGINT NOT NULL,
+              sha256 CHAR(64) NOT NULL,
+              confirmed_at TIMESTAMP WITH TIME ZONE NOT NULL);
+            CREATE INDEX IF NOT EXISTS synced_file_parent ON synced_file(parent);
+            CREATE TABLE IF NOT EXISTS sync_target (
+              id INT PRIMARY KEY,
+              description VARCHAR(8192) NOT NULL,
+              verified_at TIMESTAMP WITH TIME ZONE NOT NULL);
+            CREATE TABLE IF NOT EXISTS storage_check (
+              id INT PRIMARY KEY,
+              checked_at TIMESTAMP WITH TIME ZONE NOT NULL);
+            """;
+    private static final String COLUMNS = "SELECT path, size, mtime_ns, sha256 FROM synced_file ";
+    private static final String PENDING_SHA = "0".repeat(64);
+
+    private Path directory;
+    private boolean readOnly;
+    private String url;
+    /** Holds the database open between calls and runs the administrative statements. */
+    private Connection anchor;
+    /** Bumped whenever the database is closed and opened again: every thread's session from before is stale. */
+    private volatile int generation;
+    private volatile String brokenCause;
+    private volatile long nextReopenMillis;
+    private volatile int recoveries;
+    private volatile boolean stopped;
+    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final ThreadLocal<Session> session = new ThreadLocal<>();
+
+    /** state.dir: where the database file lives. */
+    public void setDirectory(String directory) {
+        // it becomes part of a JDBC URL: checked here too, whoever creates this bean and in whatever order
+        Settings.checkAsWritten("state.dir", directory);
+        this.directory = Path.of(directory).toAbsolutePath().normalize();
+    }
+
+    /** sync.dry-run: read what S3 holds, record nothing. */
+    public void setReadOnly(boolean readOnly) {
+        this.readOnly = readOnly;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** The database file. */
+    public Path file() {
+        return directory.resolve("state.mv.db");
+    }
+
+    @Override
+    public synchronized void start() {
+        if (anchor != null) {
+            return;
+        }
+        stopped = false;
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw ConfigurationException.forKey("state.dir", "cannot create " + directory + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+        refuseUnwritable();
+        refuseEmptyFile();
+        url = "jdbc:h2:file:" + directory.resolve("state");
+        try {
+            open();
+        } catch (SQLException e) {
+            String why = firstLine(e.getMessage());
+            throw ConfigurationException.forKey("state.dir", "cannot open the state database " + file() + ": " + why
+                    + (why.contains("in use") || why.contains("locked")
+                    ? " (is another watch2s3 running with this state.dir?)" : resetAdvice()));
+        }
+    }
+
+    /** A read-only state.dir (or file) made H2 print 45 lines of stack trace before "IO Exception". */
+    private void refuseUnwritable() {
+        if (readOnly) {
+            return;
+        }
+        Path probe = directory.resolve(".write-check-" + ProcessHandle.current().pid());
+        try {
+            Files.deleteIfExists(probe);
+            Files.createFile(probe);
+            Files.delete(probe);
+            if (Files.exists(file()) && !Files.isWritable(file())) {
+                throw new IOException(file() + " is read-only");
+            }
+        } catch (IOException e) {
+            throw ConfigurationException.forKey("state.dir", "cannot write in " + directory + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "); the state database must be writable");
+        }
+    }
+
+    /**
+     * H2 takes an empty file for a new database: a state file truncated to 0 bytes (a full disk at the wrong moment,
+     * a careless copy) would start as "no file known" and upload the whole tree again without a word.
+     */
+    private void refuseEmptyFile() {
+        Path file = file();
+        try {
+            if (Files.exists(file) && Files.size(file) == 0) {
+                throw ConfigurationException.forKey("state.dir", "the state database " + file + " is empty (0 bytes),"
+                        + " so watch2s3 cannot know what S3 holds" + resetAdvice());
+            }
+        } catch (IOException e) {
+            throw ConfigurationException.forKey("state.dir", "cannot read the state database " + file + ": " + e);
+        }
+    }
+
+    private String resetAdvice() {
+        return ". To start afresh — every file is uploaded again, and objects of files deleted meanwhile stay in S3 —"
+                + " move it away: mv " + file() + " " + file() + ".broken";
+    }
+
+    private void open() throws SQLException {
+        anchor = connect();
+        try (Statement s = anchor.createStatement()) {
+            s.execute(SCHEMA);
+        } catch (SQLException e) {
+            closeQuietly(anchor);
+            anchor = null;
+            throw e;
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", "sa");
+        props.setProperty("password", "");
+        props.setProperty("DB_CLOSE_ON_EXIT", "FALSE");
+        return DriverManager.getConnection(url, props);
+    }
+
+    @Override
+    public synchronized void stop() {
+        stopped = true;
+        if (anchor == null) {
+            return;
+        }
+        sessions.forEach(Session::close);
+        sessions.clear();
+        try (Statement s = anchor.createStatement()) {
+            s.execute("SHUTDOWN");
+        } catch (SQLException e) {
+            // closing anyway
+        }
+        closeQuietly(anchor);
+        anchor = null;
+    }
+
+    public Optional<SyncedFile> find(String path) {
+        return query(COLUMNS + "WHERE path = ?", path).stream().findFirst();
+    }
+
+    /** The rows of the files directly inside {@code parent} ("" for the root). */
+    public List<SyncedFile> inDirectory(String parent) {
+        return query(COLUMNS + "WHERE parent = ?", parent);
+    }
+
+    /** The rows at {@code path} itself and below it, as when a directory was deleted or moved out. */
+    public List<SyncedFile> atOrBelow(String path) {
+        // '/' + 1 is '0': every key that starts with "path/" sorts in ["path/", "path0").
+        return query(COLUMNS + "WHERE path = ? OR (path >= ? AND path < ?)", path, path + "/", path + "0");
+    }
+
+    /** The rows strictly below {@code path}, as when a directory became a file. */
+    public List<SyncedFile> below(String path) {
+        return query(COLUMNS + "WHERE path >= ? AND path < ?", path + "/", path + "0");
+    }
+
+    /** How many rows {@link #atOrBelow} would return. */
+    public long countAtOrBelow(String path) {
+        return count("SELECT COUNT(*) FROM synced_file WHERE path = ? OR (path >= ? AND path < ?)",
+                path, path + "/", path + "0");
+    }
+
+    /** Every directory that holds a known file, parents before children; the scan finds vanished ones with it. */
+    public List<String> knownDirectories() {
+        List<String> parents = new ArrayList<>();
+        try (ResultSet rs = statement("SELECT DISTINCT parent FROM synced_file ORDER BY parent").executeQuery()) {
+            while (rs.next()) {
+                parents.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+        return parents;
+    }
+
+    /** How many files S3 is known to hold (pending rows not counted). */
+    public long count() {
+        return count("SELECT COUNT(*) FROM synced_file WHERE size >= 0");
+    }
+
+    /** Where the rows were uploaded to (endpoint, bucket, prefix), as {@link #adoptTarget} recorded it. */
+    public Optional<String> target() {
+        try (ResultSet rs = statement("SELECT description FROM sync_target WHERE id = 1").executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    /**
+     * Makes the rows describe {@code target}, whose bucket was just checked. Rows recorded for another target say
+     * nothing about this one (s3.bucket or s3.prefix changed, state.dir kept): they are forgotten, so every file is
+     * uploaded again instead of being taken for present. Returns how many rows were forgotten.
+     */
+    public long adoptTarget(String target) {
+        if (readOnly) {
+            return 0;
+        }
+        Optional<String> before = target();
+        long forgotten = 0;
+        try {
+            if (before.isPresent() && !before.get().equals(target)) {
+                forgotten = statement("DELETE FROM synced_file").executeUpdate();
+            }
+            PreparedStatement ps = statement("MERGE INTO sync_target (id, description, verified_at) KEY (id) "
+                    + "VALUES (1, ?, CURRENT_TIMESTAMP)");
+            bind(ps, target);
+            ps.executeUpdate();
+            checkpoint();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+        return forgotten;
+    }
+
+    /**
+     * Before uploads start: every path without a row gets a pending one, and the database is forced to disk, so a
+     * crash during the uploads cannot make the state forget that S3 may hold these objects. One transaction and one
+     * write for the whole list.
+     */
+    public void recordPending(Collection<String> paths) {
+        if (readOnly || paths.isEmpty()) {
+            return;
+        }
+        Session mine = null;
+        try {
+            mine = session();
+            PreparedStatement ps = mine.prepared("INSERT INTO synced_file (path, parent, size, mtime_ns, sha256, "
+                    + "confirmed_at) SELECT ?, ?, ?, 0, ?, CURRENT_TIMESTAMP "
+                    + "WHERE NOT EXISTS (SELECT 1 FROM synced_file WHERE path = ?)");
+            mine.connection.setAutoCommit(false);
+            for (String path : paths) {
+                bind(ps, path, parentOf(path), SyncedFile.PENDING_SIZE, PENDING_SHA, path);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            mine.connection.commit();
+            mine.connection.setAutoCommit(true);
+            checkpoint();
+        } catch (SQLException e) {
+            if (mine != null) {
+                mine.rollbackQuietly();
+            }
+            throw failure(e);
+        }
+    }
+
+    /** Records that S3 now holds this content under the path's key. */
+    public void confirmUploaded(SyncedFile file) {
+        if (readOnly) {
+            return;
+        }
+        update("MERGE INTO synced_file (path, parent, size, mtime_ns, sha256, confirmed_at) KEY (path) "
+                + "VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)", file.path(), parentOf(file.path()), file.size(),
+                file.mtimeNanos(), file.sha256());
+    }
+
+    /** Records that S3 confirmed the delete of the path's object. */
+    public void confirmDeleted(String path) {
+        if (readOnly) {
+            return;
+        }
+        update("DELETE FROM synced_file WHERE path = ?", path);
+    }
+
+    /** Why the database cannot be used now, or null when it works (for health). */
+    public String getBrokenCause() {
+        return brokenCause;
+    }
+
+    public boolean isBroken() {
+        return brokenCause != null;
+    }
+
+    /** How often the database was opened again after a storage failure. */
+    public int getRecoveries() {
+        return recoveries;
+    }
+
+    /**
+     * When broken: tries, at most every 5 s, to open the database again and to write to it. True when it works
+     * again (the caller then has the tree scanned, since the last confirmations before the failure may be lost).
+     */
+    public synchronized boolean reopenIfBroken() {
+        if (brokenCause == null || System.currentTimeMillis() < nextReopenMillis) {
+            return false;
+        }
+        nextReopenMillis = System.currentTimeMillis() + REOPEN_EVERY_MILLIS;
+        try {
+            open();
+            checkStorage();
+        } catch (SQLException e) {
+            closeBroken();
+            LOG.debug("state database still unusable: {}", firstLine(e.getMessage()));
+            return false;
+        }
+        String was = brokenCause;
+        brokenCause = null;
+        recoveries++;
+        LOG.info("the state database in {} works again (was: {})", directory, was);
+        return true;
+    }
+
+    /** A write that must reach the file: proves the storage takes writes again. */
+    private void checkStorage() throws SQLException {
+        try (Statement s = anchor.createStatement()) {
+            s.executeUpdate("MERGE INTO storage_check (id, checked_at) KEY (id) VALUES (1, CURRENT_TIMESTAMP)");
+            s.execute("CHECKPOINT");
+        }
+    }
+
+    /**
+     * Forces what was committed so far into the file (H2 otherwise writes it up to 500 ms later) and onto the disk
+     * (fsync), so that neither a kill -9 nor a power loss forgets it. Once per batch, not per file.
+     */
+    private void checkpoint() throws SQLException {
+        try (Statement s = session().connection.createStatement()) {
+            s.execute("CHECKPOINT SYNC");
+        }
+    }
+
+    static String parentOf(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    private long count(String sql, Object... args) {
+        try {
+            PreparedStatement ps = statement(sql);
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    private List<SyncedFile> query(String sql, Object... args) {
+        List<SyncedFile> rows = new ArrayList<>();
+        try {
+            PreparedStatement ps = statement(sql);
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new SyncedFile(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getString(4)));
+                }
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+        return rows;
+    }
+
+    private void update(String sql, Object... args) {
+        try {
+            PreparedStatement ps = statement(sql);
+            bind(ps, args);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    /**
+     * Our statements are fixed, so an error is the storage's unless it is about the data (SQL states 22 and 23:
+     * a value too long, a constraint): then only that one call failed.
+     */
+    private RuntimeException failure(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (stopped) {
+            return new StateUnavailableException("the state database was closed: watch2s3 is stopping");
+        }
+        if (state.startsWith("22") || state.startsWith("23")) {
+            return new StateDatabaseException("state database: " + firstLine(e.getMessage()), e);
+        }
+        markBroken(e);
+        return new StateUnavailableException("the state database cannot be used: " + brokenCause);
+    }
+
+    private synchronized void markBroken(SQLException e) {
+        if (brokenCause != null) {
+            return;
+        }
+        brokenCause = describe(e);
+        nextReopenMillis = System.currentTimeMillis() + REOPEN_EVERY_MILLIS;
+        LOG.error("the state database in {} failed: {}. Files wait (nothing is recorded as synced that S3 did not"
+                + " confirm); trying to open it again every {} s.", directory, brokenCause, REOPEN_EVERY_MILLIS / 1000);
+        closeBroken();
+    }
+
+    /** After a storage failure H2 would go on from memory alone: shut it down so the next open reads the file. */
+    private void closeBroken() {
+        generation++;
+        sessions.forEach(Session::close);
+        sessions.clear();
+        if (anchor != null) {
+            try (Statement s = anchor.createStatement()) {
+                s.execute("SHUTDOWN IMMEDIATELY");
+            } catch (SQLException ignored) {
+                // it is being thrown away
+            }
+            closeQuietly(anchor);
+            anchor = null;
+        }
+    }
+
+    /** The innermost message, without H2's SQL and error-code decorations: "No space left on device". */
+    private static String describe(SQLException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = firstLine(root.getMessage());
+        return root == e ? message : message + " (" + firstLine(e.getMessage()) + ")";
+    }
+
+    private static String firstLine(String text) {
+        return text == null ? "" : text.lines().findFirst().orElse("");
+    }
+
+    /** This thread's session on the open database. */
+    private Session session() throws SQLException {
+        if (brokenCause != null) {
+            throw new StateUnavailableException("the state database cannot be used: " + brokenCause);
+        }
+        Session mine = session.get();
+        int current = generation;
+        if (mine == null || mine.isClosed() || mine.generation != current) {
+            if (anchor == null) {
+                throw new SQLException("the state database is closed", "08003");
+            }
+            mine = new Session(connect(), current);
+            session.set(mine);
+            sessions.add(mine);
+        }
+        return mine;
+    }
+
+    /** This thread's prepared {@code sql}, on this thread's connection. */
+    private PreparedStatement statement(String sql) throws SQLException {
+        return session().prepared(sql);
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                // nothing left to do
+            }
+        }
+    }
+
+    /** One thread's connection and the statements it prepared on it (used by that thread only). */
+    private static final class Session {
+        private final Connection connection;
+        private final int generation;
+        private final Map<String, PreparedStatement> statements = new HashMap<>();
+        private volatile boolean closed;
+
+        Session(Connection connection, int generation) {
+            this.connection = connection;
+            this.generation = generation;
+        }
+
+        PreparedStatement prepared(String sql) throws SQLException {
+            PreparedStatement ps = statements.get(sql);
+            if (ps == null) {
+                ps = connection.prepareStatement(sql);
+                statements.put(sql, ps);
+            }
+            return ps;
+        }
+
+        void rollbackQuietly() {
+            try {
+                connection.rollback();
+                connection.setAutoCommit(true);
+            } catch (SQLException e) {
+                // the connection is broken; the failure was reported already
+            }
+        }
+
+        boolean isClosed() {
+            return closed;
+        }
+
+        void close() {
+            closed = true;
+            closeQuietly(connection);
+        }
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+    }
+
+    /** A statement of the state database failed for a reason of its own data; only that call is affected. */
+    public static class StateDatabaseException extends RuntimeException {
+        StateDatabaseException(String message, SQLException cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The state database cannot be used now (its storage failed); the files wait until it works again. */
+    public static class StateUnavailableException extends RuntimeException {
+        StateUnavailableException(String message) {
+            super(message);
+        }
+    }
+}
