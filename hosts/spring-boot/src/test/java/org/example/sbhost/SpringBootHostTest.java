@@ -1,0 +1,103 @@
+package org.example.sbhost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.watch2s3.testing.S3ProxyProcess;
+import io.watch2s3.testing.StartupFailure;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The Spring Boot host of this module, as its application.properties configures it, started as Spring Boot starts
+ * it, with what a deployment adds on top: the tree, the bucket, the endpoint and credentials, the state.
+ */
+class SpringBootHostTest {
+
+    private static final String IDENTITY = "sb-host";
+    private static final String CREDENTIAL = "sb-host-secret";
+
+    @TempDir
+    static Path serverDir;
+    private static S3ProxyProcess server;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = S3ProxyProcess.start(serverDir, IDENTITY, CREDENTIAL);
+        try (S3Client s3 = server.client()) {
+            s3.createBucket(b -> b.bucket("site"));
+        }
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void aCamelSpringBootHostSyncsItsTreeKeepsItsRouteAndStaysWithoutAWebServer() throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("www"));
+        Files.writeString(tree.resolve("index.html"), "<h1>before start</h1>");
+        try (ConfigurableApplicationContext host = start(Map.of("watch.dir", tree.toString(),
+                "host.greeting-dir", tree.toString(), "s3.bucket", "site"))) {
+            CamelContext camel = host.getBean(CamelContext.class);
+            assertNotNull(camel.getRoute("greet"), "the host's own route is still there");
+            assertNotNull(camel.getRoute("sync-file"), "watch2s3's routes run beside it");
+            assertTrue(!(host instanceof WebServerApplicationContext), "no web server: " + host.getClass());
+
+            server.awaitObject("site", "index.html", "<h1>before start</h1>");
+            server.awaitObject("site", "greeting.txt", "hello from the host");
+            Files.writeString(tree.resolve("news.html"), "<p>written while the host runs</p>");
+            server.awaitObject("site", "news.html", "<p>written while the host runs</p>");
+        }
+    }
+
+    @Test
+    void aWrongSettingStopsTheHostWithOneLineNamingTheKey() throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("www"));
+        Exception failure = assertThrows(Exception.class, () -> start(Map.of("watch.dir", tree.toString(),
+                "host.greeting-dir", tree.toString(), "s3.bucket", "site", "sync.parallelism", "many")).close());
+        assertEquals("sync.parallelism: 'many' is not a whole number", StartupFailure.watch2s3Line(failure));
+    }
+
+    @Test
+    void theBuiltInLocalEndpointIsRefusedInAHost() throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("www"));
+        Exception failure = assertThrows(Exception.class, () -> start(Map.of("watch.dir", tree.toString(),
+                "host.greeting-dir", tree.toString(), "s3.bucket", "site", "s3.endpoint", "local")).close());
+        assertTrue(StartupFailure.watch2s3Line(failure).startsWith("s3.endpoint: 'local' is the built-in endpoint"),
+                StartupFailure.watch2s3Line(failure));
+    }
+
+    private ConfigurableApplicationContext start(Map<String, String> settings) {
+        Map<String, Object> properties = new HashMap<>(settings);
+        properties.put("s3.endpoint", settings.getOrDefault("s3.endpoint", server.url()));
+        properties.put("s3.path-style", "true");
+        properties.put("s3.checksums", "when-required"); // S3Proxy refuses the SDK's trailing checksums
+        properties.put("s3.access-key", IDENTITY);
+        properties.put("s3.secret-key", CREDENTIAL);
+        properties.put("state.dir", dir.resolve("state").toString());
+        properties.put("sync.quiet-period", "500ms");
+        properties.put("camel.main.run-controller", "false");
+        // as command-line arguments, which win over the host's application.properties (builder properties would not)
+        String[] args = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
+        return new SpringApplicationBuilder(SpringBootHostApplication.class).run(args);
+    }
+}
