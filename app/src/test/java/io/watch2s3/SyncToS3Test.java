@@ -58,6 +58,8 @@ class SyncToS3Test extends S3TestBase {
             assertEquals(0, expected.compareTo(new BigDecimal(head.metadata().get("mtime"))),
                     "mtime metadata " + head.metadata().get("mtime") + " vs file " + expected);
             assertArrayEquals("<h1>hello</h1>".getBytes(StandardCharsets.UTF_8), s3.get(bucket, "site/index.html"));
+            // counted a few steps after S3 confirmed (the state first)
+            await().atMost(DEADLINE).until(() -> app.counters().getUploaded() >= 1);
             assertEquals(1, app.counters().getUploaded());
         }
     }
@@ -117,6 +119,8 @@ class SyncToS3Test extends S3TestBase {
             awaitObject("doomed.txt", "bye");
             Files.delete(file);
             await().atMost(DEADLINE).until(() -> !s3.exists(bucket, "doomed.txt"));
+            // counted a few steps after S3 confirmed (the state first): wait for it, then make sure it is exactly one
+            await().atMost(DEADLINE).until(() -> app.counters().getDeleted() >= 1);
             assertEquals(1, app.counters().getDeleted());
         }
     }
