@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the routes need from the Camel context they run in, and what must hold before they start. It is the first
- * bean of the route file, so it runs wherever the routes are loaded — the watch2s3 command line, Camel Main, Spring
- * Boot, Karaf — before any other bean is created: every setting checked (one line naming the key), a default for
- * every key the host does not set, the {@code uploadPool} of sync.parallelism threads, watch.dir readable, and the
- * bucket checked once per endpoint, bucket and prefix.
+ * bean of the route file, so it runs wherever the routes are loaded (the watch2s3 command line, a Camel Main or a
+ * Camel Spring Boot host: see hosts/) before any other bean is created: every setting checked (one line naming the
+ * key), a default for every key the host does not set, the {@code uploadPool} of sync.parallelism threads, watch.dir
+ * readable, and the bucket checked once per endpoint, bucket and prefix.
  */
 public class Watch2S3Setup implements CamelContextAware {
 
