@@ -3,7 +3,8 @@ package io.watch2s3.config;
 import java.util.function.BiConsumer;
 
 /**
- * One key of the configuration contract (the README's configuration table): its name, its default, and the check its value must pass.
+ * One key of the configuration contract (the README's configuration table): its name, its default, and the check
+ * its value must pass.
  * A key whose feature is not built yet is {@code supported = false}: any value but the default stops start-up.
  */
 public record Setting(String key, String defaultValue, boolean supported, BiConsumer<String, String> check) {
