@@ -6,12 +6,17 @@ import io.watch2s3.config.Settings;
 import io.watch2s3.s3.TargetCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
+import org.apache.camel.component.properties.DefaultPropertiesParser;
 import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.PropertiesResolvedValue;
 import org.apache.camel.spi.ThreadPoolProfile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,9 +70,7 @@ public class Watch2S3Setup implements CamelContextAware {
         Settings.rejectUnknownKeys(written.stringPropertyNames().stream()
                 .filter(key -> !key.startsWith("management.") && !key.startsWith("log.")).toList(),
                 "the Camel properties");
-        if (written.getProperty("s3.prefix") != null) {
-            Settings.checkAsWritten("s3.prefix", written.getProperty("s3.prefix"));
-        }
+        prefixAsWritten(properties, written).forEach(asWritten -> Settings.checkAsWritten("s3.prefix", asWritten));
         Settings resolved = Settings.resolve(given, Map.of(), new Properties(), HOST_DEFAULTS);
         Settings.environmentWarnings(System.getenv()).forEach(LOG::warn);
         for (Setting setting : Settings.CONTRACT) {
@@ -103,6 +106,22 @@ public class Watch2S3Setup implements CamelContextAware {
     /** The S3 endpoint as log lines name it. */
     public String where() {
         return where;
+    }
+
+    /**
+     * The prefix as its sources hold it, before placeholders inside it were expanded (resolving would let another
+     * setting, a secret, become part of every object key): Camel's own sources keep it as written, and a host's
+     * parser with a lookup of its own (Spring Boot's environment) is asked directly, as Camel does not record it.
+     */
+    private static List<String> prefixAsWritten(PropertiesComponent properties, Properties written) {
+        List<String> found = new ArrayList<>();
+        Optional.ofNullable(written.getProperty("s3.prefix")).ifPresent(found::add);
+        properties.getResolvedValue("s3.prefix").map(PropertiesResolvedValue::originalValue).ifPresent(found::add);
+        if (properties instanceof org.apache.camel.component.properties.PropertiesComponent component
+                && component.getPropertiesParser() instanceof DefaultPropertiesParser parser) {
+            Optional.ofNullable(parser.customLookup("s3.prefix")).ifPresent(found::add);
+        }
+        return found;
     }
 
     private static void checkWatchDir(Settings settings) {

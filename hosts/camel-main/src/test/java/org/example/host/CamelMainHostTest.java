@@ -1,6 +1,7 @@
 package org.example.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,6 +82,14 @@ class CamelMainHostTest {
     void aMistypedSettingStopsTheHostWithTheKeyAndASuggestion() throws Exception {
         assertEquals("sync.paralelism: unknown key (in the Camel properties); did you mean sync.parallelism?",
                 startupFailure(Map.of("s3.bucket", "site", "sync.paralelism", "4")));
+    }
+
+    /** A host expands placeholders inside values: the prefix is checked as written, so no secret reaches a key. */
+    @Test
+    void aPrefixThatNamesAnotherSettingIsRefused() throws Exception {
+        String message = startupFailure(Map.of("s3.bucket", "site", "s3.prefix", "{{s3.secret-key}}/"));
+        assertTrue(message.startsWith("s3.prefix: "), message);
+        assertFalse(message.contains(CREDENTIAL), "the secret is never shown: " + message);
     }
 
     @Test
