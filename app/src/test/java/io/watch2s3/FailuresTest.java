@@ -254,7 +254,8 @@ class FailuresTest extends S3TestBase {
             write(tree, "refused.txt", "refused, and then its error handler throws");
             write(tree, "fine.txt", "fine");
             awaitObject("fine.txt", "fine");
-            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.REFUSED_BY_S3) == 1);
+            // at least once: a slow machine may see the file's CREATE and MODIFY in two batches, each refused again
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.REFUSED_BY_S3) >= 1);
             assertTrue(log.lines(Level.ERROR, "sync").stream().anyMatch(l -> l.contains("refused.txt")
                     && l.contains("error handling")), log.atLeast(Level.ERROR).toString());
             aLaterChangeStillArrives();
