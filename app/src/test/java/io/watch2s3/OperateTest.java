@@ -231,7 +231,7 @@ class OperateTest extends S3TestBase {
             List<String> lines = once.stderr().lines().filter(l -> !l.isBlank()).toList();
             assertFalse(lines.isEmpty());
             assertTrue(lines.stream().allMatch(l -> l.startsWith("{") && l.endsWith("}")), once.stderr());
-            assertTrue(once.stderr().contains("uploaded a.txt"), once.stderr());
+            assertTrue(once.stderr().contains("\"formattedMessage\":\"uploaded a.txt (1 bytes)\""), once.stderr());
         }
     }
 }
