@@ -83,8 +83,7 @@ public final class SyncApplication implements AutoCloseable {
         }
         Watch2S3Setup setup = main.getCamelContext().getRegistry().findSingleByType(Watch2S3Setup.class);
         Settings effective = setup.settings();
-        long known = main.getCamelContext().getRegistry().lookupByNameAndType("stateDatabase", StateDatabase.class)
-                .count();
+        long known = bean(StateDatabase.class).count();
         LOG.info("{} {} → s3://{}/{} at {} (deletes {}, {} uploads at once, state in {}: {} files known{}{})",
                 effective.flag("sync.once") ? "syncing once" : "watching", effective.watchDir(),
                 effective.get("s3.bucket"), effective.get("s3.prefix"), setup.where(),
@@ -115,11 +114,10 @@ public final class SyncApplication implements AutoCloseable {
      * @return true when every file was synced (nothing failed, refused or held back)
      */
     public boolean awaitOnceDone() throws InterruptedException {
-        var registry = main.getCamelContext().getRegistry();
-        CatchUpScan scan = registry.lookupByNameAndType("catchUpScan", CatchUpScan.class);
-        LatestChangePerPath batches = registry.lookupByNameAndType("latestChangePerPath", LatestChangePerPath.class);
-        SyncCounters counters = registry.lookupByNameAndType("syncCounters", SyncCounters.class);
-        StateDatabase state = registry.lookupByNameAndType("stateDatabase", StateDatabase.class);
+        CatchUpScan scan = bean(CatchUpScan.class);
+        LatestChangePerPath batches = bean(LatestChangePerPath.class);
+        SyncCounters counters = bean(SyncCounters.class);
+        StateDatabase state = bean(StateDatabase.class);
         while (!(scan.isSettled() && batches.isIdle())) {
             Thread.sleep(100);
         }
@@ -129,6 +127,16 @@ public final class SyncApplication implements AutoCloseable {
                 ? "; the scan failed: " + scan.getLastFailure() : state.isBroken()
                 ? "; the state database failed: " + state.getBrokenCause() : "; not everything was synced");
         return synced;
+    }
+
+    /** The route's bean of this type, found by its type: the route file may name its beans as it likes. */
+    private <T> T bean(Class<T> type) {
+        T bean = main.getCamelContext().getRegistry().findSingleByType(type);
+        if (bean == null) {
+            throw new IllegalStateException("the routes in " + routesPattern + " declare no single bean of type "
+                    + type.getName());
+        }
+        return bean;
     }
 
     /**

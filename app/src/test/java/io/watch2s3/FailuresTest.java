@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
+import io.watch2s3.change.FilePlan;
 import io.watch2s3.failure.FailureKind;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.support.FaultyS3Proxy;
@@ -205,7 +206,7 @@ class FailuresTest extends S3TestBase {
         try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of())) {
             AdviceWith.adviceWith(app.camelContext(), "sync-file", route -> route.weaveByToUri("aws2-s3*").before()
                     .process(exchange -> {
-                        switch (exchange.getMessage().getHeader("relPath", String.class)) {
+                        switch (exchange.getProperty(FilePlan.PROPERTY, FilePlan.class).path()) {
                             case "bug.txt" -> throw new IllegalStateException("a bug in a step");
                             case "rude.txt" -> throw new IllegalStateException() {
                                 @Override

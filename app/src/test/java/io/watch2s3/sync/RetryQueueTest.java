@@ -1,8 +1,10 @@
-package io.watch2s3.failure;
+package io.watch2s3.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.watch2s3.failure.Failure;
+import io.watch2s3.failure.FailureKind;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.state.StateDatabase;

@@ -4,7 +4,7 @@ package io.watch2s3.change;
  * What a regular file holds right now: size, mtime in nanoseconds since the epoch, SHA-256 (hex), and MD5 (base64,
  * for the Content-MD5 header, so that the server verifies the body even where trailing checksums are off). The MD5 is
  * null when the file was not read because the state database already knew it. {@code inS3}: the state database says
- * S3 holds exactly this content (looked up once, here, for the idempotent filter that follows).
+ * S3 holds exactly this content (looked up once, here, for the file's plan).
  */
 public record Fingerprint(long size, long mtimeNanos, String sha256, String md5Base64, boolean inS3) {
 

@@ -1,15 +1,14 @@
 package io.watch2s3.change;
 
 import io.watch2s3.state.StateDatabase;
-import io.watch2s3.tree.OnDisk;
-import io.watch2s3.tree.SecureTree;
-import io.watch2s3.tree.TreeFileStream;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
+import io.watch2s3.tree.SecureTree;
+import io.watch2s3.tree.TreeFileStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -21,7 +20,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.apache.camel.Header;
 
 /**
  * Says what a file holds now. A stat first: if size and mtime equal the state row, the stored SHA-256 is reused and
@@ -50,7 +48,7 @@ public class Fingerprinter {
     }
 
     /** The fingerprint of the regular file at {@code path}, or null when it is no longer a regular file. */
-    public Fingerprint fingerprint(@Header("relPath") String path) {
+    public Fingerprint fingerprint(String path) {
         Path file = root.resolve(path);
         BasicFileAttributes attrs;
         try {
@@ -113,14 +111,5 @@ public class Fingerprinter {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /**
-     * True when the path holds no regular file now: the condition for deleting its object (a directory or a symlink
-     * in its place counts as gone, as for the planner; a path that cannot be looked at does not).
-     */
-    public boolean isGone(@Header("relPath") String path) {
-        OnDisk now = OnDisk.look(root, path);
-        return now != OnDisk.FILE && now != OnDisk.UNKNOWN;
     }
 }

@@ -44,9 +44,4 @@ public final class Durations {
     private static ConfigurationException tooLong(String key, String text) {
         return ConfigurationException.forKey(key, "'" + text + "' is too long; at most 365d");
     }
-
-    /** The same value in the form Camel options accept everywhere (milliseconds). */
-    public static String toMillisText(String key, String text) {
-        return Long.toString(parse(key, text).toMillis());
-    }
 }

@@ -140,6 +140,21 @@ public final class Settings {
         return warnings;
     }
 
+    /** True for a key in a namespace of the contract (watch., s3., sync., …): unknown there, it is a typo. */
+    public static boolean isInNamespace(String key) {
+        return NAMESPACES.stream().anyMatch(key::startsWith);
+    }
+
+    /** True for a key of the contract. */
+    public static boolean isKnown(String key) {
+        return CONTRACT.stream().anyMatch(setting -> setting.key().equals(key));
+    }
+
+    /** The key of the contract {@code typo} most likely means, or null. */
+    public static String closestKey(String typo) {
+        return Suggestions.closest(typo, CONTRACT.stream().map(Setting::key).toList());
+    }
+
     public static void rejectUnknownKeys(Iterable<String> keys, String where) {
         List<String> known = CONTRACT.stream().map(Setting::key).toList();
         for (String key : keys) {

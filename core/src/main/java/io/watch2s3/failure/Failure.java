@@ -1,10 +1,9 @@
 package io.watch2s3.failure;
 
 import io.watch2s3.log.LogSafe;
-import io.watch2s3.health.S3Health;
 import io.watch2s3.s3.ObjectKeys;
-import io.watch2s3.tree.TreeFileStream;
 import io.watch2s3.state.StateDatabase;
+import io.watch2s3.tree.TreeFileStream;
 import java.io.FileNotFoundException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -38,7 +37,7 @@ public record Failure(FailureKind kind, String cause) {
             if (t instanceof StateDatabase.StateUnavailableException) {
                 return FailureKind.STATE_UNAVAILABLE;
             }
-            if (t instanceof S3Health.S3UnavailableException) {
+            if (t instanceof S3UnavailableException) {
                 return FailureKind.S3_UNAVAILABLE;
             }
             if (t instanceof S3Exception s3) {
@@ -109,7 +108,7 @@ public record Failure(FailureKind kind, String cause) {
     }
 
     /** One line: for S3's answers the status and code, else the innermost cause's type and message. */
-    static String describe(Throwable thrown) {
+    public static String describe(Throwable thrown) {
         return LogSafe.name(describeRaw(thrown));
     }
 
@@ -122,7 +121,7 @@ public record Failure(FailureKind kind, String cause) {
                 String message = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorMessage();
                 return "HTTP " + s3.statusCode() + " " + code(s3) + (message == null ? "" : ": " + oneLine(message));
             }
-            if (t instanceof StateDatabase.StateUnavailableException || t instanceof S3Health.S3UnavailableException) {
+            if (t instanceof StateDatabase.StateUnavailableException || t instanceof S3UnavailableException) {
                 return oneLine(safeMessage(t));
             }
         }

@@ -2,6 +2,7 @@ package io.watch2s3.health;
 
 import io.watch2s3.failure.Failure;
 import io.watch2s3.failure.FailureKind;
+import io.watch2s3.failure.S3UnavailableException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -156,12 +157,5 @@ public class S3Health {
 
     private static boolean isAboutS3(FailureKind kind) {
         return kind == FailureKind.S3_UNAVAILABLE || kind == FailureKind.BUCKET_REFUSED;
-    }
-
-    /** Thrown instead of sending a request while S3 is down. */
-    public static class S3UnavailableException extends RuntimeException {
-        public S3UnavailableException(String message) {
-            super(message);
-        }
     }
 }

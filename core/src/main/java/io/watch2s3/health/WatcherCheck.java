@@ -3,7 +3,6 @@ package io.watch2s3.health;
 import io.watch2s3.scan.CatchUpScan;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.TimeUnit;
@@ -14,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Notices a watcher that stopped without a word. camel-file-watch keeps reporting Started when its root was deleted,
  * renamed away or replaced (the watch then follows a dead inode), and when the inotify watch limit left directories
- * unwatched (research §1.4, bug 3). This check looks at the root's identity and counts the process's inotify watches
- * against the directories of the last scan.
+ * unwatched (it gives up on a directory it could not register, silently). This check looks at the root's identity and
+ * counts the process's inotify watches against the directories of the last scan.
  */
 public class WatcherCheck {
 

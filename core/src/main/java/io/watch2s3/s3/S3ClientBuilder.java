@@ -3,10 +3,10 @@ package io.watch2s3.s3;
 import java.net.URI;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -16,8 +16,9 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
  * Builds the S3Client the aws2-s3 endpoint uses, from the s3.* settings. Camel's own client builder ignores
- * maxConnections and cannot set the checksum mode that S3-compatible servers need (research §5.3), so the route
- * is given this client. A builder with setters, so the route can declare it with {@code builderClass}.
+ * maxConnections and cannot set the checksum mode that S3-compatible servers need (SDK 2.30+ sends trailing CRC
+ * checksums that S3Proxy, older MinIO and Ceph reject), so the route is given this client. A builder with setters,
+ * so the route can declare it with {@code builderClass}.
  */
 public class S3ClientBuilder {
 

@@ -1,9 +1,9 @@
 package io.watch2s3.scan;
 
-import io.watch2s3.log.LogSafe;
 import io.watch2s3.change.DeleteGuard;
 import io.watch2s3.change.PathFilter;
 import io.watch2s3.config.Durations;
+import io.watch2s3.log.LogSafe;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;

@@ -1,6 +1,5 @@
 package io.watch2s3.stats;
 
-import io.watch2s3.config.Durations;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,11 +26,6 @@ public class ProgressReport {
 
     public void setCounters(SyncCounters counters) {
         this.counters = counters;
-    }
-
-    /** The route's timer reads the interval from here ("10s"). */
-    public static long millis(String interval) {
-        return Durations.parse("sync.progress-interval", interval).toMillis();
     }
 
     public void batchStarted(@Body java.util.List<?> actions) {

@@ -12,8 +12,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.camel.Exchange;
-import org.apache.camel.Header;
 
 /**
  * What the pipeline did since start, as Micrometer meters (exposed on /observe/metrics when management.port is set)
@@ -23,7 +21,6 @@ import org.apache.camel.Header;
  */
 public class SyncCounters {
 
-    private static final String IN_FLIGHT = "Watch2S3InFlight";
 
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
@@ -88,28 +85,25 @@ public class SyncCounters {
                 .description("files set aside until S3 or the state database works again").register(registry);
     }
 
-    /** Before the S3 request of one file. */
-    public void requestStarted(Exchange exchange) {
-        exchange.setProperty(IN_FLIGHT, Boolean.TRUE);
+    /** A request to S3 is sent (see S3RequestEvents). */
+    public void requestStarted() {
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
     }
 
-    /** After it, whatever the outcome; a no-op for an exchange that sent nothing. */
-    public void requestEnded(Exchange exchange) {
-        if (exchange.removeProperty(IN_FLIGHT) != null) {
-            inFlight.decrementAndGet();
-        }
+    /** S3 answered it, or it failed. */
+    public void requestEnded() {
+        inFlight.decrementAndGet();
     }
 
     /** After S3 confirmed an upload and the state recorded it. */
-    public void countUploaded(@Header("Watch2S3Size") long bytes, @Header("firstSeen") long firstSeenMillis) {
+    public void countUploaded(long bytes, long firstSeenMillis) {
         uploaded.increment();
         bytesUploaded.increment(bytes);
         synced(firstSeenMillis);
     }
 
     /** After S3 confirmed a delete and the state recorded it. */
-    public void countDeleted(@Header("firstSeen") long firstSeenMillis) {
+    public void countDeleted(long firstSeenMillis) {
         deleted.increment();
         synced(firstSeenMillis);
     }

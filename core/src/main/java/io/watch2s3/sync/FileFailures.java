@@ -1,9 +1,13 @@
-package io.watch2s3.failure;
+package io.watch2s3.sync;
 
-import io.watch2s3.log.LogSafe;
 import io.watch2s3.change.Batch;
+import io.watch2s3.change.FilePlan;
 import io.watch2s3.change.SyncAction;
+import io.watch2s3.failure.Failure;
+import io.watch2s3.failure.FailureKind;
+import io.watch2s3.failure.S3UnavailableException;
 import io.watch2s3.health.S3Health;
+import io.watch2s3.log.LogSafe;
 import io.watch2s3.stats.SyncCounters;
 import io.watch2s3.tree.OnDisk;
 import java.nio.file.Path;
@@ -23,7 +27,6 @@ public class FileFailures {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
     private static final String ATTEMPTS = "Watch2S3Attempts";
-    private static final String PATH_HEADER = "relPath";
 
     private Path root;
     private int maxRetries = 5;
@@ -61,11 +64,10 @@ public class FileFailures {
         try {
             Throwable thrown = exchange.getException() != null ? exchange.getException()
                     : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-            if (thrown == null || thrown instanceof S3Health.S3UnavailableException) {
+            if (thrown == null || thrown instanceof S3UnavailableException) {
                 return false; // not sent at all: S3 is known to be down
             }
-            Failure failure = Failure.of(thrown);
-            s3.requestFailed(failure, path(exchange));
+            Failure failure = Failure.of(thrown); // S3Health heard of it already (S3RequestEvents)
             int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
             if (failure.kind() != FailureKind.S3_UNAVAILABLE || s3.isDown() || attempts >= maxRetries) {
                 return false;
@@ -81,7 +83,6 @@ public class FileFailures {
     /** The file's sync is given up: log, count, and hand it to what brings it back. */
     public void giveUp(Exchange exchange) {
         try {
-            counters.requestEnded(exchange);
             Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
             record(path(exchange), thrown == null ? exchange.getException() : thrown);
         } catch (RuntimeException e) {
@@ -95,7 +96,6 @@ public class FileFailures {
      */
     public void lastResort(Exchange exchange) {
         try {
-            counters.requestEnded(exchange);
             Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
             LOG.error("the error handling of {} failed: {}", LogSafe.name(path(exchange)), Failure.describe(thrown));
             // Camel keeps the file's own failure as the first suppressed exception of the handler's
@@ -157,12 +157,14 @@ public class FileFailures {
         return failure;
     }
 
+    /** The file's path: from its plan once there is one, before that from the batch's action. */
     private static String path(Exchange exchange) {
-        String path = exchange.getMessage().getHeader(PATH_HEADER, String.class);
-        if (path == null && exchange.getMessage().getBody() instanceof SyncAction action) {
-            path = action.path();
+        Object body = exchange.getMessage().getBody();
+        FilePlan plan = body instanceof FilePlan inBody ? inBody : exchange.getProperty(FilePlan.PROPERTY, FilePlan.class);
+        if (plan != null) {
+            return plan.path();
         }
-        return path;
+        return body instanceof SyncAction action ? action.path() : null;
     }
 
     private static List<String> pathsOf(Object body) {

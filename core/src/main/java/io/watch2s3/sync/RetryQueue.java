@@ -1,4 +1,4 @@
-package io.watch2s3.failure;
+package io.watch2s3.sync;
 
 import io.watch2s3.health.S3Health;
 import io.watch2s3.scan.CatchUpScan;

@@ -1,0 +1,42 @@
+package io.watch2s3.change;
+
+/**
+ * What one file needs, decided once by {@link FilePlanner} from the disk and the state database; the route then only
+ * dispatches on it. While the request runs the plan rides along as the exchange property {@link #PROPERTY} (the body
+ * is then the request's), so the steps after S3's answer know what S3 confirmed.
+ */
+public sealed interface FilePlan {
+
+    /** The exchange property that holds the plan of the file whose request is under way. */
+    String PROPERTY = "Watch2S3Plan";
+
+    String path();
+
+    default boolean isUpload() {
+        return this instanceof Upload;
+    }
+
+    default boolean isDelete() {
+        return this instanceof Delete;
+    }
+
+    default boolean isUnchanged() {
+        return this instanceof Unchanged;
+    }
+
+    /** Send the file's content: S3 does not hold it yet. {@code firstSeenMillis} feeds the latency metric. */
+    record Upload(String path, Fingerprint fingerprint, long firstSeenMillis) implements FilePlan {
+    }
+
+    /** Delete the object of a path that holds no file any more. */
+    record Delete(String path, long firstSeenMillis) implements FilePlan {
+    }
+
+    /** S3 already holds exactly this content: no request. */
+    record Unchanged(String path) implements FilePlan {
+    }
+
+    /** Nothing to do, for {@code reason}: the file vanished meanwhile, or came back before its delete. */
+    record Skip(String path, String reason) implements FilePlan {
+    }
+}

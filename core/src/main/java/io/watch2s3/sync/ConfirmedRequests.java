@@ -1,0 +1,55 @@
+package io.watch2s3.sync;
+
+import io.watch2s3.change.FilePlan;
+import io.watch2s3.change.Fingerprint;
+import io.watch2s3.log.LogSafe;
+import io.watch2s3.state.StateDatabase;
+import io.watch2s3.state.SyncedFile;
+import io.watch2s3.stats.SyncCounters;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The step right after S3 confirmed a file's request: the state database records it (only now: a crash before this
+ * costs a repeated request, never a lost one), the counters count it and one line says it. A failure here is the
+ * file's failure, handled like any other.
+ */
+public class ConfirmedRequests {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
+
+    private StateDatabase state;
+    private SyncCounters counters;
+    private boolean dryRun;
+
+    public void setState(StateDatabase state) {
+        this.state = state;
+    }
+
+    public void setCounters(SyncCounters counters) {
+        this.counters = counters;
+    }
+
+    /** sync.dry-run: nothing was sent, and the line says what would have been. */
+    public void setDryRun(boolean dryRun) {
+        this.dryRun = dryRun;
+    }
+
+    public void recordConfirmed(Exchange exchange, @ExchangeProperty(FilePlan.PROPERTY) FilePlan plan) {
+        String key = LogSafe.name(ObjectRequests.keyOf(exchange.getMessage()));
+        if (plan instanceof FilePlan.Upload upload) {
+            Fingerprint fp = upload.fingerprint();
+            state.confirmUploaded(new SyncedFile(upload.path(), fp.size(), fp.mtimeNanos(), fp.sha256()));
+            counters.countUploaded(fp.size(), upload.firstSeenMillis());
+            LOG.info("{} {} ({} bytes)", dryRun ? "dry run: would upload" : "uploaded", key, fp.size());
+        } else if (plan instanceof FilePlan.Delete delete) {
+            state.confirmDeleted(delete.path());
+            counters.countDeleted(delete.firstSeenMillis());
+            LOG.info("{} {}", dryRun ? "dry run: would delete" : "deleted", key);
+        } else {
+            throw new IllegalStateException("no request was sent for " + plan);
+        }
+    }
+}

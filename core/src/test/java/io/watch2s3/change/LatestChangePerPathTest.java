@@ -1,0 +1,93 @@
+package io.watch2s3.change;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The batching mechanism on its own: events in, one batch of distinct paths out, closed by size or age. */
+class LatestChangePerPathTest {
+
+    private final CamelContext camel = new DefaultCamelContext();
+    private final LatestChangePerPath strategy = new LatestChangePerPath();
+
+    @AfterEach
+    void stopCamel() throws Exception {
+        camel.close();
+    }
+
+    private Exchange event(String path) {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.getMessage().setBody(path);
+        return exchange;
+    }
+
+    private Exchange fold(String... paths) {
+        Exchange batch = null;
+        for (String path : paths) {
+            batch = strategy.aggregate(batch, event(path));
+        }
+        return batch;
+    }
+
+    @Test
+    void manyEventsForOnePathAreOnePathInOrderOfFirstAppearance() {
+        Batch batch = fold("a.txt", "b.txt", "a.txt", "a.txt", "c/d.txt", "b.txt").getMessage().getBody(Batch.class);
+        assertEquals(List.of("a.txt", "b.txt", "c/d.txt"), batch.getPaths());
+        assertEquals(3, batch.getSize());
+    }
+
+    @Test
+    void aPathKeepsTheTimeOfItsFirstEventForTheLatencyMetric() throws Exception {
+        Exchange first = fold("a.txt");
+        Batch batch = first.getMessage().getBody(Batch.class);
+        long firstSeen = batch.firstSeen("a.txt");
+        Thread.sleep(5);
+        assertSame(first, strategy.aggregate(first, event("a.txt")));
+        assertEquals(firstSeen, batch.firstSeen("a.txt"));
+        assertEquals(0, batch.firstSeen("never.txt"));
+    }
+
+    @Test
+    void anEmptyOrMissingPathAddsNothing() {
+        Batch batch = fold("", "a.txt", null).getMessage().getBody(Batch.class);
+        assertEquals(List.of("a.txt"), batch.getPaths());
+    }
+
+    @Test
+    void aBatchIsFullAtMaxBatchDistinctPathsNotAtMaxBatchEvents() {
+        strategy.setMaxBatch(3);
+        Batch batch = fold("a", "a", "a", "b", "b").getMessage().getBody(Batch.class);
+        assertFalse(batch.isFull(), "5 events for 2 paths");
+        strategy.aggregate(fold("a"), event("b"));
+        Exchange three = fold("a", "b", "c");
+        assertTrue(three.getMessage().getBody(Batch.class).isFull());
+    }
+
+    @Test
+    void aBatchIsFullOnceItIsMaxDelayOld() {
+        strategy.setMaxDelay("1h");
+        assertFalse(fold("a").getMessage().getBody(Batch.class).isFull());
+        strategy.setMaxDelay("0s");
+        assertTrue(fold("a").getMessage().getBody(Batch.class).isFull());
+    }
+
+    @Test
+    void idleOnlyWhenNoPathWaitsAndNoClosedBatchIsStillBeingSynced() {
+        assertTrue(strategy.isIdle());
+        Exchange batch = fold("a", "b", "a");
+        assertFalse(strategy.isIdle(), "paths wait in an open batch");
+        strategy.onCompletion(batch);
+        assertFalse(strategy.isIdle(), "the closed batch is being synced");
+        strategy.batchDone();
+        assertTrue(strategy.isIdle());
+    }
+}
