@@ -62,6 +62,22 @@ public final class S3ProxyProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /**
+     * What a deployment of watch2s3 adds to a host's settings to sync to this server: endpoint, credentials, and a
+     * state directory and a short quiet period for a test.
+     */
+    public java.util.Map<String, String> watch2s3Settings(Path stateDir) {
+        java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("s3.endpoint", url());
+        settings.put("s3.path-style", "true");
+        settings.put("s3.checksums", "when-required"); // S3Proxy refuses the SDK's trailing checksums
+        settings.put("s3.access-key", identity);
+        settings.put("s3.secret-key", credential);
+        settings.put("state.dir", stateDir.toString());
+        settings.put("sync.quiet-period", "500ms");
+        return settings;
+    }
+
     /** A client of this server with its credentials (close it). */
     public S3Client client() {
         return S3Client.builder().endpointOverride(URI.create(url())).region(Region.US_EAST_1).forcePathStyle(true)

@@ -103,13 +103,7 @@ class CamelMainHostTest {
     /** The host with its application.properties, and what a deployment adds: endpoint, credentials, state. */
     private Main host(Map<String, String> settings) {
         Main host = new Main(HostApplication.class);
-        host.addOverrideProperty("s3.endpoint", server.url());
-        host.addOverrideProperty("s3.path-style", "true");
-        host.addOverrideProperty("s3.checksums", "when-required"); // S3Proxy refuses the SDK's trailing checksums
-        host.addOverrideProperty("s3.access-key", IDENTITY);
-        host.addOverrideProperty("s3.secret-key", CREDENTIAL);
-        host.addOverrideProperty("state.dir", dir.resolve("state").toString());
-        host.addOverrideProperty("sync.quiet-period", "500ms");
+        server.watch2s3Settings(dir.resolve("state")).forEach(host::addOverrideProperty);
         settings.forEach(host::addOverrideProperty);
         return host;
     }

@@ -15,8 +15,11 @@ import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -69,11 +72,15 @@ class SpringBootHostTest {
     }
 
     @Test
-    void aWrongSettingStopsTheHostWithOneLineNamingTheKey() throws Exception {
+    @ExtendWith(OutputCaptureExtension.class)
+    void aWrongSettingStopsTheHostWithOneLineNamingTheKey(CapturedOutput output) throws Exception {
         Path tree = Files.createDirectories(dir.resolve("www"));
         Exception failure = assertThrows(Exception.class, () -> start(Map.of("watch.dir", tree.toString(),
                 "host.greeting-dir", tree.toString(), "s3.bucket", "site", "sync.parallelism", "many")).close());
         assertEquals("sync.parallelism: 'many' is not a whole number", StartupFailure.watch2s3Line(failure));
+        assertTrue(output.getAll().contains("APPLICATION FAILED TO START"), output.getAll());
+        assertTrue(output.getAll().contains(
+                "watch2s3 cannot start: watch2s3.sync.parallelism: 'many' is not a whole number"), output.getAll());
     }
 
     @Test
@@ -83,6 +90,15 @@ class SpringBootHostTest {
                 "host.greeting-dir", tree.toString(), "s3.bucket", "site", "s3.endpoint", "local")).close());
         assertTrue(StartupFailure.watch2s3Line(failure).startsWith("s3.endpoint: 'local' is the built-in endpoint"),
                 StartupFailure.watch2s3Line(failure));
+    }
+
+    @Test
+    void aMistypedWatch2s3KeyStopsTheHostNamingItAndWhatWasMeant() throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("www"));
+        Exception failure = assertThrows(Exception.class, () -> start(Map.of("watch.dir", tree.toString(),
+                "host.greeting-dir", tree.toString(), "s3.bucket", "site", "sync.paralellism", "4")).close());
+        assertEquals("watch2s3.sync.paralellism: unknown key (in Spring's environment); did you mean"
+                + " watch2s3.sync.parallelism?", StartupFailure.watch2s3Line(failure));
     }
 
     /** Spring's property sources are not listed by Camel: the prefix is checked as Spring holds it. */
@@ -96,15 +112,18 @@ class SpringBootHostTest {
         assertTrue(!message.contains(CREDENTIAL), "the secret is never shown: " + message);
     }
 
+    /** The host with watch2s3's settings as the starter takes them: watch.dir is given as watch2s3.watch.dir. */
     private ConfigurableApplicationContext start(Map<String, String> settings) {
-        Map<String, Object> properties = new HashMap<>(settings);
-        properties.put("s3.endpoint", settings.getOrDefault("s3.endpoint", server.url()));
-        properties.put("s3.path-style", "true");
-        properties.put("s3.checksums", "when-required"); // S3Proxy refuses the SDK's trailing checksums
-        properties.put("s3.access-key", IDENTITY);
-        properties.put("s3.secret-key", CREDENTIAL);
-        properties.put("state.dir", dir.resolve("state").toString());
-        properties.put("sync.quiet-period", "500ms");
+        Map<String, String> watch2s3 = new HashMap<>(server.watch2s3Settings(dir.resolve("state")));
+        Map<String, Object> properties = new HashMap<>();
+        settings.forEach((key, value) -> {
+            if (key.startsWith("host.")) {
+                properties.put(key, value);
+            } else {
+                watch2s3.put(key, value);
+            }
+        });
+        watch2s3.forEach((key, value) -> properties.put("watch2s3." + key, value));
         properties.put("camel.main.run-controller", "false");
         // as command-line arguments, which win over the host's application.properties (builder properties would not)
         String[] args = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
