@@ -3,6 +3,8 @@ package io.watch2s3;
 import io.watch2s3.config.ConfigurationException;
 import io.watch2s3.config.Settings;
 import io.watch2s3.local.LocalS3Endpoint;
+import io.watch2s3.camel.Pair;
+import io.watch2s3.camel.Pairs;
 import io.watch2s3.camel.Watch2S3Setup;
 import io.watch2s3.s3.ClientWarmUp;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.stats.SyncCounters;
 import org.apache.camel.CamelContext;
+import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.main.Main;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * settings. What must hold before anything syncs is checked by {@link Watch2S3Setup}, as in any Camel host.
  */
 public final class SyncApplication implements AutoCloseable {
+
+    /** The id of the command line's pair: its routes are main, main-catch-up, …, main-sync-file. */
+    public static final String PAIR = "main";
 
     private static final Logger LOG = LoggerFactory.getLogger(SyncApplication.class);
 
@@ -65,6 +71,13 @@ public final class SyncApplication implements AutoCloseable {
         }
         main = new Main();
         main.configure().withRoutesIncludePattern(routesPattern);
+        // the command line's one pair: the template of the route files, with the settings as host-wide properties
+        main.configure().addRoutesBuilder(new RouteBuilder() {
+            @Override
+            public void configure() {
+                templatedRoute(Pairs.TEMPLATE).routeId(PAIR);
+            }
+        });
         main.configure().withRoutesReloadEnabled(false);
         main.configure().withJmxEnabled(false);
         if (camelPropertiesLocation != null) {
@@ -76,15 +89,29 @@ public final class SyncApplication implements AutoCloseable {
             main.start();
         } catch (Exception e) {
             // a failed check leaves no setup bean behind either: only without one a failure is blamed on its absence
+            if (ConfigurationException.foundIn(e) == null && mentions(e, "Cannot find RouteTemplate with id "
+                    + Pairs.TEMPLATE)) {
+                // a route file edited before watch2s3 became a template, kept across an upgrade
+                throw new ConfigurationException("the routes in " + routesPattern + " define no route template "
+                        + Pairs.TEMPLATE + ": copy the shipped routes/watch-to-s3.yaml and make your changes again");
+            }
             throw ConfigurationException.foundIn(e) == null && setupMissing() ? routesWithoutSetup(e) : e;
         }
         if (setupMissing()) {
             throw routesWithoutSetup(null);
         }
-        Watch2S3Setup setup = main.getCamelContext().getRegistry().findSingleByType(Watch2S3Setup.class);
+        for (Pair pair : pairs()) {
+            logStarted(pair);
+        }
+    }
+
+    /** One line per pair: what it mirrors where, and how. */
+    private void logStarted(Pair pair) {
+        Watch2S3Setup setup = bean(pair, Watch2S3Setup.class);
         Settings effective = setup.settings();
-        long known = bean(StateDatabase.class).count();
-        LOG.info("{} {} → s3://{}/{} at {} (deletes {}, {} uploads at once, state in {}: {} files known{}{})",
+        long known = bean(pair, StateDatabase.class).count();
+        LOG.info("{}{} {} → s3://{}/{} at {} (deletes {}, {} uploads at once, state in {}: {} files known{}{})",
+                pairs().size() > 1 ? "pair " + pair.id() + ": " : "",
                 effective.flag("sync.once") ? "syncing once" : "watching", effective.watchDir(),
                 effective.get("s3.bucket"), effective.get("s3.prefix"), setup.where(),
                 effective.flag("sync.deletes") ? "mirrored" : "kept", effective.get("sync.parallelism"),
@@ -93,9 +120,22 @@ public final class SyncApplication implements AutoCloseable {
                         + managementPort + "/observe/" : "");
     }
 
+    private static boolean mentions(Throwable e, String text) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains(text)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private java.util.Collection<Pair> pairs() {
+        return Pairs.of(main.getCamelContext()).values();
+    }
+
+    /** A pair without its setup bean: the template's beans were edited (or come from before the bean existed). */
     private boolean setupMissing() {
-        return main.getCamelContext() != null
-                && main.getCamelContext().getRegistry().findSingleByType(Watch2S3Setup.class) == null;
+        return main.getCamelContext() != null && pairs().stream().anyMatch(p -> p.bean(Watch2S3Setup.class) == null);
     }
 
     /** A route file from before the setup bean (an edited copy kept across an upgrade) would fail obscurely. */
@@ -114,27 +154,35 @@ public final class SyncApplication implements AutoCloseable {
      * @return true when every file was synced (nothing failed, refused or held back)
      */
     public boolean awaitOnceDone() throws InterruptedException {
-        CatchUpScan scan = bean(CatchUpScan.class);
-        LatestChangePerPath batches = bean(LatestChangePerPath.class);
-        SyncCounters counters = bean(SyncCounters.class);
-        StateDatabase state = bean(StateDatabase.class);
+        boolean synced = true;
+        for (Pair pair : pairs()) {
+            synced &= awaitOnceDone(pair);
+        }
+        return synced;
+    }
+
+    private boolean awaitOnceDone(Pair pair) throws InterruptedException {
+        CatchUpScan scan = bean(pair, CatchUpScan.class);
+        LatestChangePerPath batches = bean(pair, LatestChangePerPath.class);
+        SyncCounters counters = bean(pair, SyncCounters.class);
+        StateDatabase state = bean(pair, StateDatabase.class);
         while (!(scan.isSettled() && batches.isIdle())) {
             Thread.sleep(100);
         }
         boolean synced = counters.getFailed() == 0 && counters.getRefused() == 0 && counters.getDeletesHeld() == 0
                 && scan.getLastFailure() == null && !state.isBroken();
-        LOG.info("done: {}{}", counters, synced ? "" : scan.getLastFailure() != null
-                ? "; the scan failed: " + scan.getLastFailure() : state.isBroken()
+        LOG.info("{}done: {}{}", pairs().size() > 1 ? "pair " + pair.id() + ": " : "", counters, synced ? ""
+                : scan.getLastFailure() != null ? "; the scan failed: " + scan.getLastFailure() : state.isBroken()
                 ? "; the state database failed: " + state.getBrokenCause() : "; not everything was synced");
         return synced;
     }
 
-    /** The route's bean of this type, found by its type: the route file may name its beans as it likes. */
-    private <T> T bean(Class<T> type) {
-        T bean = main.getCamelContext().getRegistry().findSingleByType(type);
+    /** The pair's bean of this type, found by its type: the route file may name its beans as it likes. */
+    private <T> T bean(Pair pair, Class<T> type) {
+        T bean = pair.bean(type);
         if (bean == null) {
-            throw new IllegalStateException("the routes in " + routesPattern + " declare no single bean of type "
-                    + type.getName());
+            throw new IllegalStateException("the routes in " + routesPattern + " give the pair " + pair.id()
+                    + " no single bean of type " + type.getName());
         }
         return bean;
     }

@@ -204,7 +204,7 @@ class FailuresTest extends S3TestBase {
     @Test
     void aStepThatThrowsLikeABugFailsOnlyItsOwnFile() throws Exception {
         try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of())) {
-            AdviceWith.adviceWith(app.camelContext(), "sync-file", route -> route.weaveByToUri("aws2-s3*").before()
+            AdviceWith.adviceWith(app.camelContext(), SyncApplication.PAIR + "-sync-file", route -> route.weaveByToUri("aws2-s3*").before()
                     .process(exchange -> {
                         switch (exchange.getProperty(FilePlan.PROPERTY, FilePlan.class).path()) {
                             case "bug.txt" -> throw new IllegalStateException("a bug in a step");

@@ -74,6 +74,7 @@ class OperateTest extends S3TestBase {
             assertEquals(0.0, metric(metrics, "watch2s3_files_failed_total"));
             assertEquals(3.0, metric(metrics, "watch2s3_sync_latency_seconds_count"));
             assertEquals(0.0, metric(metrics, "watch2s3_backlog"));
+            assertTrue(metrics.contains("watch2s3_files_uploaded_total{pair=\"main\"} 3.0"), "tagged with the pair");
             HttpResponse<String> health = get(port, "/observe/health");
             assertEquals(200, health.statusCode(), health.body());
             assertTrue(health.body().startsWith("{\"status\":\"UP\""), health.body());
@@ -85,7 +86,7 @@ class OperateTest extends S3TestBase {
             write(tree, "d.txt", "while the bucket is gone");
             await().atMost(LONG).until(() -> get(port, "/observe/health").statusCode() == 503);
             String down = get(port, "/observe/health").body();
-            assertTrue(down.contains("\"name\":\"bucket\",\"status\":\"DOWN\""), down);
+            assertTrue(down.contains("\"name\":\"main-bucket\",\"status\":\"DOWN\""), down); // the pair main's check
             assertTrue(down.contains("NoSuchBucket"), down);
 
             s3.createBucket(bucket);
@@ -157,6 +158,37 @@ class OperateTest extends S3TestBase {
             assertEquals(0, once.waitFor(120), once.stderr());
         }
         assertEquals(Map.of("keep.txt", "keep", "change.txt", "v2", "add.txt", "added"), bucketContent());
+    }
+
+    /** The command line runs more pairs when its route files add them: each to its bucket, --once waits for all. */
+    @Test
+    void aSecondPairInTheRouteFilesIsSyncedBesideTheFirst() throws Exception {
+        String docsBucket = bucket + "-docs";
+        s3.createBucket(docsBucket);
+        Path docs = Files.createDirectories(dir.resolve("docs"));
+        write(tree, "index.html", "site");
+        write(docs, "guide.md", "docs");
+        Path routes = Files.createDirectories(dir.resolve("runs/routes"));
+        Files.copy(Path.of("routes/watch-to-s3.yaml"), routes.resolve("watch-to-s3.yaml"));
+        Files.writeString(routes.resolve("pairs.yaml"), """
+                - templatedRoute:
+                    routeTemplateRef: watch2s3
+                    routeId: docs
+                    parameters:
+                      - name: watch.dir
+                        value: "%s"
+                      - name: s3.bucket
+                        value: "%s"
+                      - name: state.dir
+                        value: "%s"
+                """.formatted(docs, docsBucket, dir.resolve("docs-state")));
+        try (JavaProcess once = run(Map.of(), "--once")) {
+            assertEquals(0, once.waitFor(120), once.stderr());
+            assertTrue(once.stderr().contains("pair docs: syncing once " + docs), once.stderr());
+            assertTrue(once.stderr().contains("pair main: done: uploaded=1"), once.stderr());
+        }
+        assertEquals(List.of("index.html"), s3.keys(bucket));
+        assertEquals(List.of("guide.md"), s3.keys(docsBucket));
     }
 
     @Test

@@ -92,21 +92,23 @@ class RouteBeanMethodsTest {
     private static void collect(Path file, Object node, Map<String, String> beanTypes, List<Call> calls) {
         if (node instanceof List<?> list) {
             for (Object item : list) {
-                if (item instanceof Map<?, ?> map && map.containsKey("beans")) {
-                    for (Object bean : (List<Object>) map.get("beans")) {
-                        Map<String, Object> b = (Map<String, Object>) bean;
-                        beanTypes.put((String) b.get("name"), ((String) b.get("type")).replaceFirst("^#class:", ""));
-                    }
-                } else {
-                    collect(file, item, beanTypes, calls);
-                }
+                collect(file, item, beanTypes, calls);
             }
         } else if (node instanceof Map<?, ?> map) {
+            // the global beans and the route template's (the pair's) beans
+            if (map.get("beans") instanceof List<?> beans) {
+                for (Object bean : beans) {
+                    Map<String, Object> b = (Map<String, Object>) bean;
+                    beanTypes.put((String) b.get("name"), ((String) b.get("type")).replaceFirst("^#class:", ""));
+                }
+            }
             if (map.get("ref") instanceof String ref && map.get("method") instanceof String method) {
                 calls.add(new Call(file.getFileName().toString(), ref, method));
             }
-            for (Object value : map.values()) {
-                collect(file, value, beanTypes, calls);
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                if (!"beans".equals(entry.getKey())) {
+                    collect(file, entry.getValue(), beanTypes, calls);
+                }
             }
         }
     }

@@ -67,11 +67,66 @@ class StartupErrorsTest {
         return runExpectingExit2(s3.url(), overrides);
     }
 
+    /** A templatedRoute of watch2s3 as a user writes one; no routeId when {@code id} is null. */
+    private static String pair(String id, Map<String, String> parameters) {
+        StringBuilder yaml = new StringBuilder("- templatedRoute:\n    routeTemplateRef: watch2s3\n");
+        if (id != null) {
+            yaml.append("    routeId: ").append(id).append('\n');
+        }
+        yaml.append("    parameters:\n");
+        parameters.forEach((name, value) -> yaml.append("      - name: ").append(name).append("\n        value: \"")
+                .append(value).append("\"\n"));
+        return yaml.toString();
+    }
+
+    /** A second pair in the route files, as a user adds one, with what is wrong with it. */
+    private String runWithSecondPair(String pair) throws Exception {
+        Files.createDirectories(dir.resolve("run/routes"));
+        Files.copy(Path.of("routes/watch-to-s3.yaml"), dir.resolve("run/routes/watch-to-s3.yaml"));
+        Files.writeString(dir.resolve("run/routes/pairs.yaml"), pair);
+        return runExpectingExit2(Map.of());
+    }
+
+    @Test
+    void aPairParameterThatIsNoSettingIsNamedWithTheKeyMeant() throws Exception {
+        Files.createDirectories(dir.resolve("docs"));
+        String line = runWithSecondPair(pair("docs", Map.of("watch.dir", dir.resolve("docs").toString(),
+                "sync.paralellism", "4")));
+        assertEquals("watch2s3: sync.paralellism: is no parameter of the pair docs; did you mean sync.parallelism?",
+                line);
+    }
+
+    @Test
+    void aPairWithoutARouteIdIsRefused() throws Exception {
+        String line = runWithSecondPair(pair(null, Map.of("s3.bucket", "present")));
+        assertTrue(line.startsWith("watch2s3: a templatedRoute of watch2s3 needs a routeId"), line);
+    }
+
+    @Test
+    void twoPairsOnOneStateDirectoryAreRefused() throws Exception {
+        Files.createDirectories(dir.resolve("docs"));
+        String line = runWithSecondPair(pair("docs", Map.of("watch.dir", dir.resolve("docs").toString())));
+        assertTrue(line.startsWith("watch2s3: state.dir: pairs main and docs both use ")
+                || line.startsWith("watch2s3: state.dir: pairs docs and main both use "), line);
+    }
+
+    /** A route file edited before watch2s3 became a template (its pipeline under another name, or plain routes). */
+    @Test
+    void aRouteFileWithoutTheTemplateIsNamedWithTheFix() throws Exception {
+        String route = Files.readString(Path.of("routes/watch-to-s3.yaml"));
+        Files.createDirectories(dir.resolve("run/routes"));
+        Files.writeString(dir.resolve("run/routes/watch-to-s3.yaml"),
+                route.replace("- routeTemplate:\n    id: watch2s3\n", "- routeTemplate:\n    id: my-pipeline\n"));
+        String line = runExpectingExit2(Map.of());
+        assertEquals("watch2s3: the routes in file:routes/*.yaml,file:routes/*.xml define no route template watch2s3:"
+                + " copy the shipped routes/watch-to-s3.yaml and make your changes again", line);
+    }
+
     /** An edited route file kept from before the setup bean existed: named, not an obscure failure later. */
     @Test
     void aRouteFileWithoutTheSetupBeanIsNamedWithTheFix() throws Exception {
         String route = Files.readString(Path.of("routes/watch-to-s3.yaml"));
-        String withoutSetup = route.replaceFirst("(?s)    - name: watch2s3Setup\n.*?initMethod: checkAndPrepare\n", "");
+        String withoutSetup = route.replaceFirst("(?s)\n *- name: watch2s3Setup\n.*?initMethod: checkAndPrepare\n", "\n");
         assertFalse(withoutSetup.contains("Watch2S3Setup"), "the bean was taken out");
         Files.createDirectories(dir.resolve("run/routes"));
         Files.writeString(dir.resolve("run/routes/watch-to-s3.yaml"), withoutSetup);

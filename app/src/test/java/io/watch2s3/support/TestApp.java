@@ -66,7 +66,7 @@ public final class TestApp implements AutoCloseable {
 
     /** Stops the watcher, so that only a catch-up scan can find what changes next. */
     public void stopWatching() throws Exception {
-        app.camelContext().getRouteController().stopRoute("watch");
+        app.camelContext().getRouteController().stopRoute(SyncApplication.PAIR);
     }
 
     public <T> T bean(String name, Class<T> type) {

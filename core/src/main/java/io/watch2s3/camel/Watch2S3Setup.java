@@ -38,8 +38,8 @@ public class Watch2S3Setup implements CamelContextAware {
      */
     public static final String LOCAL_ENDPOINT_PROPERTY = "watch2s3.local-endpoint";
 
-    /** The thread pool profile the route's split uploads with. */
-    public static final String UPLOAD_POOL = "uploadPool";
+    /** The thread pool profile a pair's split uploads with: {@code <pair>-uploads}. */
+    public static final String UPLOAD_POOL_SUFFIX = "-uploads";
 
     /** A host has no built-in endpoint: there the default target is AWS. */
     private static final Map<String, String> HOST_DEFAULTS = Map.of("s3.endpoint", "");
@@ -93,7 +93,12 @@ public class Watch2S3Setup implements CamelContextAware {
             endpointName = resolved.get("s3.endpoint");
             where = endpointName.isEmpty() ? "AWS (" + resolved.get("s3.region") + ")" : endpointName;
         }
-        registerUploadPool(context, Integer.parseInt(resolved.get("sync.parallelism")));
+        String pair = properties.resolveProperty(Pairs.PAIR_PARAMETER).orElse(Pairs.TEMPLATE);
+        Pairs pairs = context.getRegistry().findSingleByType(Pairs.class);
+        if (pairs != null) {
+            pairs.claimStateDirectory(pair, resolved.stateDir());
+        }
+        registerUploadPool(context, pair + UPLOAD_POOL_SUFFIX, Integer.parseInt(resolved.get("sync.parallelism")));
         TargetCheck.run(resolved, endpointName, where);
         settings = resolved;
     }
@@ -136,11 +141,11 @@ public class Watch2S3Setup implements CamelContextAware {
     }
 
     /** A whole batch waits its turn in the queue: a part never runs on the caller's thread. */
-    private static void registerUploadPool(CamelContext context, int parallelism) {
-        if (context.getExecutorServiceManager().getThreadPoolProfile(UPLOAD_POOL) != null) {
-            return; // the host configured it (camel.threadpool.config[uploadPool])
+    private static void registerUploadPool(CamelContext context, String name, int parallelism) {
+        if (context.getExecutorServiceManager().getThreadPoolProfile(name) != null) {
+            return; // the host configured it (camel.threadpool.config[<pair>-uploads])
         }
-        ThreadPoolProfile pool = new ThreadPoolProfileBuilder(UPLOAD_POOL).poolSize(parallelism)
+        ThreadPoolProfile pool = new ThreadPoolProfileBuilder(name).poolSize(parallelism)
                 .maxPoolSize(parallelism).maxQueueSize(-1).build();
         context.getExecutorServiceManager().registerThreadPoolProfile(pool);
     }

@@ -18,8 +18,20 @@ public final class WatchHealthChecks {
 
     /** A check that is DOWN while {@link #problem()} says why, UP while it returns null. */
     abstract static class DownWhileProblem extends AbstractHealthCheck {
+        private String pair;
+
         DownWhileProblem(String id) {
             super("watch2s3", id);
+        }
+
+        /** The pair checked: the check's id is then {@code <pair>-<check>}. */
+        public void setPair(String pair) {
+            this.pair = pair;
+        }
+
+        @Override
+        public String getId() {
+            return pair == null ? super.getId() : pair + "-" + super.getId();
         }
 
         abstract String problem();
@@ -117,8 +129,20 @@ public final class WatchHealthChecks {
         private SyncCounters counters;
         private long stallMillis = 600_000;
 
+        private String pair;
+
         public Backlog() {
             super("watch2s3", "backlog");
+        }
+
+        /** The pair checked: the check's id is then {@code <pair>-backlog}. */
+        public void setPair(String pair) {
+            this.pair = pair;
+        }
+
+        @Override
+        public String getId() {
+            return pair == null ? super.getId() : pair + "-" + super.getId();
         }
 
         public void setCounters(SyncCounters counters) {

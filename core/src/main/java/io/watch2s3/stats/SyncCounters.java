@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.watch2s3.failure.FailureKind;
@@ -40,49 +41,65 @@ public class SyncCounters {
     private Timer scanDuration;
     private Counter filesScanned;
 
+    private String pair = "";
+
     public SyncCounters() {
-        setMeterRegistry(new SimpleMeterRegistry());
+        register();
     }
 
     /** The registry the meters live in; Camel's Prometheus registry when metrics are on. */
-    public final void setMeterRegistry(MeterRegistry registry) {
+    public void setMeterRegistry(MeterRegistry registry) {
         this.registry = registry;
-        uploaded = Counter.builder("watch2s3.files.uploaded").description("files uploaded to S3").register(registry);
-        bytesUploaded = Counter.builder("watch2s3.bytes.uploaded").baseUnit("bytes").register(registry);
-        deleted = Counter.builder("watch2s3.files.deleted").description("objects deleted").register(registry);
+    }
+
+    /** The pair whose files these are: every meter is tagged pair=<id>. */
+    public void setPair(String pair) {
+        this.pair = pair;
+    }
+
+    /** initMethod: the meters, in the registry given, tagged with the pair. */
+    public final void register() {
+        if (registry == null) {
+            registry = new SimpleMeterRegistry();
+        }
+        Tags tags = Tags.of("pair", pair);
+        uploaded = Counter.builder("watch2s3.files.uploaded").description("files uploaded to S3").tags(tags).register(registry);
+        bytesUploaded = Counter.builder("watch2s3.bytes.uploaded").baseUnit("bytes").tags(tags).register(registry);
+        deleted = Counter.builder("watch2s3.files.deleted").description("objects deleted").tags(tags).register(registry);
         unchanged = Counter.builder("watch2s3.files.unchanged")
-                .description("changes skipped: S3 already held the content").register(registry);
+                .description("changes skipped: S3 already held the content").tags(tags).register(registry);
         failed.clear();
         for (FailureKind kind : FailureKind.values()) {
             if (kind != FailureKind.VANISHED) {
                 failed.put(kind, Counter.builder("watch2s3.files.failed").tag("cause", kind.tag())
                         .description("files given up on, by cause (see the README for what happens next)")
-                        .register(registry));
+                        .tags(tags).register(registry));
             }
         }
-        refused = Counter.builder("watch2s3.files.refused").description("names S3 cannot take").register(registry);
+        refused = Counter.builder("watch2s3.files.refused").description("names S3 cannot take").tags(tags).register(registry);
         vanished = Counter.builder("watch2s3.files.vanished").description("files gone before their upload")
-                .register(registry);
+                .tags(tags).register(registry);
         deletesHeld = Counter.builder("watch2s3.deletes.held").description("deletes refused by the delete guard")
-                .register(registry);
-        batchSize = DistributionSummary.builder("watch2s3.batch.size").baseUnit("files").register(registry);
+                .tags(tags).register(registry);
+        batchSize = DistributionSummary.builder("watch2s3.batch.size").baseUnit("files").tags(tags).register(registry);
         latency = Timer.builder("watch2s3.sync.latency")
                 .description("from the first event of a change to S3's confirmation")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(100))
-                .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
-        scanDuration = Timer.builder("watch2s3.scan.duration").description("catch-up scans").register(registry);
+                .maximumExpectedValue(Duration.ofMinutes(10)).tags(tags).register(registry);
+        scanDuration = Timer.builder("watch2s3.scan.duration").description("catch-up scans").tags(tags).register(registry);
         filesScanned = Counter.builder("watch2s3.scan.files").description("files looked at by catch-up scans")
-                .register(registry);
+                .tags(tags).register(registry);
         Gauge.builder("watch2s3.uploads.in.flight", inFlight, AtomicInteger::get)
-                .description("S3 requests in flight").register(registry);
+                .description("S3 requests in flight").tags(tags).register(registry);
         Gauge.builder("watch2s3.backlog", backlog, AtomicLong::get)
-                .description("paths waiting to be synced").register(registry);
+                .description("paths waiting to be synced").tags(tags).register(registry);
     }
 
     /** The number of files set aside until S3 or the state database works again, as watch2s3_files_waiting. */
     public void watchWaiting(java.util.function.IntSupplier waiting) {
         Gauge.builder("watch2s3.files.waiting", waiting, w -> w.getAsInt())
-                .description("files set aside until S3 or the state database works again").register(registry);
+                .description("files set aside until S3 or the state database works again").tags("pair", pair)
+                .register(registry);
     }
 
     /** A request to S3 is sent (see S3RequestEvents). */
