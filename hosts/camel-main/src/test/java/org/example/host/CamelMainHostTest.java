@@ -50,30 +50,59 @@ class CamelMainHostTest {
     }
 
     @Test
-    void aPlainCamelMainHostWithLog4j2SyncsItsTreeAndKeepsItsOwnRoute() throws Exception {
+    void aPlainCamelMainHostWithLog4j2SyncsTwoPairsAndKeepsItsOwnRoute() throws Exception {
         s3.createBucket(b -> b.bucket("site"));
-        Path tree = Files.createDirectories(dir.resolve("www"));
-        Files.writeString(tree.resolve("index.html"), "<h1>before start</h1>");
-        Main host = host(Map.of("watch.dir", tree.toString(), "host.greeting-dir", tree.toString(),
-                "s3.bucket", "site"));
+        s3.createBucket(b -> b.bucket("docs"));
+        Path site = Files.createDirectories(dir.resolve("www"));
+        Path docs = Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(site.resolve("index.html"), "<h1>before start</h1>");
+        Files.writeString(docs.resolve("guide.md"), "# guide, before start");
+        Main host = host(Map.of("host.site-bucket", "site", "host.docs-bucket", "docs"));
         try {
             host.start();
             assertNotNull(host.getCamelContext().getRoute("greet"), "the host's own route is still there");
+            assertNotNull(host.getCamelContext().getRoute("site-sync-file"), "the pair site has its routes");
+            assertNotNull(host.getCamelContext().getRoute("docs-sync-file"), "and the pair docs its own");
             assertTrue(LoggerFactory.getILoggerFactory().getClass().getName().startsWith("org.apache.logging."),
                     "the host's log4j2 does the logging: " + LoggerFactory.getILoggerFactory().getClass());
 
             server.awaitObject("site", "index.html", "<h1>before start</h1>");
+            server.awaitObject("docs", "docs/guide.md", "# guide, before start");
             server.awaitObject("site", "greeting.txt", "hello from the host");
-            Files.writeString(tree.resolve("news.html"), "<p>written while the host runs</p>");
+            Files.writeString(site.resolve("news.html"), "<p>written while the host runs</p>");
+            Files.writeString(docs.resolve("faq.md"), "# faq, written while the host runs");
             server.awaitObject("site", "news.html", "<p>written while the host runs</p>");
+            server.awaitObject("docs", "docs/faq.md", "# faq, written while the host runs");
+            try (var keys = s3.listObjectsV2Paginator(b -> b.bucket("site")).contents().stream()) {
+                assertEquals(java.util.Set.of("index.html", "greeting.txt", "news.html"),
+                        keys.map(o -> o.key()).collect(java.util.stream.Collectors.toSet()), "each pair its own bucket");
+            }
         } finally {
             host.stop();
         }
     }
 
     @Test
+    void twoPairsOnOneStateDirectoryAreRefused() throws Exception {
+        s3.createBucket(b -> b.bucket("shared"));
+        Path tree = Files.createDirectories(dir.resolve("www"));
+        Files.createDirectories(dir.resolve("docs"));
+        Main host = host(Map.of("host.site-bucket", "shared", "host.docs-bucket", "shared"));
+        // both pairs' state.dir are {{host.state-dir}}/<pair>: make them the same directory through a link
+        Files.createDirectories(dir.resolve("state/site"));
+        Files.createSymbolicLink(dir.resolve("state/docs"), dir.resolve("state/site"));
+        try {
+            String message = StartupFailure.watch2s3Line(assertThrows(Exception.class, host::start));
+            assertTrue(message.startsWith("state.dir: pairs site and docs both use "), message);
+        } finally {
+            host.stop();
+        }
+        assertTrue(Files.exists(tree));
+    }
+
+    @Test
     void theBuiltInLocalEndpointIsRefusedInAHostWithOneLine() throws Exception {
-        String message = startupFailure(Map.of("s3.bucket", "site", "s3.endpoint", "local"));
+        String message = startupFailure(Map.of("s3.endpoint", "local"));
         assertTrue(message.startsWith("s3.endpoint: 'local' is the built-in endpoint of the watch2s3 command"
                 + " line, which this Camel host does not run"), message);
     }
@@ -81,40 +110,49 @@ class CamelMainHostTest {
     @Test
     void aMistypedSettingStopsTheHostWithTheKeyAndASuggestion() throws Exception {
         assertEquals("sync.paralelism: unknown key (in the Camel properties); did you mean sync.parallelism?",
-                startupFailure(Map.of("s3.bucket", "site", "sync.paralelism", "4")));
+                startupFailure(Map.of("sync.paralelism", "4")));
     }
 
     /** A host expands placeholders inside values: the prefix is checked as written, so no secret reaches a key. */
     @Test
     void aPrefixThatNamesAnotherSettingIsRefused() throws Exception {
-        String message = startupFailure(Map.of("s3.bucket", "site", "s3.prefix", "{{s3.secret-key}}/"));
+        String message = startupFailure(Map.of("s3.prefix", "{{s3.secret-key}}/"));
         assertTrue(message.startsWith("s3.prefix: "), message);
         assertFalse(message.contains(CREDENTIAL), "the secret is never shown: " + message);
     }
 
     @Test
     void aMissingBucketStopsTheHostBeforeAnyRouteStarts() throws Exception {
-        String message = startupFailure(Map.of("s3.bucket", "no-such-bucket"));
+        String message = startupFailure(Map.of("host.site-bucket", "no-such-bucket"));
         assertTrue(message.startsWith("s3.bucket: bucket 'no-such-bucket' does not exist at " + server.url()),
                 message);
         assertTrue(Files.notExists(dir.resolve("www/greeting.txt")), "no route of the host ran either");
     }
 
-    /** The host with its application.properties, and what a deployment adds: endpoint, credentials, state. */
+    /**
+     * The host with its application.properties, and what a deployment adds: endpoint, credentials, where the pairs'
+     * trees and states are (www and docs in the test's directory).
+     */
     private Main host(Map<String, String> settings) {
         Main host = new Main(HostApplication.class);
-        server.watch2s3Settings(dir.resolve("state")).forEach(host::addOverrideProperty);
-        settings.forEach(host::addOverrideProperty);
+        Map<String, String> deployment = new java.util.HashMap<>(server.watch2s3Settings(dir.resolve("state")));
+        deployment.remove("state.dir");
+        deployment.put("host.state-dir", dir.resolve("state").toString());
+        deployment.put("host.site-dir", dir.resolve("www").toString());
+        deployment.put("host.docs-dir", dir.resolve("docs").toString());
+        deployment.put("host.greeting-dir", dir.resolve("www").toString());
+        deployment.put("host.site-bucket", "site");
+        deployment.put("host.docs-bucket", "docs");
+        deployment.putAll(settings);
+        deployment.forEach(host::addOverrideProperty);
         return host;
     }
 
     /** Starts the host on a tree of its own; returns the one-line message of the watch2s3 check that stopped it. */
     private String startupFailure(Map<String, String> settings) throws Exception {
-        Path tree = Files.createDirectories(dir.resolve("www"));
-        Map<String, String> all = new java.util.HashMap<>(settings);
-        all.put("watch.dir", tree.toString());
-        all.put("host.greeting-dir", tree.toString());
-        Main host = host(all);
+        Files.createDirectories(dir.resolve("www"));
+        Files.createDirectories(dir.resolve("docs"));
+        Main host = host(settings);
         try {
             return StartupFailure.watch2s3Line(assertThrows(Exception.class, host::start));
         } finally {

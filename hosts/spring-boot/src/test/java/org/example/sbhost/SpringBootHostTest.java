@@ -61,7 +61,7 @@ class SpringBootHostTest {
                 "host.greeting-dir", tree.toString(), "s3.bucket", "site"))) {
             CamelContext camel = host.getBean(CamelContext.class);
             assertNotNull(camel.getRoute("greet"), "the host's own route is still there");
-            assertNotNull(camel.getRoute("sync-file"), "watch2s3's routes run beside it");
+            assertNotNull(camel.getRoute("watch2s3-sync-file"), "watch2s3's routes run beside it");
             assertTrue(!(host instanceof WebServerApplicationContext), "no web server: " + host.getClass());
 
             server.awaitObject("site", "index.html", "<h1>before start</h1>");
