@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apache.camel.util.StringHelper;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.EnvironmentPostProcessor;
@@ -50,7 +51,7 @@ public class Watch2S3Properties implements EnvironmentPostProcessor {
 
     private static void rejectUnknownKeys(ConfigurableEnvironment environment) {
         for (String name : prefixedNames(environment)) {
-            String key = kebab(name.substring(PREFIX.length()));
+            String key = StringHelper.camelCaseToDash(name.substring(PREFIX.length())); // quietPeriod: quiet-period
             if (!Settings.isInNamespace(key)) {
                 continue; // not meant as a setting (watch2s3.local-endpoint, a test's system property)
             }
@@ -80,11 +81,6 @@ public class Watch2S3Properties implements EnvironmentPostProcessor {
             }
         }
         return names;
-    }
-
-    /** Spring users also write quietPeriod for quiet-period. */
-    static String kebab(String key) {
-        return key.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** {@code watch.dir} as the routes ask for it, answered with {@code watch2s3.watch.dir} when that is set. */
@@ -118,7 +114,7 @@ public class Watch2S3Properties implements EnvironmentPostProcessor {
             if (!KEYS.contains(name)) {
                 return null;
             }
-            for (String prefixed : List.of(PREFIX + name, PREFIX + camel(name))) {
+            for (String prefixed : List.of(PREFIX + name, PREFIX + StringHelper.dashToCamelCase(name))) {
                 for (PropertySource<?> source : environment.getPropertySources()) {
                     // not this one, nor the one Spring Boot attaches over all of them (it would ask this one again)
                     boolean loops = source == this || ConfigurationPropertySources.isAttachedConfigurationPropertySource(source);
@@ -129,20 +125,6 @@ public class Watch2S3Properties implements EnvironmentPostProcessor {
                 }
             }
             return null;
-        }
-
-        private static String camel(String key) {
-            StringBuilder out = new StringBuilder();
-            boolean upper = false;
-            for (char c : key.toCharArray()) {
-                if (c == '-') {
-                    upper = true;
-                } else {
-                    out.append(upper ? Character.toUpperCase(c) : c);
-                    upper = false;
-                }
-            }
-            return out.toString();
         }
     }
 }
