@@ -170,18 +170,8 @@ class OperateTest extends S3TestBase {
         write(docs, "guide.md", "docs");
         Path routes = Files.createDirectories(dir.resolve("runs/routes"));
         Files.copy(Path.of("routes/watch-to-s3.yaml"), routes.resolve("watch-to-s3.yaml"));
-        Files.writeString(routes.resolve("pairs.yaml"), """
-                - templatedRoute:
-                    routeTemplateRef: watch2s3
-                    routeId: docs
-                    parameters:
-                      - name: watch.dir
-                        value: "%s"
-                      - name: s3.bucket
-                        value: "%s"
-                      - name: state.dir
-                        value: "%s"
-                """.formatted(docs, docsBucket, dir.resolve("docs-state")));
+        Files.writeString(routes.resolve("pairs.yaml"), TestApp.pairYaml("docs", Map.of(
+                "watch.dir", docs.toString(), "s3.bucket", docsBucket, "state.dir", dir.resolve("docs-state").toString())));
         try (JavaProcess once = run(Map.of(), "--once")) {
             assertEquals(0, once.waitFor(120), once.stderr());
             assertTrue(once.stderr().contains("pair docs: syncing once " + docs), once.stderr());

@@ -78,6 +78,18 @@ public final class TestApp implements AutoCloseable {
         return settings.entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue()).toList();
     }
 
+    /** A templatedRoute of watch2s3 as a user writes one; no routeId when {@code id} is null. */
+    public static String pairYaml(String id, Map<String, String> parameters) {
+        StringBuilder yaml = new StringBuilder("- templatedRoute:\n    routeTemplateRef: watch2s3\n");
+        if (id != null) {
+            yaml.append("    routeId: ").append(id).append('\n');
+        }
+        yaml.append("    parameters:\n");
+        parameters.forEach((name, value) -> yaml.append("      - name: ").append(name).append("\n        value: \"")
+                .append(value).append("\"\n"));
+        return yaml.toString();
+    }
+
     @Override
     public void close() {
         app.close();
