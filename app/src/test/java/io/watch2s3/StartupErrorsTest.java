@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.watch2s3.support.JavaProcess;
 import io.watch2s3.testing.S3ProxyProcess;
 import io.watch2s3.support.S3TestServer;
+import io.watch2s3.support.TestApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,18 +68,6 @@ class StartupErrorsTest {
         return runExpectingExit2(s3.url(), overrides);
     }
 
-    /** A templatedRoute of watch2s3 as a user writes one; no routeId when {@code id} is null. */
-    private static String pair(String id, Map<String, String> parameters) {
-        StringBuilder yaml = new StringBuilder("- templatedRoute:\n    routeTemplateRef: watch2s3\n");
-        if (id != null) {
-            yaml.append("    routeId: ").append(id).append('\n');
-        }
-        yaml.append("    parameters:\n");
-        parameters.forEach((name, value) -> yaml.append("      - name: ").append(name).append("\n        value: \"")
-                .append(value).append("\"\n"));
-        return yaml.toString();
-    }
-
     /** A second pair in the route files, as a user adds one, with what is wrong with it. */
     private String runWithSecondPair(String pair) throws Exception {
         Files.createDirectories(dir.resolve("run/routes"));
@@ -90,7 +79,7 @@ class StartupErrorsTest {
     @Test
     void aPairParameterThatIsNoSettingIsNamedWithTheKeyMeant() throws Exception {
         Files.createDirectories(dir.resolve("docs"));
-        String line = runWithSecondPair(pair("docs", Map.of("watch.dir", dir.resolve("docs").toString(),
+        String line = runWithSecondPair(TestApp.pairYaml("docs", Map.of("watch.dir", dir.resolve("docs").toString(),
                 "sync.paralellism", "4")));
         assertEquals("watch2s3: sync.paralellism: is no parameter of the pair docs; did you mean sync.parallelism?",
                 line);
@@ -98,14 +87,33 @@ class StartupErrorsTest {
 
     @Test
     void aPairWithoutARouteIdIsRefused() throws Exception {
-        String line = runWithSecondPair(pair(null, Map.of("s3.bucket", "present")));
+        String line = runWithSecondPair(TestApp.pairYaml(null, Map.of("s3.bucket", "present")));
         assertTrue(line.startsWith("watch2s3: a templatedRoute of watch2s3 needs a routeId"), line);
+    }
+
+    @Test
+    void twoPairsWithOneIdAreRefused() throws Exception {
+        String line = runWithSecondPair(TestApp.pairYaml("main", Map.of("s3.bucket", "present")));
+        assertEquals("watch2s3: two templatedRoutes of watch2s3 have the routeId 'main'", line);
+    }
+
+    /** A template bean edited into one that cannot be made: the pair and the bean are named, not a stack trace. */
+    @Test
+    void aTemplateBeanThatCannotBeCreatedIsNamed() throws Exception {
+        String route = Files.readString(Path.of("routes/watch-to-s3.yaml"));
+        String broken = route.replace("type: io.watch2s3.change.PathFilter", "type: io.watch2s3.change.PathFiltr");
+        assertFalse(broken.equals(route), "the bean's type was changed");
+        Files.createDirectories(dir.resolve("run/routes"));
+        Files.writeString(dir.resolve("run/routes/watch-to-s3.yaml"), broken);
+        String line = runExpectingExit2(Map.of());
+        assertTrue(line.startsWith("watch2s3: pair main: the bean pathFilter of the route template cannot be created: ")
+                && line.contains("PathFiltr"), line);
     }
 
     @Test
     void twoPairsOnOneStateDirectoryAreRefused() throws Exception {
         Files.createDirectories(dir.resolve("docs"));
-        String line = runWithSecondPair(pair("docs", Map.of("watch.dir", dir.resolve("docs").toString())));
+        String line = runWithSecondPair(TestApp.pairYaml("docs", Map.of("watch.dir", dir.resolve("docs").toString())));
         assertTrue(line.startsWith("watch2s3: state.dir: pairs main and docs both use ")
                 || line.startsWith("watch2s3: state.dir: pairs docs and main both use "), line);
     }

@@ -167,32 +167,49 @@ public class Pairs extends ServiceSupport implements CamelContextAware, ModelLif
         creating.set(pair);
         try {
             for (BeanFactoryDefinition<?> definition : definitions) {
-                // a builder bean's properties are consumed by building it (Camel removes them from the definition):
-                // every pair builds from the definition as written
-                Map<String, Object> written = definition.getProperties() == null ? null
-                        : new LinkedHashMap<>(definition.getProperties());
-                Object bean;
-                try {
-                    bean = BeanModelHelper.newInstance(definition, context);
-                } finally {
-                    definition.setProperties(written);
-                }
-                if (bean instanceof CamelContextAware aware) {
-                    aware.setCamelContext(context);
-                }
-                if (definition.getInitMethod() != null) {
-                    ObjectHelper.invokeMethodSafe(definition.getInitMethod(), bean);
-                }
-                pair.add(definition.getName(), bean, definition.getDestroyMethod());
+                pair.add(definition.getName(), createBean(pair, definition), definition.getDestroyMethod());
             }
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("pair " + pair.id() + ": " + e.getMessage(), e);
         } finally {
             creating.remove();
             properties.setLocalProperties(null);
         }
+    }
+
+    /** One bean of the pair; a setting's own problem passes as it is, anything else names the pair and the bean. */
+    private Object createBean(Pair pair, BeanFactoryDefinition<?> definition) {
+        // a builder bean's properties are consumed by building it (Camel removes them from the definition): every
+        // pair builds from the definition as written
+        Map<String, Object> written = definition.getProperties() == null ? null
+                : new LinkedHashMap<>(definition.getProperties());
+        try {
+            Object bean = BeanModelHelper.newInstance(definition, context);
+            if (bean instanceof CamelContextAware aware) {
+                aware.setCamelContext(context);
+            }
+            if (definition.getInitMethod() != null) {
+                ObjectHelper.invokeMethodSafe(definition.getInitMethod(), bean);
+            }
+            return bean;
+        } catch (Exception e) {
+            ConfigurationException setting = ConfigurationException.foundIn(e);
+            if (setting != null) {
+                throw setting;
+            }
+            ConfigurationException failed = new ConfigurationException("pair " + pair.id() + ": the bean "
+                    + definition.getName() + " of the route template cannot be created: " + rootMessage(e));
+            failed.initCause(e);
+            throw failed;
+        } finally {
+            definition.setProperties(written);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
     }
 
     /**
@@ -250,8 +267,9 @@ public class Pairs extends ServiceSupport implements CamelContextAware, ModelLif
         if (route != null && pairOfRoute.containsKey(route)) {
             return pairOfRoute.get(route);
         }
-        Map<String, Pair> all = all();
-        return all.size() == 1 ? all.values().iterator().next() : null;
+        synchronized (pairs) {
+            return pairs.size() == 1 ? pairs.values().iterator().next() : null;
+        }
     }
 
     /** The pairs' beans, then whatever the registry held before. */
