@@ -80,6 +80,8 @@ public final class SyncApplication implements AutoCloseable {
         });
         main.configure().withRoutesReloadEnabled(false);
         main.configure().withJmxEnabled(false);
+        // every line an exchange writes carries its route id (<pair>-sync-file, …): which pair wrote it
+        main.configure().withUseMdcLogging(true);
         if (camelPropertiesLocation != null) {
             main.setPropertyPlaceholderLocations(camelPropertiesLocation);
         }

@@ -176,6 +176,9 @@ class OperateTest extends S3TestBase {
             assertEquals(0, once.waitFor(120), once.stderr());
             assertTrue(once.stderr().contains("pair docs: syncing once " + docs), once.stderr());
             assertTrue(once.stderr().contains("pair main: done: uploaded=1"), once.stderr());
+            // each per-file line names the route, and so the pair, that wrote it
+            assertTrue(once.stderr().contains(" main-sync-file: uploaded index.html"), once.stderr());
+            assertTrue(once.stderr().contains(" docs-sync-file: uploaded guide.md"), once.stderr());
         }
         assertEquals(List.of("index.html"), s3.keys(bucket));
         assertEquals(List.of("guide.md"), s3.keys(docsBucket));

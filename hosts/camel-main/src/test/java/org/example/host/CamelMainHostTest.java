@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.testing.S3ProxyProcess;
 import io.watch2s3.testing.StartupFailure;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.camel.main.Main;
+import org.apache.commons.io.output.TeeOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,6 +62,9 @@ class CamelMainHostTest {
         Files.writeString(site.resolve("index.html"), "<h1>before start</h1>");
         Files.writeString(docs.resolve("guide.md"), "# guide, before start");
         Main host = host(Map.of("host.site-bucket", "site", "host.docs-bucket", "docs"));
+        PrintStream console = System.out;
+        ByteArrayOutputStream logged = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(new TeeOutputStream(console, logged), true, StandardCharsets.UTF_8));
         try {
             host.start();
             assertNotNull(host.getCamelContext().getRoute("greet"), "the host's own route is still there");
@@ -77,8 +84,15 @@ class CamelMainHostTest {
                 assertEquals(java.util.Set.of("index.html", "greeting.txt", "news.html"),
                         keys.map(o -> o.key()).collect(java.util.stream.Collectors.toSet()), "each pair its own bucket");
             }
+            // each pair's lines name it: the route id in the host's pattern (camel.main.use-mdc-logging)
+            String log = logged.toString(StandardCharsets.UTF_8);
+            assertTrue(log.lines().anyMatch(l -> l.contains("[site-sync-file]") && l.contains("uploaded news.html")),
+                    log);
+            assertTrue(log.lines().anyMatch(l -> l.contains("[docs-sync-file]") && l.contains("uploaded docs/faq.md")),
+                    log);
         } finally {
             host.stop();
+            System.setOut(console);
         }
     }
 
