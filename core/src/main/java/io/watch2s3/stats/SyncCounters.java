@@ -13,6 +13,8 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 
 /**
  * What the pipeline did since start, as Micrometer meters (exposed on /observe/metrics when management.port is set)
@@ -20,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * getter can be taken for them (Camel reads a method name "failed" as the getter getFailed too, and which of the two
  * it calls then depends on the JVM).
  */
-public class SyncCounters {
+public class SyncCounters implements CamelContextAware {
 
 
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -42,6 +44,7 @@ public class SyncCounters {
     private Counter filesScanned;
 
     private String pair = "";
+    private CamelContext camelContext;
 
     public SyncCounters() {
         register();
@@ -57,10 +60,27 @@ public class SyncCounters {
         this.pair = pair;
     }
 
-    /** initMethod: the meters, in the registry given, tagged with the pair. */
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /**
+     * initMethod: the meters, tagged with the pair, in the registry given and in every registry of the host's (a Spring
+     * Boot host's Actuator registry, say), so that the host's own metrics endpoint shows them too.
+     */
     public final void register() {
         if (registry == null) {
             registry = new SimpleMeterRegistry();
+        }
+        if (camelContext != null) {
+            registry = MetricsRegistries.withHostRegistries(registry,
+                    camelContext.getRegistry().findByType(MeterRegistry.class));
         }
         Tags tags = Tags.of("pair", pair);
         uploaded = Counter.builder("watch2s3.files.uploaded").description("files uploaded to S3").tags(tags).register(registry);

@@ -7,16 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.testing.S3ProxyProcess;
 import io.watch2s3.testing.StartupFailure;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.camel.CamelContext;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.actuate.health.HealthEndpoint;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -54,7 +62,7 @@ class SpringBootHostTest {
     }
 
     @Test
-    void aCamelSpringBootHostSyncsItsTreeKeepsItsRouteAndStaysWithoutAWebServer() throws Exception {
+    void aCamelSpringBootHostSyncsItsTreeKeepsItsRouteAndShowsInItsActuatorWithoutAWebServer() throws Exception {
         Path tree = Files.createDirectories(dir.resolve("www"));
         Files.writeString(tree.resolve("index.html"), "<h1>before start</h1>");
         try (ConfigurableApplicationContext host = start(Map.of("watch.dir", tree.toString(),
@@ -68,6 +76,19 @@ class SpringBootHostTest {
             server.awaitObject("site", "greeting.txt", "hello from the host");
             Files.writeString(tree.resolve("news.html"), "<p>written while the host runs</p>");
             server.awaitObject("site", "news.html", "<p>written while the host runs</p>");
+
+            // the host's Actuator: watch2s3's meters are in its registry, its checks in Camel's health indicator
+            MeterRegistry meters = host.getBean(MeterRegistry.class);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> uploaded(meters) >= 3.0);
+            assertTrue(((PrometheusMeterRegistry) meters).scrape().contains("watch2s3_files_uploaded_total{pair=\"watch2s3\"}"),
+                    "the host's Prometheus scrape shows them");
+            HealthIndicator camelHealth = host.getBean("camelHealth", HealthIndicator.class);
+            assertEquals(Status.UP, camelHealth.health().getStatus(), camelHealth.health().toString());
+            // the tree goes away: the host's health says so, naming watch2s3's check
+            Files.move(tree, dir.resolve("www-away"));
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> "DOWN".equals(
+                    String.valueOf(camelHealth.health().getDetails().get("watch2s3-watcher"))));
+            assertEquals(Status.DOWN, host.getBean(HealthEndpoint.class).health().getStatus());
         }
     }
 
@@ -110,6 +131,11 @@ class SpringBootHostTest {
         String message = StartupFailure.watch2s3Line(failure);
         assertTrue(message.startsWith("s3.prefix: "), message);
         assertTrue(!message.contains(CREDENTIAL), "the secret is never shown: " + message);
+    }
+
+    private static double uploaded(MeterRegistry meters) {
+        Counter counter = meters.find("watch2s3.files.uploaded").tag("pair", "watch2s3").counter();
+        return counter == null ? 0 : counter.count();
     }
 
     /** The host with watch2s3's settings as the starter takes them: watch.dir is given as watch2s3.watch.dir. */
