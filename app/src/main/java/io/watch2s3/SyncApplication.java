@@ -6,7 +6,6 @@ import io.watch2s3.local.LocalS3Endpoint;
 import io.watch2s3.camel.Pair;
 import io.watch2s3.camel.Pairs;
 import io.watch2s3.camel.Watch2S3Setup;
-import io.watch2s3.s3.ClientWarmUp;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

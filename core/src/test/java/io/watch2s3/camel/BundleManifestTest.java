@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The core is an OSGi bundle for Karaf: it imports Camel with a range that covers the 4.14 LTS line of camel-karaf and
- * Camel 4.17, exports every package of its own, and imports nothing of the command line's (Spring, S3Mock, Logback).
+ * Camel 4.17, exports every package of its own, imports H2 and nothing of the command line's (Spring, S3Mock,
+ * Logback) or the JDK's internals.
  */
 class BundleManifestTest {
 
@@ -37,11 +38,15 @@ class BundleManifestTest {
         for (String clause : imports) {
             assertFalse(clause.startsWith("org.springframework") || clause.startsWith("ch.qos.logback")
                     || clause.startsWith("com.adobe"), "nothing of the command line's: " + clause);
+            // Karaf's JRE package list lacks it: the bundle would not resolve
+            assertFalse(clause.startsWith("com.sun."), "no JDK-internal package: " + clause);
         }
+        // the state database's JDBC driver, which DriverManager gives a bundle only when it imports its package
+        assertTrue(imports.contains("org.h2;version=\"[2.3,3)\""), "imports H2: " + imports);
 
         String exports = main.getValue("Export-Package");
         for (String own : List.of("camel", "change", "config", "failure", "health", "log", "s3", "scan", "state",
-                "stats", "tree")) {
+                "stats", "sync", "tree")) {
             assertTrue(exports.contains("io.watch2s3." + own + ";version="), "exports io.watch2s3." + own);
         }
     }

@@ -1,6 +1,7 @@
-package io.watch2s3.s3;
+package io.watch2s3;
 
 import com.sun.net.httpserver.HttpServer;
+import io.watch2s3.s3.S3ClientBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
