@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.testing.S3ProxyProcess;
 import io.watch2s3.testing.StartupFailure;
+import io.watch2s3.testing.TwoPairs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -55,12 +56,9 @@ class CamelMainHostTest {
 
     @Test
     void aPlainCamelMainHostWithLog4j2SyncsTwoPairsAndKeepsItsOwnRoute() throws Exception {
-        s3.createBucket(b -> b.bucket("site"));
-        s3.createBucket(b -> b.bucket("docs"));
-        Path site = Files.createDirectories(dir.resolve("www"));
-        Path docs = Files.createDirectories(dir.resolve("docs"));
-        Files.writeString(site.resolve("index.html"), "<h1>before start</h1>");
-        Files.writeString(docs.resolve("guide.md"), "# guide, before start");
+        TwoPairs trees = TwoPairs.create(s3, dir);
+        Path site = trees.site();
+        Path docs = trees.docs();
         Main host = host(Map.of("host.site-bucket", "site", "host.docs-bucket", "docs"));
         PrintStream console = System.out;
         ByteArrayOutputStream logged = new ByteArrayOutputStream();
@@ -73,8 +71,8 @@ class CamelMainHostTest {
             assertTrue(LoggerFactory.getILoggerFactory().getClass().getName().startsWith("org.apache.logging."),
                     "the host's log4j2 does the logging: " + LoggerFactory.getILoggerFactory().getClass());
 
-            server.awaitObject("site", "index.html", "<h1>before start</h1>");
-            server.awaitObject("docs", "docs/guide.md", "# guide, before start");
+            server.awaitObject("site", TwoPairs.SITE_FILE, TwoPairs.SITE_CONTENT);
+            server.awaitObject("docs", "docs/" + TwoPairs.DOCS_FILE, TwoPairs.DOCS_CONTENT);
             server.awaitObject("site", "greeting.txt", "hello from the host");
             Files.writeString(site.resolve("news.html"), "<p>written while the host runs</p>");
             Files.writeString(docs.resolve("faq.md"), "# faq, written while the host runs");
