@@ -19,6 +19,7 @@ import io.watch2s3.stats.SyncCounters;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.main.Main;
+import org.apache.camel.model.TemplatedRouteDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +37,7 @@ public final class SyncApplication implements AutoCloseable {
     private final Settings settings;
     private final String routesPattern;
     private final String camelPropertiesLocation;
+    private final Map<String, Map<String, String>> morePairs;
     private LocalS3Endpoint localEndpoint;
     private Main main;
 
@@ -44,9 +46,16 @@ public final class SyncApplication implements AutoCloseable {
      * @param camelPropertiesLocation the properties file Camel reads for its own {@code camel.*} keys (may be null)
      */
     public SyncApplication(Settings settings, String routesPattern, String camelPropertiesLocation) {
+        this(settings, routesPattern, camelPropertiesLocation, Map.of());
+    }
+
+    /** @param morePairs the pairs beside main, by name: their parameters (see {@link PairSettings}) */
+    public SyncApplication(Settings settings, String routesPattern, String camelPropertiesLocation,
+            Map<String, Map<String, String>> morePairs) {
         this.settings = settings;
         this.routesPattern = routesPattern;
         this.camelPropertiesLocation = camelPropertiesLocation;
+        this.morePairs = morePairs;
     }
 
     /** Checks, then starts syncing; throws {@link ConfigurationException} for anything the user must fix. */
@@ -70,11 +79,16 @@ public final class SyncApplication implements AutoCloseable {
         }
         main = new Main();
         main.configure().withRoutesIncludePattern(routesPattern);
-        // the command line's one pair: the template of the route files, with the settings as host-wide properties
+        // the command line's own pair: the template of the route files, with the settings as host-wide properties;
+        // then the pairs of its pair.<name>.<key> settings, each with its keys as parameters
         main.configure().addRoutesBuilder(new RouteBuilder() {
             @Override
             public void configure() {
                 templatedRoute(Pairs.TEMPLATE).routeId(PAIR);
+                morePairs.forEach((name, given) -> {
+                    TemplatedRouteDefinition pair = templatedRoute(Pairs.TEMPLATE).routeId(name);
+                    PairSettings.parameters(name, given, settings).forEach(pair::parameter);
+                });
             }
         });
         main.configure().withRoutesReloadEnabled(false);

@@ -61,7 +61,7 @@ public final class Watch2S3 {
             String routes = Files.isDirectory(Path.of("routes")) ? "file:routes/*.yaml,file:routes/*.xml"
                     : "classpath:watch2s3/routes/watch-to-s3.yaml";
             String camelProperties = fromFile ? "file:" + propertiesFile.toAbsolutePath() : null;
-            app = new SyncApplication(settings, routes, camelProperties);
+            app = new SyncApplication(settings, routes, camelProperties, PairSettings.from(file, system));
             app.start();
             if (settings.flag("sync.once")) {
                 return app.awaitOnceDone() ? 0 : 1;

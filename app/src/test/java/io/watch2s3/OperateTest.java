@@ -164,10 +164,7 @@ class OperateTest extends S3TestBase {
     @Test
     void aSecondPairInTheRouteFilesIsSyncedBesideTheFirst() throws Exception {
         String docsBucket = bucket + "-docs";
-        s3.createBucket(docsBucket);
-        Path docs = Files.createDirectories(dir.resolve("docs"));
-        write(tree, "index.html", "site");
-        write(docs, "guide.md", "docs");
+        Path docs = secondTree(docsBucket);
         Path routes = Files.createDirectories(dir.resolve("runs/routes"));
         Files.copy(Path.of("routes/watch-to-s3.yaml"), routes.resolve("watch-to-s3.yaml"));
         Files.writeString(routes.resolve("pairs.yaml"), TestApp.pairYaml("docs", Map.of(
@@ -182,6 +179,52 @@ class OperateTest extends S3TestBase {
         }
         assertEquals(List.of("index.html"), s3.keys(bucket));
         assertEquals(List.of("guide.md"), s3.keys(docsBucket));
+    }
+
+    /**
+     * Pairs from settings, without a route file: pair.docs.* as -D (a properties file works the same). The pair's own
+     * state lands under main's state.dir.
+     */
+    @Test
+    void aSecondPairFromPairSettingsIsSyncedBesideTheFirst() throws Exception {
+        String docsBucket = bucket + "-docs";
+        Path docs = secondTree(docsBucket);
+        try (JavaProcess once = run(Map.of("pair.docs.watch.dir", docs.toString(), "pair.docs.s3.bucket", docsBucket),
+                "--once")) {
+            assertEquals(0, once.waitFor(120), once.stderr());
+            assertTrue(once.stderr().contains("pair docs: syncing once " + docs), once.stderr());
+            assertTrue(once.stderr().contains(" docs-sync-file: uploaded guide.md"), once.stderr());
+        }
+        assertEquals(List.of("index.html"), s3.keys(bucket));
+        assertEquals(List.of("guide.md"), s3.keys(docsBucket));
+        assertTrue(Files.isDirectory(state.resolve("pairs/docs")), "the pair's state is its own, under main's");
+    }
+
+    @Test
+    void aMistypedPairKeyStopsTheStartWithTheKeyMeant() throws Exception {
+        Path props = Files.writeString(dir.resolve("pairs.properties"), """
+                pair.docs.watch.dir = %s
+                pair.docs.s3.buckt = docs
+                """.formatted(dir.resolve("docs")));
+        try (JavaProcess p = run(Map.of(), "--properties", props.toString())) {
+            assertEquals(2, p.waitFor(60), p.stderr());
+            assertTrue(p.stderr().contains("watch2s3: s3.buckt: is no parameter of the pair docs; did you mean"
+                    + " s3.bucket?"), p.stderr());
+        }
+        try (JavaProcess p = run(Map.of("pair.docs", "x"))) {
+            assertEquals(2, p.waitFor(60), p.stderr());
+            assertTrue(p.stderr().contains("watch2s3: pair.docs: a pair's key is pair.<name>.<key>, e.g."
+                    + " pair.docs.watch.dir"), p.stderr());
+        }
+    }
+
+    /** A second tree with one file and its bucket; main's tree gets a file too. */
+    private Path secondTree(String docsBucket) throws Exception {
+        s3.createBucket(docsBucket);
+        Path docs = Files.createDirectories(dir.resolve("docs"));
+        write(tree, "index.html", "site");
+        write(docs, "guide.md", "docs");
+        return docs;
     }
 
     @Test
