@@ -9,8 +9,8 @@ import java.util.TreeMap;
 
 /**
  * The pairs the command line runs beside its own ({@value SyncApplication#PAIR}), from keys
- * {@code pair.<name>.<key>} in the properties file or as {@code -D}: each becomes a templatedRoute of the template, with
- * those keys as its parameters. A key a pair leaves out is main's, except {@code state.dir}: two pairs cannot share a
+ * {@code pair.<name>.<key>} in the properties file or as {@code -D}: each becomes a templatedRoute of the template,
+ * with those keys as its parameters. A key a pair leaves out is main's, except {@code state.dir}: two pairs cannot share a
  * state database, so a pair's own is {@code <state.dir>/pairs/<name>} unless it sets one.
  */
 final class PairSettings {
@@ -35,7 +35,8 @@ final class PairSettings {
                     String name = rest.substring(0, dot);
                     if (name.equals(SyncApplication.PAIR)) {
                         throw ConfigurationException.forKey(key, "'" + SyncApplication.PAIR + "' is the command"
-                                + " line's own pair: set its keys without the prefix (" + rest.substring(dot + 1) + ")");
+                                + " line's own pair: set its keys without the prefix ("
+                                + rest.substring(dot + 1) + ")");
                     }
                     pairs.computeIfAbsent(name, n -> new LinkedHashMap<>())
                             .put(rest.substring(dot + 1), source.getProperty(key).trim());

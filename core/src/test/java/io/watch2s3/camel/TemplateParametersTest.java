@@ -38,7 +38,8 @@ class TemplateParametersTest {
         assertEquals(pairSettings.stream().sorted().toList(), parameters.keySet().stream().sorted().toList());
         for (RouteTemplateParameterDefinition parameter : parameters.values()) {
             String description = parameter.getDescription();
-            assertTrue(description != null && description.contains("default"), parameter.getName() + ": " + description);
+            assertTrue(description != null && description.contains("default"),
+                    parameter.getName() + ": " + description);
             assertFalse(parameter.isRequired(), parameter.getName());
             assertEquals(null, parameter.getDefaultValue(), parameter.getName());
         }
