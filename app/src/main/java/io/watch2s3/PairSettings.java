@@ -10,8 +10,8 @@ import java.util.TreeMap;
 /**
  * The pairs the command line runs beside its own ({@value SyncApplication#PAIR}), from keys
  * {@code pair.<name>.<key>} in the properties file or as {@code -D}: each becomes a templatedRoute of the template,
- * with those keys as its parameters. A key a pair leaves out is main's, except {@code state.dir}: two pairs cannot share a
- * state database, so a pair's own is {@code <state.dir>/pairs/<name>} unless it sets one.
+ * with those keys as its parameters. A key a pair leaves out is main's, except {@code state.dir}: two pairs cannot
+ * share a state database, so a pair's own is {@code <state.dir>/pairs/<name>} unless it sets one.
  */
 final class PairSettings {
 
