@@ -2,10 +2,9 @@ package io.watch2s3.karaf;
 
 import io.watch2s3.camel.Pairs;
 import io.watch2s3.config.ConfigurationException;
+import io.watch2s3.config.Settings;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,12 +51,13 @@ public final class KarafHost implements BundleActivator {
     @Override
     public void start(BundleContext bundle) throws Exception {
         Path etc = Path.of(System.getProperty("karaf.etc", "etc"));
-        Properties settings = settings(etc.resolve(SETTINGS_FILE));
+        Path settingsFile = etc.resolve(SETTINGS_FILE);
+        Properties settings = Files.isRegularFile(settingsFile) ? Settings.read(settingsFile) : new Properties();
         Path pairs = etc.resolve(PAIRS_FILE);
         boolean onePair = settings.containsKey("watch.dir");
         if (!onePair && !Files.isRegularFile(pairs)) {
             LOG.warn("watch2s3: nothing to mirror yet: set watch.dir and s3.bucket in {}, or add pairs to {}",
-                    etc.resolve(SETTINGS_FILE), pairs);
+                    settingsFile, pairs);
             return;
         }
         OsgiDefaultCamelContext context = new OsgiDefaultCamelContext(bundle);
@@ -79,14 +79,31 @@ public final class KarafHost implements BundleActivator {
             camel = context;
         } catch (Exception e) {
             context.stop();
+            // Karaf's shell shows only the BundleException's own message: it must say what is wrong
             ConfigurationException setting = ConfigurationException.foundIn(e);
-            if (setting == null) {
-                throw e;
+            if (setting != null) {
+                // the one line a wrong setting deserves, as the command line prints it
+                LOG.error("watch2s3 cannot start: {}", setting.getMessage());
+                throw new BundleException("watch2s3 cannot start: " + setting.getMessage(), setting);
             }
-            // the one line a wrong setting deserves, as the command line prints it; the bundle stays stopped
-            LOG.error("watch2s3 cannot start: {}", setting.getMessage());
-            throw new BundleException("watch2s3 cannot start: " + setting.getMessage(), setting);
+            String why = firstLine(e) + (rootOf(e) == e ? "" : ": " + firstLine(rootOf(e)));
+            LOG.error("watch2s3 cannot start: {}", why, e);
+            throw new BundleException("watch2s3 cannot start: " + why, e);
         }
+    }
+
+    private static Throwable rootOf(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
+    /** A parser's message goes on with the offending text: its first line names the problem. */
+    private static String firstLine(Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        return message.lines().findFirst().orElse(e.getClass().getName());
     }
 
     @Override
@@ -96,16 +113,6 @@ public final class KarafHost implements BundleActivator {
         if (context != null) {
             context.stop();
         }
-    }
-
-    private static Properties settings(Path file) throws IOException {
-        Properties settings = new Properties();
-        if (Files.isRegularFile(file)) {
-            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                settings.load(in);
-            }
-        }
-        return settings;
     }
 
     /** The route file is a resource of the core bundle, which other bundles' class loaders cannot see. */
