@@ -139,6 +139,23 @@ class KarafFeatureIT {
                 + " sync.parallelism?", Duration.ofMinutes(2));
         assertTrue(!log().contains(CREDENTIAL), "the secret key is never logged");
 
+        // a pairs file Camel cannot read: the bundle does not start, and says which file
+        Path pairs = karaf.resolve("etc").resolve(KarafHost.PAIRS_FILE);
+        String pairsWritten = Files.readString(pairs);
+        writeSettings(siteSettings());
+        Files.writeString(pairs, "- templatedRoute: [this is not\n");
+        printed = shell("bundle:restart io.watch2s3.karaf", true);
+        assertTrue(printed.contains("watch2s3 cannot start: ") && printed.contains(KarafHost.PAIRS_FILE), printed);
+
+        // nothing to mirror (no watch.dir, no pairs file): the bundle starts, runs nothing and says what to set
+        Files.delete(pairs);
+        Map<String, String> noPair = siteSettings();
+        noPair.remove("watch.dir");
+        writeSettings(noPair);
+        shell("bundle:restart io.watch2s3.karaf", false);
+        awaitLog("watch2s3: nothing to mirror yet: set watch.dir and s3.bucket in", Duration.ofMinutes(2));
+        Files.writeString(pairs, pairsWritten);
+
         // mended: both pairs run again, and a file written meanwhile arrives
         Files.writeString(work.resolve("www/while-stopped.html"), "<p>written while the bundle was stopped</p>");
         writeSettings(siteSettings());
