@@ -56,6 +56,7 @@ public final class Watch2S3 {
                 // chosen before the first log line: logback reads this when it starts
                 System.setProperty("logback.configurationFile", "watch2s3/logback-json.xml");
             }
+            JitDirectives.apply();
             // The built-in route is named exactly: a wildcard makes Camel walk the whole class path (a 58 MB jar),
             // twice, which cost 1.6 s of every start.
             String routes = Files.isDirectory(Path.of("routes")) ? "file:routes/*.yaml,file:routes/*.xml"
