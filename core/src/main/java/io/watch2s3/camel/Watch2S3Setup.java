@@ -18,6 +18,7 @@ import org.apache.camel.component.properties.DefaultPropertiesParser;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.PropertiesResolvedValue;
 import org.apache.camel.spi.ThreadPoolProfile;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,16 @@ public class Watch2S3Setup implements CamelContextAware {
 
     /** The thread pool profile a pair's split uploads with: {@code <pair>-uploads}. */
     public static final String UPLOAD_POOL_SUFFIX = "-uploads";
+
+    /** The thread pool profile a pair's closed batches run on: {@code <pair>-batches}. */
+    public static final String BATCH_POOL_SUFFIX = "-batches";
+
+    /**
+     * Batches synced side by side: a small one (a one-line fix) does not wait for a big one (a deploy), and the
+     * uploads of all of them share the pair's upload pool. One more closed batch than this runs on the thread that
+     * closed it, which holds back the next one: a storm of changes never piles up batches in memory.
+     */
+    static final int BATCHES_AT_ONCE = 4;
 
     /** A host has no built-in endpoint: there the default target is AWS. */
     private static final Map<String, String> HOST_DEFAULTS = Map.of("s3.endpoint", "");
@@ -99,6 +110,7 @@ public class Watch2S3Setup implements CamelContextAware {
             pairs.claimStateDirectory(pair, resolved.stateDir());
         }
         registerUploadPool(context, pair + UPLOAD_POOL_SUFFIX, Integer.parseInt(resolved.get("sync.parallelism")));
+        registerBatchPool(context, pair + BATCH_POOL_SUFFIX);
         TargetCheck.run(resolved, endpointName, where);
         settings = resolved;
     }
@@ -138,6 +150,16 @@ public class Watch2S3Setup implements CamelContextAware {
         if (!Files.isReadable(watch) || !Files.isExecutable(watch)) {
             throw ConfigurationException.forKey("watch.dir", watch + " is not readable by this user");
         }
+    }
+
+    private static void registerBatchPool(CamelContext context, String name) {
+        if (context.getExecutorServiceManager().getThreadPoolProfile(name) != null) {
+            return;
+        }
+        ThreadPoolProfile pool = new ThreadPoolProfileBuilder(name).poolSize(BATCHES_AT_ONCE)
+                .maxPoolSize(BATCHES_AT_ONCE).maxQueueSize(0).rejectedPolicy(ThreadPoolRejectedPolicy.CallerRuns)
+                .build();
+        context.getExecutorServiceManager().registerThreadPoolProfile(pool);
     }
 
     /** A whole batch waits its turn in the queue: a part never runs on the caller's thread. */

@@ -1,71 +1,93 @@
 package io.watch2s3.stats;
 
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * rclone --stats for a big batch (a catch-up, a git clone): every sync.progress-interval one line with done/total,
- * files/s, MB/s, failures and ETA, and a summary when the batch is done. Small batches stay silent.
+ * files/s, MB/s, failures and ETA, and a summary when the batch is done. Small batches stay silent. Batches run side
+ * by side, so each keeps its own figures (on its exchange) and each big one has its own line.
  */
 public class ProgressReport {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.progress");
     /** Batches smaller than this are over before a progress line would help. */
     private static final int REPORTED_FROM = 200;
+    /** The exchange property that holds the batch's figures; the split's exchanges share it. */
+    static final String PROPERTY = "Watch2S3BatchProgress";
 
-    private final AtomicLong done = new AtomicLong();
+    private final Set<BatchProgress> running = ConcurrentHashMap.newKeySet();
     private SyncCounters counters;
-    private volatile int total;
-    private volatile long startedNanos;
-    private volatile long failedAtStart;
-    private volatile long bytesAtStart;
 
     public void setCounters(SyncCounters counters) {
         this.counters = counters;
     }
 
-    public void batchStarted(@Body java.util.List<?> actions) {
-        int files = actions.size();
-        done.set(0);
-        failedAtStart = counters.getFailed();
-        bytesAtStart = counters.getBytesUploaded();
-        startedNanos = System.nanoTime();
-        total = files;
+    public void batchStarted(Exchange exchange, @Body List<?> actions) {
+        BatchProgress batch = new BatchProgress(actions.size(), counters.getFailed(), counters.getBytesUploaded());
+        exchange.setProperty(PROPERTY, batch);
+        running.add(batch);
     }
 
-    public void fileDone() {
-        done.incrementAndGet();
+    public void fileDone(@ExchangeProperty(PROPERTY) BatchProgress batch) {
+        if (batch != null) {
+            batch.done.incrementAndGet();
+        }
         counters.fileDone();
     }
 
-    public void batchFinished() {
-        if (total >= REPORTED_FROM) {
-            LOG.info("batch done: {}", line());
+    public void batchFinished(@ExchangeProperty(PROPERTY) BatchProgress batch) {
+        if (batch != null && running.remove(batch) && batch.total >= REPORTED_FROM) {
+            LOG.info("batch done: {}", batch.line(counters));
         }
-        total = 0;
     }
 
     /** Called every sync.progress-interval. */
     public void report() {
-        if (total >= REPORTED_FROM) {
-            LOG.info("progress: {}", line());
+        for (BatchProgress batch : running) {
+            if (batch.total >= REPORTED_FROM) {
+                LOG.info("progress: {}", batch.line(counters));
+            }
         }
     }
 
-    private String line() {
-        long files = done.get();
-        double seconds = Math.max(1e-3, (System.nanoTime() - startedNanos) / 1e9);
-        double rate = files / seconds;
-        double mbPerSecond = (counters.getBytesUploaded() - bytesAtStart) / seconds / (1 << 20);
-        long left = total - files;
-        String eta = left == 0 ? "0s" : rate <= 0 ? "unknown" : formatSeconds((long) Math.ceil(left / rate));
-        return String.format(Locale.ROOT, "%d/%d files (%d%%), %.1f files/s, %.2f MB/s, %d failed, ETA %s, %s elapsed",
-                files, total, total == 0 ? 100 : files * 100 / total, rate, mbPerSecond,
-                counters.getFailed() - failedAtStart, eta, formatSeconds((long) seconds));
+    /** One batch's figures. */
+    public static final class BatchProgress {
+        private final AtomicLong done = new AtomicLong();
+        private final int total;
+        private final long startedNanos = System.nanoTime();
+        private final long failedAtStart;
+        private final long bytesAtStart;
+
+        BatchProgress(int total, long failedAtStart, long bytesAtStart) {
+            this.total = total;
+            this.failedAtStart = failedAtStart;
+            this.bytesAtStart = bytesAtStart;
+        }
+
+        // failures and bytes are the pair's since the batch started: with batches side by side, a small one's
+        // files count in the big one's line too
+        String line(SyncCounters counters) {
+            long files = done.get();
+            double seconds = Math.max(1e-3, (System.nanoTime() - startedNanos) / 1e9);
+            double rate = files / seconds;
+            double mbPerSecond = (counters.getBytesUploaded() - bytesAtStart) / seconds / (1 << 20);
+            long left = total - files;
+            String eta = left == 0 ? "0s" : rate <= 0 ? "unknown" : formatSeconds((long) Math.ceil(left / rate));
+            return String.format(Locale.ROOT,
+                    "%d/%d files (%d%%), %.1f files/s, %.2f MB/s, %d failed, ETA %s, %s elapsed",
+                    files, total, total == 0 ? 100 : files * 100 / total, rate, mbPerSecond,
+                    counters.getFailed() - failedAtStart, eta, formatSeconds((long) seconds));
+        }
     }
 
     private static String formatSeconds(long seconds) {
