@@ -2,7 +2,7 @@
 # watch2s3's benchmark: watch2s3 (the built jar, as a process) beside the seed's inotifywait+s3cmd script, s3cmd,
 # aws-cli and rclone, on the same S3 servers on 127.0.0.1, in one run.
 #
-#   bench/run.sh [--quick] [latency] [burst] [restart] [memory] [large] [state]     (no scenario: all of them)
+#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state]   (none: all)
 #
 # --quick scales every scenario down (a few minutes); the full run takes up to an hour. Results: one table per
 # scenario on stdout, then the issue's targets judged on the run; latest.txt (the same tables), latest.csv,
@@ -10,6 +10,7 @@
 # scenarios are named, so that a partial run never replaces a full one).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" # as the README's run command: jvm.options names the class-data archive relative to the project's root
 BENCH=$ROOT/bench
 WORK=$BENCH/work
 RESULTS=$BENCH/results
@@ -18,24 +19,25 @@ SCENARIOS=()
 for arg in "$@"; do
   case $arg in
     --quick) QUICK=1 ;;
-    latency|burst|restart|memory|large|state) SCENARIOS+=("$arg") ;;
-    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [restart] [memory] [large] [state]" >&2; exit 2 ;;
+    latency|burst|small|underload|restart|memory|large|state) SCENARIOS+=("$arg") ;;
+    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state]" >&2
+       exit 2 ;;
   esac
 done
 PARTIAL=0
 ((${#SCENARIOS[@]})) && PARTIAL=1
-((${#SCENARIOS[@]})) || SCENARIOS=(latency burst restart memory large state)
+((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state)
 
 # a quick run never replaces the committed results of a full one
 ((PARTIAL)) && RESULTS=$BENCH/results/only-$(IFS=-; echo "${SCENARIOS[*]}")
 ((QUICK)) && RESULTS=$BENCH/results/quick
 if ((QUICK)); then
   WARM_FILES=2000; WARM_FILES_S3MOCK=500; STALL_S=20; LAT_SIZES="1000 3000"; BURST=500; SEED_BURST=100; RESTART_N=2000; MEMORY_SIZES="10000"; IDLE_S=5; LARGE_MB=100
-  STATE_FILES=5000
+  STATE_FILES=5000; SMALL_BURST=200; LOAD_S3PROXY=2000; LOAD_S3MOCK=300
 else
   LAT_SIZES="1000 10000 100000"; BURST=10000; SEED_BURST=1000; RESTART_N=100000
   MEMORY_SIZES=${MEMORY_SIZES:-"100000 1000000"}
-  IDLE_S=60; LARGE_MB=1024; STATE_FILES=50000
+  IDLE_S=60; LARGE_MB=1024; STATE_FILES=50000; SMALL_BURST=500; LOAD_S3PROXY=10000; LOAD_S3MOCK=3000
 fi
 
 # shellcheck source=lib.sh
@@ -53,7 +55,7 @@ if ((${#need[@]})); then
 fi
 JAR=$ROOT/target/watch2s3.jar
 S3PROXY_JAR=$ROOT/target/s3proxy/s3proxy.jar
-if [[ ! -f $JAR || ! -f $S3PROXY_JAR ]]; then
+if [[ ! -f $JAR || ! -f $ROOT/target/watch2s3.jsa || ! -f $S3PROXY_JAR ]]; then
   log "building watch2s3 (mvn -DskipTests package)"
   (cd "$ROOT" && mvn -q -B -DskipTests package)
 fi
@@ -209,6 +211,64 @@ burst_command() { # SERVER TOOL COMMAND(with BUCKET): a one-shot tool over the p
   fi
   result "burst-$server" "$tool" "files/s tree on disk ($BURST files)" "$rate" files/s \
     "$(awk -v u="$user" -v s="$sys" -v n="$BURST" -v m="$maxrss" 'BEGIN{printf "client CPU %.2f s per 1000 files, peak RSS %.0f MB", (u+s)*1000/n, m/1024}'); $count of $BURST objects stored$failure; $requests"
+}
+
+# --- small burst right after start: what most deploys are, warm-up included ---------------------------------------
+# A fresh watch2s3 (started, its catch-up scan done) gets SMALL_BURST files; --once and the one-shot peers get the
+# same tree on disk (their whole command, JVM start included for watch2s3 --once).
+scenario_small() {
+  local d=$WORK/small port BURST=$SMALL_BURST
+  port=$(free_port); PORT=$port
+  start_s3proxy "$port" "$d/s3"
+  write_peer_configs "$port"
+  python3 "$BENCH/gen_tree.py" "$d/pregenerated" "$BURST"
+  burst_watcher "s3proxy-$BURST" watch2s3 "$BURST"
+  burst_command "s3proxy-$BURST" "watch2s3 --once" \
+    "java ${W2S_JAVA_OPTS[*]} $(w2s_settings "$port" BUCKET "$d/pregenerated" "$d/state-once") -jar $JAR --once"
+  burst_command "s3proxy-$BURST" "rclone copy --transfers 16 --checkers 16" \
+    "rclone --config $RCLONE_CONFIG copy --transfers 16 --checkers 16 $d/pregenerated bench:BUCKET"
+  burst_command "s3proxy-$BURST" "rclone PUT-only (--no-check-dest --s3-no-head)" \
+    "rclone --config $RCLONE_CONFIG copy --transfers 16 --checkers 16 --no-check-dest --s3-no-head $d/pregenerated bench:BUCKET"
+  stop_pid "$S3PROXY_PID"
+  rm -rf "$d"
+}
+
+# --- latency under load: one change while a burst is uploading ----------------------------------------------------
+# COUNT files are written into the watched tree; once their upload has begun, one new file is written (the probe:
+# seconds until a HEAD sees it) and one burst file whose upload may not have happened yet is rewritten (S3 must end
+# with its newest content). S3Proxy (fast per PUT) and S3Mock (slow per PUT: the burst lasts a minute).
+scenario_underload() {
+  for server in s3proxy s3mock; do
+    local d=$WORK/underload-$server port bucket=underload count
+    port=$(free_port); PORT=$port
+    if [[ $server == s3mock ]]; then count=$LOAD_S3MOCK; start_s3mock "$port" "$d/s3"; else count=$LOAD_S3PROXY; start_s3proxy "$port" "$d/s3"; fi
+    make_bucket "$port" "$bucket"; mkdir -p "$d/tree"
+    start_watch2s3 "$port" "$bucket" "$d/tree" "$d/state" "$d/w2s.log"
+    local cap=$WORK/capture.txt t0 t1 during last
+    start_capture "$port" "$cap"
+    python3 "$BENCH/gen_tree.py" "$d/tree" "$count" 7
+    for _ in $(seq 1 6000); do (( $(stored_count "$bucket") > 0 )) && break; sleep 0.05; done
+    last=$(find "$d/tree" -type f -name '*.dat' | sort | tail -1)
+    echo "newest content $(date +%s%N)" > "$last"
+    t0=$(now)
+    echo "probe under load $(date)" > "$d/tree/probe-under-load.txt"
+    t1=$(wait_visible "$port" "$bucket" probe-under-load.txt 1800) || t1=
+    during=$(stored_count "$bucket")
+    wait_count "$port" "$bucket" $((count + 1)) 1800 || log "underload: stalled at $WAIT_COUNT_REACHED of $((count + 1))"
+    sleep 1
+    stop_capture
+    local key=${last#"$d/tree/"} newest
+    newest=$(curl -s "http://127.0.0.1:$port/$bucket/$key?x-bench=1" | cmp -s - "$last" && echo "S3 holds the newest content of $key" || echo "S3 holds an OLDER content of $key")
+    if [[ -n $t1 ]]; then
+      result "underload-$server" watch2s3 "one change during a burst of $count" "$(elapsed "$t0" "$t1")" s \
+        "in S3 while $during of $((count + 1)) objects were; quiet period 5 s; $newest; $(count_requests "$cap" "$bucket")"
+    else
+      result "underload-$server" watch2s3 "one change during a burst of $count" "" s "never arrived; $newest"
+    fi
+    stop_pid "$W2S_PID"
+    if [[ $server == s3mock ]]; then stop_pid "$S3MOCK_PID"; else stop_pid "$S3PROXY_PID"; fi
+    rm -rf "$d"
+  done
 }
 
 # --- restart catch-up -------------------------------------------------------------------------------------------

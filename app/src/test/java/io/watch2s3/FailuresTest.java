@@ -14,7 +14,7 @@ import io.watch2s3.support.FaultyS3Proxy;
 import io.watch2s3.support.FaultyS3Proxy.Request;
 import io.watch2s3.support.JavaProcess;
 import io.watch2s3.support.LogCapture;
-import io.watch2s3.support.S3TestBase;
+import io.watch2s3.support.ProxiedS3TestBase;
 import io.watch2s3.support.TestApp;
 import io.watch2s3.support.TreeFiles;
 import io.watch2s3.support.UnreadableFile;
@@ -24,8 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.builder.AdviceWith;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,40 +32,7 @@ import org.junit.jupiter.api.Test;
  * later change still arrives and the counters say what happened. S3 is reached through a proxy that injects the
  * faults (FaultyS3Proxy) in front of the real S3 server.
  */
-class FailuresTest extends S3TestBase {
-
-    private static final Duration LONG = Duration.ofMinutes(3);
-    private FaultyS3Proxy proxy;
-
-    @BeforeEach
-    void proxy() {
-        proxy = FaultyS3Proxy.start(s3.url());
-    }
-
-    @AfterEach
-    void closeProxy() {
-        proxy.close();
-    }
-
-    private TestApp startThroughProxy(Map<String, String> overrides) throws Exception {
-        Map<String, String> s = settings(overrides);
-        s.put("s3.endpoint", proxy.url());
-        return TestApp.start(s);
-    }
-
-    private long putsOf(String key) {
-        return proxy.requests().stream().filter(r -> r.request().isPut() && r.request().key().equals(key)).count();
-    }
-
-    private void awaitObject(String key, String content) {
-        await().atMost(LONG).until(() -> s3.exists(bucket, key) && s3.getText(bucket, key).equals(content));
-    }
-
-    /** The pipeline still works: a change made now reaches S3. */
-    private void aLaterChangeStillArrives() {
-        write(tree, "later.txt", "written after the failure");
-        awaitObject("later.txt", "written after the failure");
-    }
+class FailuresTest extends ProxiedS3TestBase {
 
     @Test
     void aFileS3RefusesForGoodIsLoggedCountedNotRetriedAndTheOthersGoOn() throws Exception {

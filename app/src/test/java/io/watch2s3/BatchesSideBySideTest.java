@@ -1,0 +1,61 @@
+package io.watch2s3;
+
+import static io.watch2s3.support.Files2.write;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.watch2s3.state.StateDatabase;
+import io.watch2s3.support.ProxiedS3TestBase;
+import io.watch2s3.support.TestApp;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Batches run side by side: a change made while a big batch uploads does not wait for it, and a path that is in two
+ * batches at once is synced one turn at a time, so S3 ends with its newest content. The big batch is made to last
+ * by holding its requests in the proxy, not by timing.
+ */
+class BatchesSideBySideTest extends ProxiedS3TestBase {
+
+    @Test
+    void aChangeMadeWhileABurstUploadsArrivesBeforeTheBurst() throws Exception {
+        var burstPuts = proxy.when(r -> r.isPut() && r.key().startsWith("burst/")).hold();
+        try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "4"))) {
+            IntStream.range(0, 40).forEach(i -> write(tree, "burst/f" + i + ".txt", "burst " + i));
+            burstPuts.awaitArrival(LONG);
+            write(tree, "index.html", "the one-line fix");
+            awaitObject("index.html", "the one-line fix");
+            // every thread of the upload pool is held by the burst: the fix went while none of it could finish
+            assertEquals(List.of("index.html"), s3.keys(bucket));
+            burstPuts.release();
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 41);
+            assertEquals(0, app.counters().getFailed());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void aPathInTwoBatchesAtOnceEndsWithItsNewestContent() throws Exception {
+        var firstUpload = proxy.when(r -> r.isPut() && r.key().equals("page.html")).times(1).hold();
+        try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "4"))) {
+            write(tree, "page.html", "version 1");
+            firstUpload.awaitArrival(LONG);          // version 1 is on its way, and S3 has not answered yet
+            write(tree, "page.html", "version 2");   // a second batch: its turn for page.html must wait
+            write(tree, "beside.txt", "in the second batch too");
+            awaitObject("beside.txt", "in the second batch too");
+            assertFalse(s3.exists(bucket, "page.html"), "the second batch did not wait for the first upload");
+            assertEquals(1, putsOf("page.html"));
+            firstUpload.release();
+            awaitObject("page.html", "version 2");
+            await().atMost(LONG).until(() -> putsOf("page.html") == 2);
+            StateDatabase state = app.bean("stateDatabase", StateDatabase.class);
+            await().atMost(LONG).until(() -> state.find("page.html").map(r -> r.size() == 9 && !r.isPending())
+                    .orElse(false));
+            assertEquals(0, app.counters().getFailed());
+            aLaterChangeStillArrives();
+        }
+    }
+}
