@@ -104,11 +104,18 @@ class KarafFeatureIT {
     @AfterAll
     static void stopKaraf() throws Exception {
         if (process != null) {
-            process.descendants().forEach(ProcessHandle::destroy);
-            process.destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+            // Karaf's JVM, not only bin/karaf: the temporary directory is deleted next, and a JVM still shutting
+            // down writes its log and data into it
+            List<ProcessHandle> karafProcesses = java.util.stream.Stream.concat(process.descendants(),
+                    java.util.stream.Stream.of(process.toHandle())).toList();
+            karafProcesses.forEach(ProcessHandle::destroy);
+            for (ProcessHandle p : karafProcesses) {
+                try {
+                    p.onExit().get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    p.destroyForcibly();
+                    p.onExit().get(30, TimeUnit.SECONDS);
+                }
             }
         }
         if (server != null) {
