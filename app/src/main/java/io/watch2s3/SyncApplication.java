@@ -62,11 +62,11 @@ public final class SyncApplication implements AutoCloseable {
     public void start() throws Exception {
         checkManagementPort();
         Settings given = settings;
+        Map<String, String> local = Map.of();
         if (settings.localEndpoint()) {
             Path objects = settings.stateDir().resolve("local-s3");
             localEndpoint = LocalS3Endpoint.start(objects, 0, settings.get("s3.bucket"), Map.of());
-            Map<String, String> local = new java.util.HashMap<>(Map.of("s3.endpoint", localEndpoint.url(),
-                    "s3.path-style", "true"));
+            local = new java.util.HashMap<>(Map.of("s3.endpoint", localEndpoint.url(), "s3.path-style", "true"));
             if (settings.get("s3.access-key").isEmpty()) {
                 // the local endpoint checks no signature, but the SDK wants something to sign with
                 local.put("s3.access-key", "watch2s3-local");
@@ -77,6 +77,7 @@ public final class SyncApplication implements AutoCloseable {
                     + " s3.endpoint= (empty) and s3.bucket; for MinIO and others set s3.endpoint to its URL.",
                     localEndpoint.url(), objects);
         }
+        Map<String, String> endpointOverrides = local;
         main = new Main();
         main.configure().withRoutesIncludePattern(routesPattern);
         // the command line's own pair: the template of the route files, with the settings as host-wide properties;
@@ -84,7 +85,10 @@ public final class SyncApplication implements AutoCloseable {
         main.configure().addRoutesBuilder(new RouteBuilder() {
             @Override
             public void configure() {
-                templatedRoute(Pairs.TEMPLATE).routeId(PAIR);
+                TemplatedRouteDefinition main = templatedRoute(Pairs.TEMPLATE).routeId(PAIR);
+                // as the pair's parameters too: a -Ds3.endpoint=local would otherwise win over the endpoint's URL
+                // (Camel puts system properties above every other source)
+                endpointOverrides.forEach(main::parameter);
                 morePairs.forEach((name, given) -> {
                     TemplatedRouteDefinition pair = templatedRoute(Pairs.TEMPLATE).routeId(name);
                     PairSettings.parameters(name, given, settings).forEach(pair::parameter);

@@ -82,6 +82,17 @@ class LocalEndpointTest {
         }
     }
 
+    /** The built-in endpoint named on the command line, as any setting can be: -Ds3.endpoint=local. */
+    @Test
+    void theLocalEndpointChosenWithASystemPropertyIsTheOneUsed() throws Exception {
+        copyShippedFiles();
+        Files.writeString(dir.resolve("data/hello.txt"), "hello, bucket");
+        try (JavaProcess p = JavaProcess.start(dir, List.of("-Ds3.endpoint=local"), Map.of(), "--once")) {
+            assertEquals(0, p.waitFor(120), p.stderr());
+            assertTrue(p.stderr().contains("uploaded hello.txt"), p.stderr());
+        }
+    }
+
     @Test
     void aOneGigabyteFileUploadsWithAHeapFarSmallerThanTheFile() throws Exception {
         copyShippedFiles();
