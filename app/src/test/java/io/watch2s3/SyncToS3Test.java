@@ -254,7 +254,9 @@ class SyncToS3Test extends S3TestBase {
             write(tree, tooLong, "too long");
             write(tree, "fine.txt", "fine");
             awaitObject("fine.txt", "fine");
-            await().atMost(DEADLINE).until(() -> app.counters().getRefused() == 1);
+            // at least once: when the start's catch-up scan runs after the file is written, the scan's batch and the
+            // watcher's batch each refuse it
+            await().atMost(DEADLINE).until(() -> app.counters().getRefused() >= 1);
             assertEquals(List.of("fine.txt"), s3.keys(bucket));
         }
     }
