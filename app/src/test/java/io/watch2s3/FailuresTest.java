@@ -147,11 +147,13 @@ class FailuresTest extends ProxiedS3TestBase {
     @Test
     void aFileThatVanishesBeforeItsUploadIsCountedAsVanishedAndTheOthersGoOn() throws Exception {
         var first = proxy.when(r -> r.isPut() && r.key().endsWith(".txt")).times(1).hold();
+        // written before the start: the start's scan puts both in one batch, planned while both exist (written later,
+        // each could come in a batch of its own, planned only after the delete below: then nothing has vanished)
+        write(tree, "one.txt", "one");
+        write(tree, "two.txt", "two");
         try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "1"))) {
-            write(tree, "one.txt", "one");
-            write(tree, "two.txt", "two");
-            // one upload at a time: the other file waits behind the held one (which goes first depends on whether
-            // the start's scan or the watcher saw them, and in which order the directory lists them)
+            // one upload at a time: the other file waits behind the held one (which goes first depends on the order
+            // the directory lists them in)
             String held = first.awaitArrival(LONG).key();
             String other = held.equals("one.txt") ? "two.txt" : "one.txt";
             Files.delete(tree.resolve(other));
