@@ -95,6 +95,33 @@ class SyncToS3Test extends S3TestBase {
     }
 
     @Test
+    void aBatchClosesOnceItHoldsMaxBatchPathsWithoutWaitingForQuiet() throws Exception {
+        try (TestApp app = start(Map.of("sync.quiet-period", "1h", "sync.max-delay", "1h", "sync.max-batch", "3"))) {
+            write(tree, "a.txt", "a");
+            write(tree, "a.txt", "a again"); // a second event for a path already in the batch counts once
+            write(tree, "b.txt", "b");
+            write(tree, "c.txt", "c");
+            awaitObject("a.txt", "a again");
+            awaitObject("c.txt", "c");
+            assertEquals(3, s3.keys(bucket).size());
+        }
+    }
+
+    @Test
+    void aBatchClosesOnceItIsMaxDelayOldWhileEventsKeepComing() throws Exception {
+        try (TestApp app = start(Map.of("sync.quiet-period", "2s", "sync.max-delay", "2s"))) {
+            write(tree, "first.txt", "first");
+            long until = System.nanoTime() + DEADLINE.toNanos();
+            int i = 0;
+            while (!s3.exists(bucket, "first.txt") && System.nanoTime() < until) {
+                write(tree, "busy.txt", "busy " + i++); // the tree is never quiet
+                Thread.sleep(200); // well inside the quiet period
+            }
+            assertTrue(s3.exists(bucket, "first.txt"), "first.txt still waits after " + i + " events for busy.txt");
+        }
+    }
+
+    @Test
     void touchingChmodOrRewritingTheSameBytesSendsNoPut() throws Exception {
         try (TestApp app = start()) {
             Path file = write(tree, "same.txt", "unchanged");

@@ -2,12 +2,14 @@ package io.watch2s3.change;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
@@ -70,6 +72,19 @@ class LatestChangePerPathTest {
         strategy.aggregate(fold("a"), event("b"));
         Exchange three = fold("a", "b", "c");
         assertTrue(three.getMessage().getBody(Batch.class).isFull());
+    }
+
+    @Test
+    void aFullBatchAsksTheAggregatorToCloseIt() {
+        strategy.setMaxBatch(2);
+        Exchange one = fold("a", "a");
+        assertNull(one.getProperty(ExchangePropertyKey.AGGREGATION_COMPLETE_CURRENT_GROUP), "1 path of 2");
+        Exchange two = strategy.aggregate(one, event("b"));
+        assertEquals(Boolean.TRUE, two.getProperty(ExchangePropertyKey.AGGREGATION_COMPLETE_CURRENT_GROUP));
+        strategy.setMaxBatch(10);
+        strategy.setMaxDelay("0s");
+        assertEquals(Boolean.TRUE, fold("a").getProperty(ExchangePropertyKey.AGGREGATION_COMPLETE_CURRENT_GROUP),
+                "open for sync.max-delay");
     }
 
     @Test
