@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,12 +78,12 @@ public class BatchPlanner {
                         upload(path, firstSeen, actions);
                     }
                     // it was a directory: the objects of the files it held go (git checkout of another branch)
-                    delete(state.below(path), firstSeen, deletes);
+                    delete(() -> state.below(path), firstSeen, deletes);
                 }
                 // it was a file (a directory now) or a symlink took its place: its object goes; a directory's own
                 // files arrive as their own changes
-                case DIRECTORY -> delete(state.find(path).stream().toList(), firstSeen, deletes);
-                case OTHER, GONE -> delete(state.atOrBelow(path), firstSeen, deletes);
+                case DIRECTORY -> delete(() -> state.find(path).stream().toList(), firstSeen, deletes);
+                case OTHER, GONE -> delete(() -> state.atOrBelow(path), firstSeen, deletes);
                 case UNKNOWN -> LOG.warn("cannot look at {} (permissions?): left as it is", LogSafe.name(path));
             }
         }
@@ -110,9 +111,10 @@ public class BatchPlanner {
         LOG.warn("skipping {}: {}", LogSafe.name(path), why);
     }
 
-    private void delete(List<SyncedFile> rows, long firstSeen, Map<String, SyncAction> deletes) {
+    /** {@code rows} are looked up only when deletes are mirrored: a query per uploaded file was 2 % of a burst's CPU. */
+    private void delete(Supplier<List<SyncedFile>> rows, long firstSeen, Map<String, SyncAction> deletes) {
         if (deleteGuard.isEnabled()) {
-            for (SyncedFile gone : rows) {
+            for (SyncedFile gone : rows.get()) {
                 deletes.putIfAbsent(gone.path(), SyncAction.delete(gone.path(), firstSeen));
             }
         }
