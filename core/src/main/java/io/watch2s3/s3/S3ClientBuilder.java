@@ -13,6 +13,8 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.auth.scheme.S3AuthSchemeProvider;
+import software.amazon.awssdk.services.s3.endpoints.S3EndpointProvider;
 
 /**
  * Builds the S3Client the aws2-s3 endpoint uses, from the s3.* settings. Camel's own client builder ignores
@@ -70,6 +72,8 @@ public class S3ClientBuilder {
 
     public S3Client build() {
         var builder = S3Client.builder()
+                .endpointProvider(ResolvedPerBucket.endpoints(S3EndpointProvider.defaultProvider()))
+                .authSchemeProvider(ResolvedPerBucket.authSchemes(S3AuthSchemeProvider.defaultProvider()))
                 .region(Region.of(region))
                 .forcePathStyle(pathStyle)
                 .credentialsProvider(credentials())
