@@ -11,7 +11,8 @@ class JitDirectivesTest {
 
     @Test
     void theJvmTakesTheDirectivesAndKeepsC2ToTheDigests() throws Exception {
-        assertTrue(JitDirectives.apply(), "the JVM refused jit-directives.json");
+        JitDirectives.Outcome outcome = JitDirectives.apply();
+        assertTrue(outcome.added(), "the JVM refused jit-directives.json: " + outcome.said());
         String printed = String.valueOf(ManagementFactory.getPlatformMBeanServer().invoke(
                 new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerDirectivesPrint",
                 new Object[] {new String[0]}, new String[] {String[].class.getName()}));
