@@ -77,7 +77,7 @@ public final class SyncApplication implements AutoCloseable {
                     + " s3.endpoint= (empty) and s3.bucket; for MinIO and others set s3.endpoint to its URL.",
                     localEndpoint.url(), objects);
         }
-        Map<String, String> endpointOverrides = local;
+        Map<String, String> overSystemProperties = overSystemProperties(given);
         main = new Main();
         main.configure().withRoutesIncludePattern(routesPattern);
         // the command line's own pair: the template of the route files, with the settings as host-wide properties;
@@ -86,9 +86,7 @@ public final class SyncApplication implements AutoCloseable {
             @Override
             public void configure() {
                 TemplatedRouteDefinition main = templatedRoute(Pairs.TEMPLATE).routeId(PAIR);
-                // as the pair's parameters too: a -Ds3.endpoint=local would otherwise win over the endpoint's URL
-                // (Camel puts system properties above every other source)
-                endpointOverrides.forEach(main::parameter);
+                overSystemProperties.forEach(main::parameter);
                 morePairs.forEach((name, given) -> {
                     TemplatedRouteDefinition pair = templatedRoute(Pairs.TEMPLATE).routeId(name);
                     PairSettings.parameters(name, given, settings).forEach(pair::parameter);
@@ -249,6 +247,23 @@ public final class SyncApplication implements AutoCloseable {
                     + e.getMessage() + "): another process uses it, or management.host is not an address of this"
                     + " machine; choose another port");
         }
+    }
+
+    /**
+     * The settings whose value here is not that of the system property of the same key: what the command line
+     * decided over a {@code -D} (--once over {@code -Dsync.once=false}; the built-in endpoint's URL over
+     * {@code -Ds3.endpoint=local}). Camel puts system properties above every other source, the override properties
+     * too, so these go to the command line's pair as its parameters as well, which are above them.
+     */
+    private static Map<String, String> overSystemProperties(Settings settings) {
+        Map<String, String> decided = new java.util.TreeMap<>();
+        settings.asMap().forEach((key, value) -> {
+            String fromSystem = System.getProperty(key);
+            if (fromSystem != null && !fromSystem.equals(value)) {
+                decided.put(key, value);
+            }
+        });
+        return decided;
     }
 
     private Properties camelProperties(Settings settings) {

@@ -69,6 +69,11 @@ public final class TestApp implements AutoCloseable {
         app.camelContext().getRouteController().stopRoute(SyncApplication.PAIR);
     }
 
+    /** As with --once: waits until the start's scan and its batches are done; whether everything synced. */
+    public boolean awaitOnceDone() throws InterruptedException {
+        return app.awaitOnceDone();
+    }
+
     public <T> T bean(String name, Class<T> type) {
         return app.camelContext().getRegistry().lookupByNameAndType(name, type);
     }
