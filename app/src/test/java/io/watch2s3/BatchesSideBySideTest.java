@@ -58,4 +58,25 @@ class BatchesSideBySideTest extends ProxiedS3TestBase {
             aLaterChangeStillArrives();
         }
     }
+
+    @Test
+    void aFifthBatchRunsOnTheThreadThatClosedItAndTheNextWaitsForItWithoutLoss() throws Exception {
+        var held = proxy.when(r -> r.isPut() && r.key().startsWith("held/")).hold();
+        try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "8"))) {
+            for (int i = 1; i <= 5; i++) {
+                write(tree, "held/f" + i + ".txt", "batch " + i);
+                int uploading = i;
+                // its own batch (a quiet period after the last), uploading now and held there
+                await().atMost(LONG).until(() -> held.arrivals().size() == uploading);
+            }
+            // four batches hold the batch pool's threads; the fifth holds the thread that closed it, so the batch
+            // this file opens cannot close yet: it waits, and is not dropped
+            write(tree, "held/f6.txt", "after the fifth");
+            held.release();
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 6);
+            assertEquals("after the fifth", s3.getText(bucket, "held/f6.txt"));
+            assertEquals(0, app.counters().getFailed());
+            aLaterChangeStillArrives();
+        }
+    }
 }
