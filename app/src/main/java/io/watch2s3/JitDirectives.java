@@ -22,32 +22,23 @@ import org.slf4j.LoggerFactory;
  * <p>The file ({@code jit-directives.json}, HotSpot's compiler directives: plain JSON, no comments) lets C2 compile
  * {@code sun.security.provider} and {@code MessageDigest} only.
  *
- * <p>jvm.options gives the file to the JVM ({@code -XX:CompilerDirectivesFile}, from its first instruction). Started
- * without it, watch2s3 adds the copy in its jar itself, through the JVM's own diagnostic command (what {@code jcmd
- * Compiler.directives_add} calls), as the first thing main() does. Only the command line does either: a Camel host's
- * JVM is its owner's to tune.
+ * <p>A command-line flag would need the directives file's path, which depends on the directory java is started in;
+ * the JVM's own diagnostic command (what {@code jcmd Compiler.directives_add} calls) takes the file at run time.
+ * Only the command line applies it: a Camel host's JVM is its owner's to tune.
  */
 final class JitDirectives {
 
-    private static final String NOT_APPLIED = "JIT directives not applied: ";
-
-    /** What the JVM said; logged by {@link #report} once logging is set up. */
-    record Outcome(boolean added, String said) {
-    }
+    private static final Logger LOG = LoggerFactory.getLogger(JitDirectives.class);
 
     private JitDirectives() {
     }
 
     /**
-     * Adds the directives; on a JVM without the diagnostic command, changes nothing. Called first thing: until then
-     * every method that reaches jvm.options' low Tier4 thresholds goes to C2 (140 of the start's methods, 0.8 CPU-s,
-     * when this ran after the settings were read). It logs nothing itself, so logging is still configurable after it.
+     * Adds the directives; on a JVM without the diagnostic command, says so at DEBUG and changes nothing.
+     *
+     * @return whether the JVM took them
      */
-    static Outcome apply() {
-        if (ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .anyMatch(argument -> argument.startsWith("-XX:CompilerDirectivesFile="))) {
-            return new Outcome(true, "directives given on the command line (jvm.options)");
-        }
+    static boolean apply() {
         Path file = null;
         try (InputStream in = JitDirectives.class.getResourceAsStream("jit-directives.json")) {
             file = Files.createTempFile("watch2s3-jit", ".json");
@@ -56,19 +47,16 @@ final class JitDirectives {
                     new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerDirectivesAdd",
                     new Object[] {new String[] {file.toString()}}, new String[] {String[].class.getName()});
             String said = String.valueOf(result).trim();
-            return new Outcome(said.endsWith("compiler directives added"), said);
+            boolean added = said.endsWith("compiler directives added");
+            LOG.debug(added ? "JIT: {}" : "JIT directives not applied: {}", said);
+            return added;
         } catch (IOException | JMException | RuntimeException e) {
-            return new Outcome(false, e.toString());
+            LOG.debug("JIT directives not applied: {}", e.toString());
+            return false;
         } finally {
             if (file != null) {
                 file.toFile().delete();
             }
         }
-    }
-
-    /** At DEBUG: whether the JVM took the directives, and what it said. */
-    static void report(Outcome outcome) {
-        Logger log = LoggerFactory.getLogger(JitDirectives.class);
-        log.debug(outcome.added() ? "JIT: {}" : NOT_APPLIED + "{}", outcome.said());
     }
 }

@@ -18,15 +18,10 @@ public final class Watch2S3 {
     }
 
     public static void main(String[] args) {
-        if (!Utf8Locale.namesAreUtf8()) {
-            System.exit(Utf8Locale.relaunch());
-        }
-        JitDirectives.Outcome jit = JitDirectives.apply(); // first: see JitDirectives
-        System.exit(run(jit, args));
+        System.exit(Utf8Locale.namesAreUtf8() ? run(args) : Utf8Locale.relaunch());
     }
 
-    /** {@code jit}: what became of the compiler directives main() added, reported once logging is set up. */
-    private static int run(JitDirectives.Outcome jit, String... args) {
+    static int run(String... args) {
         CommandLine commandLine;
         try {
             commandLine = CommandLine.parse(args);
@@ -61,7 +56,7 @@ public final class Watch2S3 {
                 // chosen before the first log line: logback reads this when it starts
                 System.setProperty("logback.configurationFile", "watch2s3/logback-json.xml");
             }
-            JitDirectives.report(jit);
+            JitDirectives.apply();
             // The built-in route is named exactly: a wildcard makes Camel walk the whole class path (a 58 MB jar),
             // twice, which cost 1.6 s of every start.
             String routes = Files.isDirectory(Path.of("routes")) ? "file:routes/*.yaml,file:routes/*.xml"
