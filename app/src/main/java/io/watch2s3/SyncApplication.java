@@ -62,11 +62,11 @@ public final class SyncApplication implements AutoCloseable {
     public void start() throws Exception {
         checkManagementPort();
         Settings given = settings;
-        Map<String, String> local = Map.of();
         if (settings.localEndpoint()) {
             Path objects = settings.stateDir().resolve("local-s3");
             localEndpoint = LocalS3Endpoint.start(objects, 0, settings.get("s3.bucket"), Map.of());
-            local = new java.util.HashMap<>(Map.of("s3.endpoint", localEndpoint.url(), "s3.path-style", "true"));
+            Map<String, String> local = new java.util.HashMap<>(Map.of("s3.endpoint", localEndpoint.url(),
+                    "s3.path-style", "true"));
             if (settings.get("s3.access-key").isEmpty()) {
                 // the local endpoint checks no signature, but the SDK wants something to sign with
                 local.put("s3.access-key", "watch2s3-local");
