@@ -23,7 +23,7 @@ public class ProgressReport {
     /** Batches smaller than this are over before a progress line would help. */
     private static final int REPORTED_FROM = 200;
     /** The exchange property that holds the batch's figures; the split's exchanges share it. */
-    static final String PROPERTY = "Watch2S3BatchProgress";
+    public static final String PROPERTY = "Watch2S3BatchProgress";
 
     private final Set<BatchProgress> running = ConcurrentHashMap.newKeySet();
     private SyncCounters counters;

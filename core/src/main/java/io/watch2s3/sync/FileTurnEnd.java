@@ -1,0 +1,34 @@
+package io.watch2s3.sync;
+
+import io.watch2s3.stats.ProgressReport;
+import org.apache.camel.Exchange;
+
+/**
+ * The end of one file's turn in its batch, whatever happened to it: its path is released for the next turn and the
+ * file counts as done. One bean step on purpose: when the file's error handler handled a failure, the exchange comes
+ * back marked as handled, and Camel (4.17) then runs only the first step of the doFinally around it. With release and
+ * fileDone as two steps, a failed file was never counted done: the backlog stayed above 0 for good and the backlog
+ * health check went DOWN after sync.stall-timeout of quiet.
+ */
+public class FileTurnEnd {
+
+    private PathsInFlight pathsInFlight;
+    private ProgressReport progressReport;
+
+    public void setPathsInFlight(PathsInFlight pathsInFlight) {
+        this.pathsInFlight = pathsInFlight;
+    }
+
+    public void setProgressReport(ProgressReport progressReport) {
+        this.progressReport = progressReport;
+    }
+
+    /** Called in the doFinally of the file's turn. */
+    public void endTurn(Exchange exchange) {
+        try {
+            pathsInFlight.release(exchange, exchange.getProperty(PathsInFlight.CLAIMED, String.class));
+        } finally {
+            progressReport.fileDone(exchange.getProperty(ProgressReport.PROPERTY, ProgressReport.BatchProgress.class));
+        }
+    }
+}
