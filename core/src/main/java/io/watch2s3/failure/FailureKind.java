@@ -18,7 +18,10 @@ public enum FailureKind {
     CHANGED_WHILE_UPLOADING("changed-while-uploading", Next.LOOK_AGAIN),
     /** The file disappeared between planning and upload. Counted as vanished, not as failed. */
     VANISHED("vanished", Next.LOOK_AGAIN),
-    /** S3 refused this one request for good (a 4xx about the file or its key). */
+    /**
+     * S3 refused this one request for good (a 4xx about the file or its key). The refused content is remembered
+     * (RefusedContents): it is sent again once it changes, or after a restart, not at the next scan.
+     */
     REFUSED_BY_S3("refused-by-s3", Next.NEXT_CHANGE),
     /** The file could not be read (permissions, I/O error). */
     UNREADABLE("unreadable", Next.NEXT_CHANGE),

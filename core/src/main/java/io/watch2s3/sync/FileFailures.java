@@ -2,6 +2,7 @@ package io.watch2s3.sync;
 
 import io.watch2s3.change.Batch;
 import io.watch2s3.change.FilePlan;
+import io.watch2s3.change.RefusedContents;
 import io.watch2s3.change.SyncAction;
 import io.watch2s3.failure.Failure;
 import io.watch2s3.failure.FailureKind;
@@ -33,6 +34,7 @@ public class FileFailures {
     private SyncCounters counters;
     private S3Health s3;
     private RetryQueue retryQueue;
+    private RefusedContents refused = new RefusedContents();
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -54,6 +56,11 @@ public class FileFailures {
 
     public void setRetryQueue(RetryQueue retryQueue) {
         this.retryQueue = retryQueue;
+    }
+
+    /** Where the contents S3 refused for good are remembered, so that the file planner does not send them again. */
+    public void setRefused(RefusedContents refused) {
+        this.refused = refused;
     }
 
     /**
@@ -84,7 +91,7 @@ public class FileFailures {
     public void giveUp(Exchange exchange) {
         try {
             Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-            record(path(exchange), thrown == null ? exchange.getException() : thrown);
+            record(exchange, thrown == null ? exchange.getException() : thrown);
         } catch (RuntimeException e) {
             LOG.error("handling a failure failed: {}", Failure.describe(e));
         }
@@ -100,7 +107,7 @@ public class FileFailures {
             LOG.error("the error handling of {} failed: {}", LogSafe.name(path(exchange)), Failure.describe(thrown));
             // Camel keeps the file's own failure as the first suppressed exception of the handler's
             Throwable original = thrown != null && thrown.getSuppressed().length > 0 ? thrown.getSuppressed()[0] : thrown;
-            record(path(exchange), original);
+            record(exchange, original);
         } catch (RuntimeException e) {
             LOG.error("handling a failure failed: {}", Failure.describe(e));
         }
@@ -125,9 +132,13 @@ public class FileFailures {
         }
     }
 
-    private void record(String path, Throwable thrown) {
+    private void record(Exchange exchange, Throwable thrown) {
+        String path = path(exchange);
         Failure failure = refine(Failure.of(thrown), path);
         counters.countFailed(failure.kind());
+        if (failure.kind() == FailureKind.REFUSED_BY_S3 && plan(exchange) instanceof FilePlan.Upload upload) {
+            refused.remember(upload.path(), upload.fingerprint());
+        }
         switch (failure.kind().next()) {
             case WAIT_FOR_RECOVERY -> {
                 s3.gaveUp(failure);
@@ -135,8 +146,9 @@ public class FileFailures {
             }
             case LOOK_AGAIN -> LOG.info("{} {} while it was being synced; looking at it again", LogSafe.name(path),
                     failure.kind() == FailureKind.VANISHED ? "vanished" : "changed");
-            case NEXT_CHANGE -> LOG.warn("could not sync {}: {} ({}); it is tried again at its next change or the"
-                    + " next scan", LogSafe.name(path), failure.cause(), failure.kind().tag());
+            case NEXT_CHANGE -> LOG.warn("could not sync {}: {} ({}); it is tried again {}", LogSafe.name(path),
+                    failure.cause(), failure.kind().tag(), failure.kind() == FailureKind.REFUSED_BY_S3
+                            ? "once it changes (or after a restart)" : "at its next change or the next scan");
         }
         whatNext(failure, path);
     }
@@ -159,12 +171,16 @@ public class FileFailures {
 
     /** The file's path: from its plan once there is one, before that from the batch's action. */
     private static String path(Exchange exchange) {
-        Object body = exchange.getMessage().getBody();
-        FilePlan plan = body instanceof FilePlan inBody ? inBody : exchange.getProperty(FilePlan.PROPERTY, FilePlan.class);
+        FilePlan plan = plan(exchange);
         if (plan != null) {
             return plan.path();
         }
-        return body instanceof SyncAction action ? action.path() : null;
+        return exchange.getMessage().getBody() instanceof SyncAction action ? action.path() : null;
+    }
+
+    private static FilePlan plan(Exchange exchange) {
+        Object body = exchange.getMessage().getBody();
+        return body instanceof FilePlan inBody ? inBody : exchange.getProperty(FilePlan.PROPERTY, FilePlan.class);
     }
 
     private static List<String> pathsOf(Object body) {

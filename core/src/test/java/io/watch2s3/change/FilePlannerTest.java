@@ -26,6 +26,7 @@ class FilePlannerTest {
     private final StateDatabase state = new StateDatabase();
     private final SyncCounters counters = new SyncCounters();
     private final FilePlanner planner = new FilePlanner();
+    private final RefusedContents refused = new RefusedContents();
 
     @BeforeEach
     void start() {
@@ -37,6 +38,7 @@ class FilePlannerTest {
         fingerprinter.setCounters(counters);
         planner.setRoot(tree.toString());
         planner.setFingerprinter(fingerprinter);
+        planner.setRefused(refused);
     }
 
     @AfterEach
@@ -97,5 +99,22 @@ class FilePlannerTest {
         Files.delete(tree.resolve("x.txt"));
         Files.createDirectories(tree.resolve("x.txt"));
         assertInstanceOf(FilePlan.Delete.class, plan(SyncAction.delete("x.txt", 7)), "a directory took its place");
+    }
+
+    @Test
+    void contentS3RefusedIsNotSentAgainUntilItChanges() throws Exception {
+        Path file = Files.writeString(tree.resolve("r.txt"), "refused");
+        FilePlan.Upload first = assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("r.txt", 0)));
+        refused.remember("r.txt", first.fingerprint());
+        assertInstanceOf(FilePlan.Skip.class, plan(SyncAction.upload("r.txt", 0)));
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(60)));
+        assertInstanceOf(FilePlan.Skip.class, plan(SyncAction.upload("r.txt", 0)), "touched, same bytes");
+        Files.writeString(tree.resolve("other.txt"), "refused");
+        assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("other.txt", 0)), "only that path");
+        Files.writeString(file, "new bytes");
+        assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("r.txt", 0)));
+        assertEquals(0, refused.size(), "a changed file is forgotten");
+        Files.writeString(file, "refused");
+        assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("r.txt", 0)), "and its old bytes are sent again");
     }
 }
