@@ -8,9 +8,11 @@ import io.watch2s3.stats.SyncCounters;
 import io.watch2s3.tree.OnDisk;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,18 @@ import org.slf4j.LoggerFactory;
 public class BatchPlanner {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchPlanner.class);
+    private static final int MAX_REFUSED_NAMES = 10_000;
+
+    /**
+     * Names already refused, logged and counted once each: the start's scan and the watcher, or every change of such a
+     * file, would report the same name again. Bounded; a name forgotten is reported once more.
+     */
+    private final Set<String> refusedNames = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > MAX_REFUSED_NAMES;
+        }
+    });
 
     private Path root;
     private StateDatabase state;
@@ -107,8 +121,16 @@ public class BatchPlanner {
     }
 
     private void refuse(String path, String why) {
-        counters.countRefused();
-        LOG.warn("skipping {}: {}", LogSafe.name(path), why);
+        boolean first;
+        synchronized (refusedNames) {
+            first = refusedNames.add(path);
+        }
+        if (first) {
+            counters.countRefused();
+            LOG.warn("skipping {}: {}", LogSafe.name(path), why);
+        } else {
+            LOG.debug("skipping {} again: {}", LogSafe.name(path), why);
+        }
     }
 
     /** {@code rows} are looked up only when deletes are mirrored: a query per uploaded file was 2 % of a burst's CPU. */
