@@ -30,7 +30,23 @@ public final class JavaProcess implements AutoCloseable {
     /** With the variables {@code unset} removed from the environment it inherits (LANG, as a service manager does). */
     public static JavaProcess start(Path workDir, List<String> jvmOptions, Map<String, String> env, List<String> unset,
             String... args) throws IOException {
-        List<String> command = new ArrayList<>();
+        return start(List.of(), workDir, jvmOptions, env, unset, args);
+    }
+
+    /**
+     * Without root's power to read any file: as root, in a user namespace of its own ({@code unshare -U}), where the
+     * process keeps its owner rights but loses CAP_DAC_OVERRIDE, so a file of mode 000 cannot be opened — as for the
+     * service user watch2s3 runs as in production. As another user, simply started.
+     */
+    public static JavaProcess startWithoutReadingEverything(Path workDir, List<String> jvmOptions, String... args)
+            throws IOException {
+        List<String> prefix = "root".equals(System.getProperty("user.name")) ? List.of("unshare", "-U") : List.of();
+        return start(prefix, workDir, jvmOptions, Map.of(), List.of(), args);
+    }
+
+    private static JavaProcess start(List<String> prefix, Path workDir, List<String> jvmOptions,
+            Map<String, String> env, List<String> unset, String... args) throws IOException {
+        List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-cp");

@@ -2,6 +2,7 @@ package io.watch2s3.tree;
 
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ public final class SecureTree {
     /**
      * @throws NoSuchFileException when {@code relativePath} is not a regular file reached through real directories
      *                             only (it vanished, or a symlink or something else is in the way)
+     * @throws AccessDeniedException when it is there but may not be read (the file's or a directory's permissions)
      */
     public static OpenFile open(Path root, String relativePath) throws IOException {
         String[] names = relativePath.split("/");
@@ -56,8 +58,8 @@ public final class SecureTree {
             }
             return new OpenFile(dir.newByteChannel(last, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)),
                     attributes);
-        } catch (NoSuchFileException e) {
-            throw e;
+        } catch (NoSuchFileException | AccessDeniedException e) {
+            throw e; // gone, or there and unreadable (permissions): not the same failure, nor the same next step
         } catch (FileSystemException e) {
             // ELOOP (a symlink in the way), ENOTDIR (a file in the way): not a file of the tree any more
             throw new NoSuchFileException(relativePath, null, "not reachable inside watch.dir: " + e.getReason());
