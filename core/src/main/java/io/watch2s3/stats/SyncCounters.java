@@ -117,9 +117,11 @@ public class SyncCounters implements CamelContextAware {
 
     /** The number of files set aside until S3 or the state database works again, as watch2s3_files_waiting. */
     public void watchWaiting(java.util.function.IntSupplier waiting) {
+        // strongly: Micrometer holds a gauge's object weakly, and the caller's method reference is held by nothing
+        // else (the gauge read NaN after the first GC)
         Gauge.builder("watch2s3.files.waiting", waiting, w -> w.getAsInt())
                 .description("files set aside until S3 or the state database works again").tags("pair", pair)
-                .register(registry);
+                .strongReference(true).register(registry);
     }
 
     /** A request to S3 is sent (see S3RequestEvents). */
@@ -229,6 +231,12 @@ public class SyncCounters implements CamelContextAware {
 
     public int getMaxInFlight() {
         return maxInFlight.get();
+    }
+
+    /** watch2s3_files_waiting as the registry reads it (NaN when the gauge lost its object). */
+    public double getWaiting() {
+        Gauge gauge = registry.find("watch2s3.files.waiting").tags("pair", pair).gauge();
+        return gauge == null ? Double.NaN : gauge.value();
     }
 
     public long getBacklog() {
