@@ -16,6 +16,7 @@ import io.watch2s3.support.JavaProcess;
 import io.watch2s3.support.S3TestBase;
 import io.watch2s3.support.S3TestServer;
 import io.watch2s3.support.TestApp;
+import io.watch2s3.support.TreeFiles;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -148,6 +149,25 @@ class NothingLostTest extends S3TestBase {
             renamed.replaceAll((k, v) -> old.get(k.replace("new-name", "old-name")));
             awaitAll(s3, renamed);
             await().atMost(LONG).until(() -> s3.keys(bucket).stream().noneMatch(k -> k.startsWith("old-name/")));
+        }
+    }
+
+    @Test
+    void aDirectoryReplacedByRenamingAnotherOntoItKeepsOnlyTheNewFiles() throws Exception {
+        try (TestApp app = TestApp.start(settings(Map.of("sync.deletes", "true")))) {
+            write(tree, "site/only-old.html", "old page");
+            write(tree, "site/both.html", "old version");
+            write(tree, "site/sub/deep-old.html", "old, deeper");
+            awaitAll(s3, Map.of("site/only-old.html", "old page", "site/sub/deep-old.html", "old, deeper"));
+            write(tree, "site.new/both.html", "new version");
+            write(tree, "site.new/only-new.html", "new page");
+            awaitAll(s3, Map.of("site.new/only-new.html", "new page"));
+            // the deploy: the old tree out of the way, the new one in its place
+            Files.move(tree.resolve("site"), tree.resolve("site.old"));
+            Files.move(tree.resolve("site.new"), tree.resolve("site"));
+            await().atMost(LONG).until(() -> TreeFiles.of(tree).equals(TreeFiles.bucket(s3, bucket)));
+            assertEquals("new version", s3.getText(bucket, "site/both.html"));
+            assertEquals(0, app.counters().getDeletesHeld());
         }
     }
 

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * gone is a delete of its object and, when it was a directory, of every object the state database knows below it
  * (the watcher may send one DELETE for a whole directory). A path that changed type ends with the objects of what it
  * is now: a directory that became a file loses the objects below it, a file that became a directory or a symlink
- * loses its own. Filtered paths need nothing.
+ * loses its own, and a directory that another replaced loses the objects of the files the new one lacks. Filtered
+ * paths need nothing.
  */
 public class BatchPlanner {
 
@@ -94,9 +95,10 @@ public class BatchPlanner {
                     // it was a directory: the objects of the files it held go (git checkout of another branch)
                     delete(() -> state.below(path), firstSeen, deletes);
                 }
-                // it was a file (a directory now) or a symlink took its place: its object goes; a directory's own
-                // files arrive as their own changes
-                case DIRECTORY -> delete(() -> state.find(path).stream().toList(), firstSeen, deletes);
+                // it was a file (a directory now): its object goes. Or another directory was renamed onto it
+                // (mv site.new site): the objects of the old directory's files that the new one lacks go. The new
+                // one's own files arrive as their own changes.
+                case DIRECTORY -> delete(() -> noLongerFiles(state.atOrBelow(path)), firstSeen, deletes);
                 case OTHER, GONE -> delete(() -> state.atOrBelow(path), firstSeen, deletes);
                 case UNKNOWN -> LOG.warn("cannot look at {} (permissions?): left as it is", LogSafe.name(path));
             }
@@ -131,6 +133,10 @@ public class BatchPlanner {
         } else {
             LOG.debug("skipping {} again: {}", LogSafe.name(path), why);
         }
+    }
+
+    private List<SyncedFile> noLongerFiles(List<SyncedFile> rows) {
+        return rows.stream().filter(row -> OnDisk.look(root, row.path()) != OnDisk.FILE).toList();
     }
 
     /** {@code rows} are looked up only when deletes are mirrored: a query per uploaded file was 2 % of a burst's CPU. */
