@@ -103,8 +103,10 @@ public record Failure(FailureKind kind, String cause) {
         return null;
     }
 
+    /** S3's error code, or "" when the answer had none (a 500 from a proxy, say). */
     private static String code(S3Exception e) {
-        return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        return code == null ? "" : code;
     }
 
     /** One line: for S3's answers the status and code, else the innermost cause's type and message. */
@@ -119,7 +121,9 @@ public record Failure(FailureKind kind, String cause) {
         for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof S3Exception s3) {
                 String message = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorMessage();
-                return "HTTP " + s3.statusCode() + " " + code(s3) + (message == null ? "" : ": " + oneLine(message));
+                String code = code(s3);
+                return "HTTP " + s3.statusCode() + (code.isEmpty() ? "" : " " + code)
+                        + (message == null ? "" : ": " + oneLine(message));
             }
             if (t instanceof StateDatabase.StateUnavailableException || t instanceof S3UnavailableException) {
                 return oneLine(safeMessage(t));
