@@ -105,7 +105,7 @@ class FailuresTest extends ProxiedS3TestBase {
 
     @Test
     void whileS3AnswersOnly5xxFilesWaitWithoutHammeringItAndArriveByThemselvesWhenItRecovers() throws Exception {
-        try (TestApp app = startThroughProxy(Map.of())) {
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of())) {
             var outage = proxy.when(Request::isPut).respond(500, "InternalError");
             for (int i = 0; i < 40; i++) {
                 write(tree, "outage/f" + i + ".txt", "file " + i);
@@ -116,6 +116,8 @@ class FailuresTest extends ProxiedS3TestBase {
             long putsDuringOutage = proxy.requests().stream().filter(r -> r.request().isPut()).count();
             assertTrue(putsDuringOutage < 40, "once S3 counts as down, files wait instead of each trying: "
                     + putsDuringOutage + " PUTs");
+            long waitLines = log.lines(Level.INFO, "sync").stream().filter(l -> l.contains(" waits: ")).count();
+            assertTrue(waitLines < 40, "the files set aside without a request are not logged one by one: " + waitLines);
             System.gc(); // the gauge once held its object weakly and read NaN after a GC
             await().atMost(LONG).until(() -> app.counters().getWaiting() >= 39); // one of them may be out as the probe
             outage.remove();

@@ -142,7 +142,13 @@ public class FileFailures {
         switch (failure.kind().next()) {
             case WAIT_FOR_RECOVERY -> {
                 s3.gaveUp(failure);
-                LOG.info("{} waits: {}; it is synced once that works again", LogSafe.name(path), failure.cause());
+                if (notSent(thrown)) {
+                    // not sent: S3 already counts as down, which S3Health logged once (a burst would give a line
+                    // per file); the count and watch2s3_files_waiting show them
+                    LOG.debug("{} waits: {}", LogSafe.name(path), failure.cause());
+                } else {
+                    LOG.info("{} waits: {}; it is synced once that works again", LogSafe.name(path), failure.cause());
+                }
             }
             case LOOK_AGAIN -> LOG.info("{} {} while it was being synced; looking at it again", LogSafe.name(path),
                     failure.kind() == FailureKind.VANISHED ? "vanished" : "changed");
@@ -151,6 +157,16 @@ public class FileFailures {
                             ? "once it changes (or after a restart)" : "at its next change or the next scan");
         }
         whatNext(failure, path);
+    }
+
+    /** The request was not sent at all: S3 already counted as down (S3Health#checkAvailable). */
+    private static boolean notSent(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof S3UnavailableException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void whatNext(Failure failure, String path) {
