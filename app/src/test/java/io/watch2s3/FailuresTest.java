@@ -295,6 +295,17 @@ class FailuresTest extends ProxiedS3TestBase {
             assertEquals(0, once.waitFor(120), once.stderr());
         }
         assertEquals(TreeFiles.of(tree), TreeFiles.bucket(s3, bucket));
+
+        // a directory it may not list: its files are not known to be synced either
+        write(tree, "locked-dir/inside.txt", "behind a closed door");
+        Files.setPosixFilePermissions(tree.resolve("locked-dir"), PosixFilePermissions.fromString("---------"));
+        try (JavaProcess once = JavaProcess.startWithoutReadingEverything(dir.resolve("run3"), jvm, "--once")) {
+            assertEquals(1, once.waitFor(120), "a directory it could not list is a failure: " + once.stderr());
+            String out = once.stdout() + once.stderr();
+            assertTrue(out.contains("cannot list") && out.contains("locked-dir"), out);
+        } finally {
+            Files.setPosixFilePermissions(tree.resolve("locked-dir"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
     }
 
     @Test

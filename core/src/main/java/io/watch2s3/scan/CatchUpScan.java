@@ -3,6 +3,7 @@ package io.watch2s3.scan;
 import io.watch2s3.change.DeleteGuard;
 import io.watch2s3.change.PathFilter;
 import io.watch2s3.config.Durations;
+import io.watch2s3.failure.FailureKind;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
@@ -255,6 +256,7 @@ public class CatchUpScan {
                         attrs = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                     } catch (IOException e) {
                         known.remove(path); // there but unreadable: neither upload nor delete
+                        counters.countFailed(FailureKind.UNREADABLE); // --once must not say "all synced"
                         LOG.warn("catch-up scan: cannot stat {}: {}", LogSafe.name(path), LogSafe.name(e.toString()));
                         continue;
                     }
@@ -270,6 +272,7 @@ public class CatchUpScan {
                     }
                 }
             } catch (IOException | RuntimeException e) {
+                counters.countFailed(FailureKind.UNREADABLE); // its files may need syncing: --once must not say "all synced"
                 LOG.warn("catch-up scan: cannot list {}: {}; its files stay as they are", LogSafe.name(absolute.toString()),
                         LogSafe.name(e.toString()));
                 return;
