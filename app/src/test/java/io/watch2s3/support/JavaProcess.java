@@ -34,13 +34,15 @@ public final class JavaProcess implements AutoCloseable {
     }
 
     /**
-     * Without root's power to read any file: as root, in a user namespace of its own ({@code unshare -U}), where the
-     * process keeps its owner rights but loses CAP_DAC_OVERRIDE, so a file of mode 000 cannot be opened — as for the
-     * service user watch2s3 runs as in production. As another user, simply started.
+     * Without root's power to read any file: as root, with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH taken out of its
+     * capability bounding set (util-linux's setpriv; no namespace, which a container's seccomp profile may forbid), so
+     * a file of mode 000 cannot be opened while root's own files stay readable — as for the service user watch2s3
+     * runs as in production. As another user, simply started.
      */
     public static JavaProcess startWithoutReadingEverything(Path workDir, List<String> jvmOptions, String... args)
             throws IOException {
-        List<String> prefix = "root".equals(System.getProperty("user.name")) ? List.of("unshare", "-U") : List.of();
+        List<String> prefix = "root".equals(System.getProperty("user.name"))
+                ? List.of("setpriv", "--bounding-set", "-dac_override,-dac_read_search") : List.of();
         return start(prefix, workDir, jvmOptions, Map.of(), List.of(), args);
     }
 
