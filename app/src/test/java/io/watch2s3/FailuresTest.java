@@ -296,16 +296,26 @@ class FailuresTest extends ProxiedS3TestBase {
         }
         assertEquals(TreeFiles.of(tree), TreeFiles.bucket(s3, bucket));
 
-        // a directory it may not list: its files are not known to be synced either
+        // a directory it may not list, and one it may list but not look into (no x): their files are not known to be
+        // synced either
         write(tree, "locked-dir/inside.txt", "behind a closed door");
+        write(tree, "no-search-dir/inside.txt", "listed, but not to be looked at");
         Files.setPosixFilePermissions(tree.resolve("locked-dir"), PosixFilePermissions.fromString("---------"));
+        Files.setPosixFilePermissions(tree.resolve("no-search-dir"), PosixFilePermissions.fromString("r--r--r--"));
         try (JavaProcess once = JavaProcess.startWithoutReadingEverything(dir.resolve("run3"), jvm, "--once")) {
             assertEquals(1, once.waitFor(120), "a directory it could not list is a failure: " + once.stderr());
             String out = once.stdout() + once.stderr();
             assertTrue(out.contains("cannot list") && out.contains("locked-dir"), out);
+            assertTrue(out.contains("cannot stat no-search-dir/inside.txt"), out);
         } finally {
             Files.setPosixFilePermissions(tree.resolve("locked-dir"), PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(tree.resolve("no-search-dir"), PosixFilePermissions.fromString("rwxr-xr-x"));
         }
+        // open again: the next run syncs them and says all is synced
+        try (JavaProcess once = JavaProcess.startWithoutReadingEverything(dir.resolve("run4"), jvm, "--once")) {
+            assertEquals(0, once.waitFor(120), once.stderr());
+        }
+        assertEquals(TreeFiles.of(tree), TreeFiles.bucket(s3, bucket));
     }
 
     @Test
