@@ -14,7 +14,7 @@ public class RefusedContents {
 
     private static final int MAX_PATHS = 10_000;
 
-    private final Map<String, Refused> byPath = new LinkedHashMap<>(16, 0.75f, false) {
+    private final Map<String, Refused> byPath = new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Refused> eldest) {
             return size() > MAX_PATHS;
