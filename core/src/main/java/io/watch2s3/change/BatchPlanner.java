@@ -78,7 +78,7 @@ public class BatchPlanner {
      * pending in the state database (see StateDatabase#recordPending), so a crash during the uploads forgets none.
      */
     public List<SyncAction> plan(Batch batch) {
-        Map<String, SyncAction> actions = new LinkedHashMap<>();
+        Map<String, SyncAction> uploads = new LinkedHashMap<>();
         Map<String, SyncAction> deletes = new LinkedHashMap<>();
         for (String path : batch.getPaths()) {
             long firstSeen = batch.firstSeen(path);
@@ -90,7 +90,7 @@ public class BatchPlanner {
             switch (OnDisk.look(root, path)) {
                 case FILE -> {
                     if (filter.accepts(path)) {
-                        upload(path, firstSeen, actions);
+                        upload(path, firstSeen, uploads);
                     }
                     // it was a directory: the objects of the files it held go (git checkout of another branch)
                     delete(() -> state.below(path), firstSeen, deletes);
@@ -103,20 +103,24 @@ public class BatchPlanner {
                 case UNKNOWN -> LOG.warn("cannot look at {} (permissions?): left as it is", LogSafe.name(path));
             }
         }
-        deletes.keySet().removeAll(actions.keySet());
+        deletes.keySet().removeAll(uploads.keySet());
+        state.recordPending(uploads.values().stream().map(SyncAction::path).toList());
+        // Deletes go first: a server with one namespace for files and directories (MinIO) refuses a file where
+        // objects of a directory of that name still are, and the reverse (git checkout of another branch).
+        List<SyncAction> planned = new ArrayList<>(deletes.size() + uploads.size());
         if (!deletes.isEmpty() && deleteGuard.allows(deletes.size(), "a batch")) {
-            actions.putAll(deletes);
+            planned.addAll(deletes.values());
         }
-        state.recordPending(actions.values().stream().filter(a -> !a.isDelete()).map(SyncAction::path).toList());
-        LOG.debug("batch of {} paths → {} actions", batch.getSize(), actions.size());
-        counters.batchPlanned(actions.size());
-        return new ArrayList<>(actions.values());
+        planned.addAll(uploads.values());
+        LOG.debug("batch of {} paths → {} actions", batch.getSize(), planned.size());
+        counters.batchPlanned(planned.size());
+        return planned;
     }
 
-    private void upload(String path, long firstSeen, Map<String, SyncAction> actions) {
+    private void upload(String path, long firstSeen, Map<String, SyncAction> uploads) {
         String refusal = keys.whyRefused(path);
         if (refusal == null) {
-            actions.put(path, SyncAction.upload(path, firstSeen));
+            uploads.put(path, SyncAction.upload(path, firstSeen));
         } else {
             refuse(path, refusal);
         }

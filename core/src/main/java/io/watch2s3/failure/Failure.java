@@ -21,6 +21,12 @@ public record Failure(FailureKind kind, String cause) {
     /** S3's answers when the body it received does not match the checksum we computed from the file. */
     private static final Set<String> BODY_CHANGED_CODES = Set.of("BadDigest", "XAmzContentSHA256Mismatch",
             "InvalidDigest");
+    /**
+     * MinIO's answers (older and newer codes) to a file where a "directory" of other objects is, and to a key below
+     * an object: the two cannot coexist there, though they can in AWS S3.
+     */
+    private static final Set<String> KEY_CONFLICT_CODES = Set.of("XMinioObjectExistsAsDirectory",
+            "ObjectExistsAsDirectory", "XMinioParentIsObject", "ParentIsObject");
 
     /** Sorts an exception from any step of one file's sync. Never throws. */
     public static Failure of(Throwable thrown) {
@@ -76,6 +82,9 @@ public record Failure(FailureKind kind, String cause) {
         }
         if (BODY_CHANGED_CODES.contains(code)) {
             return FailureKind.CHANGED_WHILE_UPLOADING;
+        }
+        if (KEY_CONFLICT_CODES.contains(code)) {
+            return FailureKind.KEY_CONFLICT;
         }
         if (status >= 500 || status == 408 || status == 429 || TRANSIENT_4XX_CODES.contains(code)) {
             return FailureKind.S3_UNAVAILABLE;

@@ -23,6 +23,13 @@ public enum FailureKind {
      * (RefusedContents): it is sent again once it changes, or after a restart, not at the next scan.
      */
     REFUSED_BY_S3("refused-by-s3", Next.NEXT_CHANGE),
+    /**
+     * S3 cannot store this key next to another one: a server with one namespace for files and directories (MinIO)
+     * refuses a file where objects of a directory of that name still are, and a file below a key that is an object.
+     * Retried like an unanswered request, since the batch that deletes the other objects may still be running; then
+     * left for the file's next change or the next scan (the other objects stay while sync.deletes is false).
+     */
+    KEY_CONFLICT("key-conflict", Next.NEXT_CHANGE),
     /** The file could not be read (permissions, I/O error). */
     UNREADABLE("unreadable", Next.NEXT_CHANGE),
     /** Anything else: a bug, or a step added to the route that threw. */
@@ -53,5 +60,10 @@ public enum FailureKind {
 
     public Next next() {
         return next;
+    }
+
+    /** Worth sending the same request again a few times (sync.max-retries) before the file is given up. */
+    public boolean retried() {
+        return this == S3_UNAVAILABLE || this == KEY_CONFLICT;
     }
 }

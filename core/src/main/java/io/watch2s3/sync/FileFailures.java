@@ -76,7 +76,7 @@ public class FileFailures {
             }
             Failure failure = Failure.of(thrown); // S3Health heard of it already (S3RequestEvents)
             int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
-            if (failure.kind() != FailureKind.S3_UNAVAILABLE || s3.isDown() || attempts >= maxRetries) {
+            if (!failure.kind().retried() || s3.isDown() || attempts >= maxRetries) {
                 return false;
             }
             exchange.setProperty(ATTEMPTS, attempts + 1);
@@ -152,11 +152,20 @@ public class FileFailures {
             }
             case LOOK_AGAIN -> LOG.info("{} {} while it was being synced; looking at it again", LogSafe.name(path),
                     failure.kind() == FailureKind.VANISHED ? "vanished" : "changed");
-            case NEXT_CHANGE -> LOG.warn("could not sync {}: {} ({}); it is tried again {}", LogSafe.name(path),
-                    failure.cause(), failure.kind().tag(), failure.kind() == FailureKind.REFUSED_BY_S3
-                            ? "once it changes (or after a restart)" : "at its next change or the next scan");
+            case NEXT_CHANGE -> LOG.warn("could not sync {}: {} ({}); {}", LogSafe.name(path), failure.cause(),
+                    failure.kind().tag(), whenTriedAgain(failure.kind()));
         }
         whatNext(failure, path);
+    }
+
+    private static String whenTriedAgain(FailureKind kind) {
+        return switch (kind) {
+            case REFUSED_BY_S3 -> "it is tried again once it changes (or after a restart)";
+            case KEY_CONFLICT -> "S3 still holds objects below this name or an object above it, and this server "
+                    + "cannot keep a file and a directory of one name (with sync.deletes=true the old ones go when "
+                    + "they are gone from the tree); it is tried again at its next change or the next scan";
+            default -> "it is tried again at its next change or the next scan";
+        };
     }
 
     /** The request was not sent at all: S3 already counted as down (S3Health#checkAvailable). */

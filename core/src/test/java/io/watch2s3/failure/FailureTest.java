@@ -28,4 +28,15 @@ class FailureTest {
         assertEquals(FailureKind.S3_UNAVAILABLE, failure.kind());
         assertEquals("HTTP 500", failure.cause());
     }
+
+    @Test
+    void minioRefusingAFileWhereADirectoryIsOrTheReverseIsAKeyConflictWorthRetrying() {
+        for (String code : new String[] {"XMinioObjectExistsAsDirectory", "ObjectExistsAsDirectory",
+                "XMinioParentIsObject", "ParentIsObject"}) {
+            Failure failure = Failure.of(answer(code.contains("Parent") ? 400 : 409, code, "exists"));
+            assertEquals(FailureKind.KEY_CONFLICT, failure.kind(), code);
+            assertEquals(true, failure.kind().retried(), code);
+        }
+        assertEquals(false, Failure.of(answer(400, "InvalidArgument", "bad key")).kind().retried());
+    }
 }

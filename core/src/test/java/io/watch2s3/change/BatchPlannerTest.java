@@ -1,0 +1,74 @@
+package io.watch2s3.change;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.watch2s3.s3.ObjectKeys;
+import io.watch2s3.state.StateDatabase;
+import io.watch2s3.state.SyncedFile;
+import io.watch2s3.stats.SyncCounters;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A batch's paths turned into actions, against a real tree and a real state database. */
+class BatchPlannerTest {
+
+    @TempDir
+    Path tree;
+    @TempDir
+    Path stateDir;
+
+    private final StateDatabase state = new StateDatabase();
+    private final BatchPlanner planner = new BatchPlanner();
+
+    @BeforeEach
+    void start() {
+        state.setDirectory(stateDir.toString());
+        state.start();
+        SyncCounters counters = new SyncCounters();
+        DeleteGuard guard = new DeleteGuard();
+        guard.setRoot(tree.toString());
+        guard.setDeletes(true);
+        guard.setCounters(counters);
+        planner.setRoot(tree.toString());
+        planner.setState(state);
+        planner.setFilter(new PathFilter());
+        planner.setKeys(new ObjectKeys());
+        planner.setDeleteGuard(guard);
+        planner.setCounters(counters);
+    }
+
+    @AfterEach
+    void stop() {
+        state.stop();
+    }
+
+    private void synced(String path) {
+        state.confirmUploaded(new SyncedFile(path, 1, 1, "00"));
+    }
+
+    @Test
+    void deletesComeBeforeUploadsSoThatAFileCanTakeTheNameOfADirectoryAndTheReverse() throws Exception {
+        // before: docs/api was a file, guide a directory; now the other way round (git checkout)
+        synced("docs/api");
+        synced("guide/v0.md");
+        synced("guide/v1.md");
+        Files.createDirectories(tree.resolve("docs/api"));
+        Files.writeString(tree.resolve("docs/api/v0.md"), "api page");
+        Files.writeString(tree.resolve("guide"), "the guide as one file");
+
+        Batch batch = new Batch(0, 100, 60_000);
+        for (String path : List.of("docs/api/v0.md", "guide", "docs/api")) {
+            batch.add(path, 1);
+        }
+        List<String> planned = planner.plan(batch).stream()
+                .map(a -> (a.isDelete() ? "delete " : "upload ") + a.path()).toList();
+
+        assertEquals(List.of("delete guide/v0.md", "delete guide/v1.md", "delete docs/api",
+                "upload docs/api/v0.md", "upload guide"), planned);
+    }
+}
