@@ -290,6 +290,9 @@ public final class SyncApplication implements AutoCloseable {
     public void close() {
         try {
             if (main != null) {
+                // the run is over: without this, Camel's JVM shutdown hook took the exit that follows (after a
+                // configuration error, say) for a SIGTERM, and logged so
+                main.completed();
                 main.stop();
             }
         } finally {
