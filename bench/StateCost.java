@@ -71,7 +71,7 @@ public class StateCost {
                 state.recordPending(batch);
             }
             for (String path : batch) {
-                state.confirmUploaded(new SyncedFile(path, 4096, System.nanoTime(), "ab".repeat(32)));
+                state.confirmUploaded(new SyncedFile(path, 4096, System.nanoTime(), System.nanoTime(), "ab".repeat(32)));
             }
         }
         return state::stop;

@@ -1,14 +1,23 @@
 package io.watch2s3.change;
 
+import io.watch2s3.state.SyncedFile;
+
 /**
- * What a regular file holds right now: size, mtime in nanoseconds since the epoch, SHA-256 (hex), and MD5 (base64,
+ * What a regular file holds right now: size, mtime and ctime in nanoseconds since the epoch (the ctime of the stat
+ * taken before it was read, so that any change after it shows as another ctime), SHA-256 (hex), and MD5 (base64,
  * for the Content-MD5 header, so that the server verifies the body even where trailing checksums are off). The MD5 is
  * null when the file was not read because the state database already knew it. {@code inS3}: the state database says
  * S3 holds exactly this content (looked up once, here, for the file's plan).
  */
-public record Fingerprint(long size, long mtimeNanos, String sha256, String md5Base64, boolean inS3) {
+public record Fingerprint(long size, long mtimeNanos, long ctimeNanos, String sha256, String md5Base64,
+        boolean inS3) {
+
+    /** The state row that records this content under {@code path}, once S3 holds it. */
+    public SyncedFile row(String path) {
+        return new SyncedFile(path, size, mtimeNanos, ctimeNanos, sha256);
+    }
 
     Fingerprint alreadyInS3() {
-        return new Fingerprint(size, mtimeNanos, sha256, md5Base64, true);
+        return new Fingerprint(size, mtimeNanos, ctimeNanos, sha256, md5Base64, true);
     }
 }

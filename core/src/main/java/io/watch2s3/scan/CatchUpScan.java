@@ -8,13 +8,12 @@ import io.watch2s3.log.LogSafe;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
+import io.watch2s3.tree.FileStat;
 import io.watch2s3.tree.OnDisk;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -31,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds what changed while nobody was watching by walking watch.dir against the state database — never by listing
- * the bucket. A stat per file; a file counts as changed when it has no row or its size or mtime differ (hashing
+ * the bucket. A stat per file; a file counts as changed when it has no row or its size, mtime or ctime differ (hashing
  * happens later, only for those). Paths with a row but no file, and directories that vanished, are reported too, so
  * the planner can delete their objects. Lazy: one directory's worth of paths in memory at a time.
  */
@@ -251,9 +250,9 @@ public class CatchUpScan {
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(absolute)) {
                 for (Path entry : entries) {
                     String path = dir.isEmpty() ? entry.getFileName().toString() : dir + "/" + entry.getFileName();
-                    BasicFileAttributes attrs;
+                    FileStat attrs;
                     try {
-                        attrs = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                        attrs = FileStat.of(entry);
                     } catch (IOException e) {
                         known.remove(path); // there but unreadable: neither upload nor delete
                         counters.countFailed(FailureKind.UNREADABLE); // --once must not say "all synced"
@@ -265,8 +264,8 @@ public class CatchUpScan {
                     } else if (attrs.isRegularFile()) {
                         files++;
                         SyncedFile row = known.remove(path);
-                        long mtime = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
-                        if ((row == null || !row.sameStat(attrs.size(), mtime)) && filter.accepts(path)) {
+                        if ((row == null || !row.sameStat(attrs.size(), attrs.mtimeNanos(), attrs.ctimeNanos()))
+                                && filter.accepts(path)) {
                             found.add(path);
                         }
                     }

@@ -56,6 +56,7 @@ public class StateDatabase implements Service {
               sha256 CHAR(64) NOT NULL,
               confirmed_at TIMESTAMP WITH TIME ZONE NOT NULL);
             CREATE INDEX IF NOT EXISTS synced_file_parent ON synced_file(parent);
+            ALTER TABLE synced_file ADD COLUMN IF NOT EXISTS ctime_ns BIGINT;
             CREATE TABLE IF NOT EXISTS sync_target (
               id INT PRIMARY KEY,
               description VARCHAR(8192) NOT NULL,
@@ -64,7 +65,7 @@ public class StateDatabase implements Service {
               id INT PRIMARY KEY,
               checked_at TIMESTAMP WITH TIME ZONE NOT NULL);
             """;
-    private static final String COLUMNS = "SELECT path, size, mtime_ns, sha256 FROM synced_file ";
+    private static final String COLUMNS = "SELECT path, size, mtime_ns, ctime_ns, sha256 FROM synced_file ";
     private static final String PENDING_SHA = "0".repeat(64);
 
     private Path directory;
@@ -319,9 +320,10 @@ public class StateDatabase implements Service {
         if (readOnly) {
             return;
         }
-        update("MERGE INTO synced_file (path, parent, size, mtime_ns, sha256, confirmed_at) KEY (path) "
-                + "VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)", file.path(), parentOf(file.path()), file.size(),
-                file.mtimeNanos(), file.sha256());
+        update("MERGE INTO synced_file (path, parent, size, mtime_ns, ctime_ns, sha256, confirmed_at) KEY (path) "
+                + "VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)", file.path(), parentOf(file.path()), file.size(),
+                file.mtimeNanos(), file.ctimeNanos() == SyncedFile.UNKNOWN_CTIME ? null : file.ctimeNanos(),
+                file.sha256());
     }
 
     /** Records that S3 confirmed the delete of the path's object. */
@@ -413,7 +415,11 @@ public class StateDatabase implements Service {
             bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new SyncedFile(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getString(4)));
+                    long ctime = rs.getLong(4);
+                    if (rs.wasNull()) { // a row from before the column, or a pending one
+                        ctime = SyncedFile.UNKNOWN_CTIME;
+                    }
+                    rows.add(new SyncedFile(rs.getString(1), rs.getLong(2), rs.getLong(3), ctime, rs.getString(5)));
                 }
             }
         } catch (SQLException e) {

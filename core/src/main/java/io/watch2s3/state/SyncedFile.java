@@ -1,17 +1,27 @@
 package io.watch2s3.state;
 
+import io.watch2s3.tree.FileStat;
+
 /**
- * What S3 confirmed for one path: the file's size, mtime (ns since the epoch) and SHA-256 when it was uploaded. A
+ * What S3 confirmed for one path: the file's size, mtime and ctime (ns since the epoch; the ctime is
+ * {@link #UNKNOWN_CTIME} in rows written before watch2s3 kept it) and SHA-256 when it was uploaded. A
  * pending row ({@link #PENDING_SIZE}) records, before its upload starts, that S3 may soon hold an object for a path
  * that had none: if watch2s3 dies before the confirmation is written, the next start still knows the path, uploads
  * it again if the file is there and deletes its object if it is gone.
  */
-public record SyncedFile(String path, long size, long mtimeNanos, String sha256) {
+public record SyncedFile(String path, long size, long mtimeNanos, long ctimeNanos, String sha256) {
 
     public static final long PENDING_SIZE = -1;
+    public static final long UNKNOWN_CTIME = FileStat.UNKNOWN_CTIME;
 
-    public boolean sameStat(long otherSize, long otherMtimeNanos) {
-        return size == otherSize && mtimeNanos == otherMtimeNanos;
+    /**
+     * The file is taken to hold what was uploaded when size, mtime and ctime are all as recorded. The mtime alone can
+     * be set back (cp -p, rsync -a, tar, unzip: two versions of one size and one timestamp); the ctime cannot, and
+     * every write, rename or chmod moves it, so a file that may have changed is hashed rather than trusted.
+     */
+    public boolean sameStat(long otherSize, long otherMtimeNanos, long otherCtimeNanos) {
+        return size == otherSize && mtimeNanos == otherMtimeNanos
+                && (ctimeNanos == UNKNOWN_CTIME || otherCtimeNanos == UNKNOWN_CTIME || ctimeNanos == otherCtimeNanos);
     }
 
     /** True for a row written before an upload that S3 has not confirmed (or whose confirmation was lost). */

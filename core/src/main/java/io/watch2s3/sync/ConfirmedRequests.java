@@ -4,7 +4,6 @@ import io.watch2s3.change.FilePlan;
 import io.watch2s3.change.Fingerprint;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.state.StateDatabase;
-import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -41,7 +40,7 @@ public class ConfirmedRequests {
         String key = LogSafe.name(ObjectRequests.keyOf(exchange.getMessage()));
         if (plan instanceof FilePlan.Upload upload) {
             Fingerprint fp = upload.fingerprint();
-            state.confirmUploaded(new SyncedFile(upload.path(), fp.size(), fp.mtimeNanos(), fp.sha256()));
+            state.confirmUploaded(fp.row(upload.path()));
             counters.countUploaded(fp.size(), upload.firstSeenMillis());
             LOG.info("{} {} ({} bytes)", dryRun ? "dry run: would upload" : "uploaded", key, fp.size());
         } else if (plan instanceof FilePlan.Delete delete) {

@@ -48,7 +48,7 @@ class BatchPlannerTest {
     }
 
     private void synced(String path) {
-        state.confirmUploaded(new SyncedFile(path, 1, 1, "00"));
+        state.confirmUploaded(new SyncedFile(path, 1, 1, 1, "00"));
     }
 
     @Test

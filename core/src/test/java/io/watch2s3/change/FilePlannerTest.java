@@ -2,6 +2,9 @@ package io.watch2s3.change;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
@@ -10,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,12 +31,12 @@ class FilePlannerTest {
     private final SyncCounters counters = new SyncCounters();
     private final FilePlanner planner = new FilePlanner();
     private final RefusedContents refused = new RefusedContents();
+    private final Fingerprinter fingerprinter = new Fingerprinter();
 
     @BeforeEach
     void start() {
         state.setDirectory(stateDir.toString());
         state.start();
-        Fingerprinter fingerprinter = new Fingerprinter();
         fingerprinter.setRoot(tree.toString());
         fingerprinter.setState(state);
         fingerprinter.setCounters(counters);
@@ -52,7 +56,7 @@ class FilePlannerTest {
 
     private void confirm(FilePlan.Upload upload) {
         Fingerprint fp = upload.fingerprint();
-        state.confirmUploaded(new SyncedFile(upload.path(), fp.size(), fp.mtimeNanos(), fp.sha256()));
+        state.confirmUploaded(fp.row(upload.path()));
     }
 
     @Test
@@ -75,6 +79,37 @@ class FilePlannerTest {
         assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("f.txt", 0)), "touched, same bytes");
         Files.writeString(file, "v2");
         assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("f.txt", 0)));
+    }
+
+    @Test
+    void newBytesBehindTheOldSizeAndMtimeAreAnUploadButAChmodIsNot() throws Exception {
+        Path file = Files.writeString(tree.resolve("f.txt"), "AAAA");
+        FileTime mtime = Files.getLastModifiedTime(file);
+        confirm((FilePlan.Upload) plan(SyncAction.upload("f.txt", 0)));
+
+        // cp -p, rsync -a, tar, unzip: another version of the same size, its timestamp set to the very same mtime
+        Files.writeString(file, "BBBB");
+        Files.setLastModifiedTime(file, mtime);
+        assertEquals(mtime, Files.getLastModifiedTime(file));
+        FilePlan.Upload upload = assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("f.txt", 0)));
+        assertEquals(sha256("BBBB"), upload.fingerprint().sha256());
+        confirm(upload);
+        assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("f.txt", 0)));
+
+        // a chmod moves only the ctime: the file is read again, its bytes are what S3 holds, and the row learns it
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Fingerprint afterChmod = fingerprinter.fingerprint("f.txt");
+        assertNotNull(afterChmod.md5Base64(), "read: its ctime moved");
+        assertTrue(afterChmod.inS3(), "and its bytes are what S3 holds");
+        long ctime = ((FileTime) Files.getAttribute(file, "unix:ctime")).to(TimeUnit.NANOSECONDS);
+        assertEquals(ctime, state.find("f.txt").orElseThrow().ctimeNanos());
+        assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("f.txt", 0)));
+        assertNull(fingerprinter.fingerprint("f.txt").md5Base64(), "trusted again, not read");
+    }
+
+    private static String sha256(String s) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     @Test
