@@ -59,6 +59,8 @@ class StartupErrorsTest {
             assertEquals(2, code, "exit code; stderr:\n" + stderr);
             List<String> ours = stderr.lines().filter(l -> l.startsWith("watch2s3: ")).toList();
             assertEquals(1, ours.size(), "one line for the user: " + stderr);
+            assertEquals(ours, (p.stdout() + stderr).lines().filter(l -> !l.isBlank()).toList(),
+                    "and nothing else: " + p.stdout() + stderr);
             assertFalse(stderr.contains("\tat "), "no stack trace: " + stderr);
             // no signal was sent: Camel's shutdown hook once took the exit for a SIGTERM and said so
             assertFalse((p.stdout() + stderr).contains("SIGTERM"), "no word of a signal: " + p.stdout() + stderr);
