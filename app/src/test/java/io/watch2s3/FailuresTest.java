@@ -83,6 +83,27 @@ class FailuresTest extends ProxiedS3TestBase {
     }
 
     @Test
+    void aStopWhileAFileWaitsForItsNextTryLeavesItToTheNextStartQuietly() throws Exception {
+        var busy = proxy.when(r -> r.isPut() && r.key().equals("busy.txt")).respond(503, "SlowDown");
+        try (LogCapture log = new LogCapture()) {
+            try (TestApp app = startThroughProxy(Map.of())) {
+                write(tree, "busy.txt", "sent after the restart");
+                // the first tries failed; the next ones wait 2, 4, 8 s: stop meanwhile
+                await().atMost(LONG).until(() -> putsOf("busy.txt") >= 2);
+            }
+            assertEquals(List.of(), log.atLeast(Level.ERROR), "a stop is no error");
+            assertTrue(log.lines(Level.INFO, "sync").stream().anyMatch(l -> l.contains("busy.txt")
+                    && l.contains("next start")), log.atLeast(Level.INFO).toString());
+            assertFalse(log.atLeast(Level.WARN).stream().anyMatch(l -> l.contains("internal-error")),
+                    log.atLeast(Level.WARN).toString());
+        }
+        busy.remove();
+        try (TestApp app = startThroughProxy(Map.of())) {
+            awaitObject("busy.txt", "sent after the restart");
+        }
+    }
+
+    @Test
     void fiveHundredsDroppedConnectionsAndTimeoutsAreRetriedAndPassLater() throws Exception {
         proxy.when(r -> r.isPut() && r.key().equals("busy.txt")).times(2).respond(503, "SlowDown");
         proxy.when(r -> r.isPut() && r.key().equals("error.txt")).times(2).respond(500, "InternalError");

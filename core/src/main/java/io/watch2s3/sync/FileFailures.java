@@ -14,6 +14,7 @@ import io.watch2s3.tree.OnDisk;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,12 @@ public class FileFailures {
     public void lastResort(Exchange exchange) {
         try {
             Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+            if (stoppedBeforeNextTry(thrown)) {
+                // its row says an upload may be under way (or what S3 holds): the next start's scan takes it up
+                LOG.info("{} was waiting to be tried again when watch2s3 stopped; the next start syncs it",
+                        LogSafe.name(path(exchange)));
+                return;
+            }
             LOG.error("the error handling of {} failed: {}", LogSafe.name(path(exchange)), Failure.describe(thrown));
             // Camel keeps the file's own failure as the first suppressed exception of the handler's
             Throwable original = thrown != null && thrown.getSuppressed().length > 0 ? thrown.getSuppressed()[0] : thrown;
@@ -166,6 +173,16 @@ public class FileFailures {
                     + "they are gone from the tree); it is tried again at its next change or the next scan";
             default -> "it is tried again at its next change or the next scan";
         };
+    }
+
+    /** Camel refuses a redelivery once the context is stopping (allowRedeliveryWhileStopping: false). */
+    private static boolean stoppedBeforeNextTry(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RejectedExecutionException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The request was not sent at all: S3 already counted as down (S3Health#checkAvailable). */
