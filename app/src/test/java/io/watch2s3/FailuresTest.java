@@ -91,6 +91,9 @@ class FailuresTest extends ProxiedS3TestBase {
                 // the first tries failed; the next ones wait 2, 4, 8 s: stop meanwhile
                 await().atMost(LONG).until(() -> putsOf("busy.txt") >= 2);
             }
+            assertTrue(log.lines(Level.WARN, "S3Health").stream()
+                    .anyMatch(l -> l.startsWith("S3 request failed for busy.txt: HTTP 503 SlowDown")),
+                    log.atLeast(Level.WARN).toString());
             assertEquals(List.of(), log.atLeast(Level.ERROR), "a stop is no error");
             assertTrue(log.lines(Level.INFO, "sync").stream().anyMatch(l -> l.contains("busy.txt")
                     && l.contains("next start")), log.atLeast(Level.INFO).toString());

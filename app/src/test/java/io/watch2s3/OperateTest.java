@@ -261,11 +261,24 @@ class OperateTest extends S3TestBase {
             assertEquals(0, once.waitFor(300), once.stderr());
             List<String> progress = once.stderr().lines().filter(l -> l.contains("progress: ")).toList();
             assertFalse(progress.isEmpty(), once.stderr());
-            assertTrue(progress.stream().allMatch(l -> l.matches(".*\\d+/2000 files .* files/s, .* MB/s, \\d+ failed, ETA .*")),
+            assertTrue(progress.stream().allMatch(l -> l.matches(
+                    ".*\\d+/2000 files .* files/s, .* MB/s, \\d+ unchanged, \\d+ failed, ETA .*")),
                     String.join("\n", progress));
             assertTrue(once.stderr().contains("batch done: 2000/2000 files"), once.stderr());
         }
         assertEquals(2000, s3.keys(bucket).size());
+        // a chmod -R moves every ctime: the next run reads each file once, sends none, and its line says so
+        try (var files = Files.walk(tree)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+            }
+        }
+        try (JavaProcess again = run(Map.of(), "--once")) {
+            assertEquals(0, again.waitFor(300), again.stderr());
+            assertTrue(again.stderr().lines().anyMatch(l -> l.contains("batch done: 2000/2000 files")
+                    && l.contains(", 2000 unchanged, 0 failed")), again.stderr());
+            assertFalse(again.stderr().contains("uploaded "), "nothing sent again");
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.watch2s3.health;
 
 import io.watch2s3.failure.Failure;
 import io.watch2s3.failure.FailureKind;
+import io.watch2s3.log.LogSafe;
 import io.watch2s3.failure.S3UnavailableException;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -57,7 +58,7 @@ public class S3Health {
                 markDown(failure.cause());
             }
         }
-        logOnce(failure);
+        logOnce(failure, path);
     }
 
     /** A file used up its retries because S3 did not answer: S3 is down, whatever the others see. */
@@ -147,11 +148,12 @@ public class S3Health {
         }
     }
 
-    private void logOnce(Failure failure) {
+    /** The first file it happened to is named; the same cause for other files is not logged again within a minute. */
+    private void logOnce(Failure failure, String path) {
         long now = System.currentTimeMillis();
         Long last = lastLogged.get(failure.cause());
         if ((last == null || now - last >= QUIET_MILLIS) && lastLogged.put(failure.cause(), now) == last) {
-            LOG.warn("S3 request failed: {}", failure.cause());
+            LOG.warn("S3 request failed{}: {}", path == null ? "" : " for " + LogSafe.name(path), failure.cause());
         }
     }
 

@@ -33,7 +33,7 @@ public class ProgressReport {
     }
 
     public void batchStarted(Exchange exchange, @Body List<?> actions) {
-        BatchProgress batch = new BatchProgress(actions.size(), counters.getFailed(), counters.getBytesUploaded());
+        BatchProgress batch = new BatchProgress(actions.size(), counters);
         exchange.setProperty(PROPERTY, batch);
         running.add(batch);
     }
@@ -67,15 +67,17 @@ public class ProgressReport {
         private final long startedNanos = System.nanoTime();
         private final long failedAtStart;
         private final long bytesAtStart;
+        private final long unchangedAtStart;
 
-        BatchProgress(int total, long failedAtStart, long bytesAtStart) {
+        BatchProgress(int total, SyncCounters counters) {
             this.total = total;
-            this.failedAtStart = failedAtStart;
-            this.bytesAtStart = bytesAtStart;
+            this.failedAtStart = counters.getFailed();
+            this.bytesAtStart = counters.getBytesUploaded();
+            this.unchangedAtStart = counters.getUnchanged();
         }
 
-        // failures and bytes are the pair's since the batch started: with batches side by side, a small one's
-        // files count in the big one's line too
+        // unchanged files, failures and bytes are the pair's since the batch started: with batches side by side, a
+        // small one's files count in the big one's line too
         String line(SyncCounters counters) {
             long files = done.get();
             double seconds = Math.max(1e-3, (System.nanoTime() - startedNanos) / 1e9);
@@ -84,9 +86,10 @@ public class ProgressReport {
             long left = total - files;
             String eta = left == 0 ? "0s" : rate <= 0 ? "unknown" : formatSeconds((long) Math.ceil(left / rate));
             return String.format(Locale.ROOT,
-                    "%d/%d files (%d%%), %.1f files/s, %.2f MB/s, %d failed, ETA %s, %s elapsed",
+                    "%d/%d files (%d%%), %.1f files/s, %.2f MB/s, %d unchanged, %d failed, ETA %s, %s elapsed",
                     files, total, total == 0 ? 100 : files * 100 / total, rate, mbPerSecond,
-                    counters.getFailed() - failedAtStart, eta, formatSeconds((long) seconds));
+                    counters.getUnchanged() - unchangedAtStart, counters.getFailed() - failedAtStart, eta,
+                    formatSeconds((long) seconds));
         }
     }
 
