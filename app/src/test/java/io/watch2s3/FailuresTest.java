@@ -107,6 +107,25 @@ class FailuresTest extends ProxiedS3TestBase {
     }
 
     @Test
+    void onceWithS3DownSaysItDoesNotWaitEndsNotAllSyncedAndTheNextRunSyncs() throws Exception {
+        var down = proxy.when(Request::isPut).respond(503, "SlowDown");
+        write(tree, "a.txt", "sent by the next run");
+        Map<String, String> once = Map.of("sync.once", "true", "sync.max-retries", "0");
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(once)) {
+            assertFalse(app.awaitOnceDone(), "not everything was synced");
+            List<String> errors = log.lines(Level.ERROR, "S3Health");
+            assertTrue(errors.stream().anyMatch(l -> l.contains("S3 is not answering")
+                    && l.contains("This run (--once) does not wait for it")), log.atLeast(Level.WARN).toString());
+            assertFalse(errors.stream().anyMatch(l -> l.contains("Trying one request")), errors.toString());
+        }
+        down.remove();
+        try (TestApp app = startThroughProxy(once)) {
+            assertTrue(app.awaitOnceDone());
+            assertEquals("sent by the next run", s3.getText(bucket, "a.txt"));
+        }
+    }
+
+    @Test
     void fiveHundredsDroppedConnectionsAndTimeoutsAreRetriedAndPassLater() throws Exception {
         proxy.when(r -> r.isPut() && r.key().equals("busy.txt")).times(2).respond(503, "SlowDown");
         proxy.when(r -> r.isPut() && r.key().equals("error.txt")).times(2).respond(500, "InternalError");

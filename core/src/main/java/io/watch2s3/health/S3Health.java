@@ -42,6 +42,7 @@ public class S3Health {
     private volatile long lastRecoveryMillis;
     private long nextProbeMillis;
     private long probeDelayMillis = FIRST_PROBE_MILLIS;
+    private boolean once;
 
     /** A request to S3 failed with {@code failure}; whether the file is retried is decided elsewhere. */
     public void requestFailed(Failure failure, String path) {
@@ -131,6 +132,11 @@ public class S3Health {
         return lastRecoveryMillis;
     }
 
+    /** sync.once: the run ends rather than waiting for S3, and says so. */
+    public void setOnce(boolean once) {
+        this.once = once;
+    }
+
     /** Requests that failed for a reason of S3's, since start. */
     public long getFailures() {
         return failures.get();
@@ -141,10 +147,13 @@ public class S3Health {
             downSinceMillis = System.currentTimeMillis();
             nextProbeMillis = downSinceMillis + probeDelayMillis;
             downCause = cause;
-            LOG.error("{} ({}). Files wait and are synced once it accepts them again; nothing is lost. Trying one"
-                    + " request after 1 s, then less often, up to every 30 s.", bucketProblem != null
+            LOG.error("{} ({}). {}", bucketProblem != null
                     ? "S3 refuses the bucket: check the bucket, the region, s3.access-key and the bucket's permissions"
-                    : "S3 is not answering", cause);
+                    : "S3 is not answering", cause, once
+                    ? "This run (--once) does not wait for it: what it cannot send is counted at its end, and the next"
+                            + " run syncs it; nothing is lost."
+                    : "Files wait and are synced once it accepts them again; nothing is lost. Trying one request after"
+                            + " 1 s, then less often, up to every 30 s.");
         }
     }
 
