@@ -221,6 +221,7 @@ public final class SyncApplication implements AutoCloseable {
             });
         }
         main.run(); // returns once completed() was called, after stopping the Camel context
+        LOG.info("stopped"); // Camel's own line says so no more (MainSupport logs at WARN)
     }
 
     public CamelContext camelContext() {

@@ -288,6 +288,8 @@ class NothingLostTest extends S3TestBase {
             awaitAll(s3, burst);
             second.terminate();
             assertEquals(0, second.waitFor(60));
+            assertTrue(second.stderr().lines().anyMatch(l -> l.contains(" INFO ") && l.endsWith(" stopped")),
+                    "a stop says it is done: " + second.stderr());
         }
     }
 
