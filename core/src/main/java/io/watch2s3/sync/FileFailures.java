@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import org.apache.camel.Exchange;
+import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -177,22 +178,12 @@ public class FileFailures {
 
     /** Camel refuses a redelivery once the context is stopping (allowRedeliveryWhileStopping: false). */
     private static boolean stoppedBeforeNextTry(Throwable thrown) {
-        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RejectedExecutionException) {
-                return true;
-            }
-        }
-        return false;
+        return ObjectHelper.getException(RejectedExecutionException.class, thrown) != null;
     }
 
     /** The request was not sent at all: S3 already counted as down (S3Health#checkAvailable). */
     private static boolean notSent(Throwable thrown) {
-        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof S3UnavailableException) {
-                return true;
-            }
-        }
-        return false;
+        return ObjectHelper.getException(S3UnavailableException.class, thrown) != null;
     }
 
     private void whatNext(Failure failure, String path) {
