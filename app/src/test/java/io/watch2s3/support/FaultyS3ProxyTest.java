@@ -145,6 +145,8 @@ class FaultyS3ProxyTest extends S3TestBase {
         put(strict, "k", "v");
         assertEquals("v", s3.getText(bucket, "k"));
         assertEquals(2, slowDown.matches());
+        // the proxy records a request once it has answered it, a moment after the client has the answer
+        await().atMost(Duration.ofSeconds(10)).until(() -> proxy.requests().size() == 3);
         assertEquals(List.of(503, 503, 200), proxy.requests().stream().map(Seen::status).toList());
     }
 
