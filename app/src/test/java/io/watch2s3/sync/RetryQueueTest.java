@@ -65,6 +65,20 @@ class RetryQueueTest {
     }
 
     @Test
+    void aPathSetAsideUnsentGoesAsTheProbeBeforeOnesS3AlreadyFailed() throws Exception {
+        s3GoesDown();
+        queue.waitForRecovery("fails-for-good.txt");
+        queue.setAside("new.txt");
+        queue.setAside("newer.txt");
+        Thread.sleep(1_100);
+        assertEquals(List.of("new.txt"), queue.takeDue(), "S3 has not failed new.txt: it is the better probe");
+        queue.waitForRecovery("new.txt"); // the probe failed too
+        s3.succeeded();
+        assertEquals(List.of("fails-for-good.txt", "new.txt", "newer.txt"), queue.takeDue());
+        assertEquals(0, queue.size());
+    }
+
+    @Test
     void filesChangedMeanwhileGoBackAtOnceEvenWhileS3IsDown() {
         s3GoesDown();
         queue.lookAgain("moved.txt");

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Whether S3 answers, as seen by the uploads themselves (a circuit breaker, with no request of its own). S3 counts
- * as down once requests for three different files failed in a row, a file used up its retries, or the bucket refused
- * us. While it is down, files do not wait out their retries one after another (a burst of 10,000 files against a
+ * as down once requests for three different files failed in a row, a file used up its retries while S3 confirmed no
+ * request at all, or the bucket refused us. (A file whose retries fail while other files' requests go through is a
+ * problem of that key, as some servers have for good: it waits by itself and S3 does not count as down.) While it is down, files do not wait out their retries one after another (a burst of 10,000 files against a
  * dead endpoint would take hours): they are set aside at once, and only one request at a time goes through as a
  * probe, after 1 s, then 2, 4… up to 30 s. The first request S3 confirms ends the outage, and the files set aside
  * are synced again (see RetryQueue). Each cause is logged once when it starts, and once when S3 answers again.
@@ -36,6 +37,7 @@ public class S3Health {
     private final Set<String> failingFiles = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong confirmed = new AtomicLong();
     private volatile String downCause;
     private volatile long downSinceMillis;
     private volatile String bucketProblem;
@@ -62,15 +64,25 @@ public class S3Health {
         logOnce(failure, path);
     }
 
-    /** A file used up its retries because S3 did not answer: S3 is down, whatever the others see. */
-    public void gaveUp(Failure failure) {
-        if (isAboutS3(failure.kind())) {
+    /**
+     * A file used up its retries because S3 did not answer. S3 is down if it confirmed no request, for any file,
+     * since this file's first failure ({@code confirmedAtFirstFailure}, from {@link #confirmedSoFar}); otherwise only
+     * this key fails.
+     */
+    public void gaveUp(Failure failure, long confirmedAtFirstFailure) {
+        if (isAboutS3(failure.kind()) && confirmed.get() == confirmedAtFirstFailure) {
             markDown(failure.cause());
         }
     }
 
+    /** How many requests S3 confirmed since start (a mark to compare with later, for {@link #gaveUp}). */
+    public long confirmedSoFar() {
+        return confirmed.get();
+    }
+
     /** Called after each request S3 confirmed. */
     public void succeeded() {
+        confirmed.incrementAndGet();
         failingFiles.clear();
         if (downCause != null || bucketProblem != null) {
             synchronized (this) {

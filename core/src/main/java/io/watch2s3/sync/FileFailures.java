@@ -30,6 +30,8 @@ public class FileFailures {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
     private static final String ATTEMPTS = "Watch2S3Attempts";
+    /** S3Health's count of confirmed requests when the file's request first failed. */
+    private static final String CONFIRMED_AT_FIRST_FAILURE = "Watch2S3ConfirmedAtFirstFailure";
 
     private Path root;
     private int maxRetries = 5;
@@ -75,6 +77,9 @@ public class FileFailures {
                     : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
             if (thrown == null || thrown instanceof S3UnavailableException) {
                 return false; // not sent at all: S3 is known to be down
+            }
+            if (!exchange.getProperties().containsKey(CONFIRMED_AT_FIRST_FAILURE)) {
+                exchange.setProperty(CONFIRMED_AT_FIRST_FAILURE, s3.confirmedSoFar());
             }
             Failure failure = Failure.of(thrown); // S3Health heard of it already (S3RequestEvents)
             int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
@@ -149,7 +154,12 @@ public class FileFailures {
         }
         switch (failure.kind().next()) {
             case WAIT_FOR_RECOVERY -> {
-                s3.gaveUp(failure);
+                Long confirmedAtFirstFailure = exchange.getProperty(CONFIRMED_AT_FIRST_FAILURE, Long.class);
+                // sent, and S3 did not answer it; not when it was given up because watch2s3 stops (its next try
+                // refused), which says nothing about S3
+                if (confirmedAtFirstFailure != null && !exchange.getContext().isStopping()) {
+                    s3.gaveUp(failure, confirmedAtFirstFailure);
+                }
                 if (notSent(thrown)) {
                     // not sent: S3 already counts as down, which S3Health logged once (a burst would give a line
                     // per file); the count and watch2s3_files_waiting show them
@@ -163,7 +173,11 @@ public class FileFailures {
             case NEXT_CHANGE -> LOG.warn("could not sync {}: {} ({}); {}", LogSafe.name(path), failure.cause(),
                     failure.kind().tag(), whenTriedAgain(failure.kind()));
         }
-        whatNext(failure, path);
+        if (failure.kind().next() == FailureKind.Next.WAIT_FOR_RECOVERY && notSent(thrown)) {
+            retryQueue.setAside(path);
+        } else {
+            whatNext(failure, path);
+        }
     }
 
     private static String whenTriedAgain(FailureKind kind) {

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * The paths given up on that come back by themselves, without waiting for their next change or the hourly scan:
  * those that waited for S3 or the state database go back into the pipeline as soon as it works again (or, failing a
  * sign of that, every 30 s); while S3 is down, one of them at a time goes as the probe that finds out whether it
- * answers again. Paths that changed under an upload go back at once. The route's timer calls {@link #takeDue} every
+ * answers again: first those set aside without being sent, as S3 has not failed them yet (a key that a server fails
+ * for good must not be every probe while new files wait behind it). Paths that changed under an upload go back at
+ * once. The route's timer calls {@link #takeDue} every
  * second. Held in memory and bounded: past 100,000 paths it keeps none and has the tree scanned instead. A
  * restart loses nothing: its catch-up scan finds every path the state database does not show as synced.
  */
@@ -28,7 +30,10 @@ public class RetryQueue {
     private static final long PROBE_PATIENCE_MILLIS = 60_000;
 
     private final Set<String> lookAgain = new LinkedHashSet<>();
+    /** Sent, and S3 did not answer (or the state database failed them). */
     private final Set<String> waiting = new LinkedHashSet<>();
+    /** Not sent: S3 already counted as down. */
+    private final Set<String> setAside = new LinkedHashSet<>();
     private int maxPaths = 100_000;
     private boolean overflowed;
     /** The path handed out as the probe while S3 is down, until it comes back or S3 answers. */
@@ -67,7 +72,14 @@ public class RetryQueue {
 
     /** The file waits for S3 or the state database to work again. */
     public synchronized void waitForRecovery(String path) {
+        setAside.remove(path);
         keep(waiting, path);
+    }
+
+    /** The file waits for S3 to answer again without having been sent: it is among the first probes. */
+    public synchronized void setAside(String path) {
+        waiting.remove(path);
+        keep(setAside, path);
     }
 
     /** Once over the bound, no path is kept until the scan that replaces them all has been asked for. */
@@ -78,7 +90,7 @@ public class RetryQueue {
         if (path == null || overflowed) {
             return;
         }
-        if (lookAgain.size() + waiting.size() >= maxPaths) {
+        if (size() >= maxPaths) {
             overflow();
         } else {
             set.add(path);
@@ -92,11 +104,12 @@ public class RetryQueue {
         }
         overflowed = true;
         waiting.clear();
+        setAside.clear();
     }
 
     /** How many paths wait (for the gauge watch2s3_files_waiting). */
     public synchronized int size() {
-        return lookAgain.size() + waiting.size();
+        return lookAgain.size() + waiting.size() + setAside.size();
     }
 
     /** The paths to put back into the pipeline now (called every second by the route). */
@@ -108,14 +121,14 @@ public class RetryQueue {
         synchronized (this) {
             List<String> due = new ArrayList<>(lookAgain);
             lookAgain.clear();
-            if ((waiting.isEmpty() && !overflowed) || state.isBroken()) {
+            if ((waiting.isEmpty() && setAside.isEmpty() && !overflowed) || state.isBroken()) {
                 return due;
             }
             long now = System.currentTimeMillis();
             if (s3.isDown()) {
                 boolean probeFree = probe == null || now - probeSinceMillis > PROBE_PATIENCE_MILLIS;
-                if (probeFree && s3.isProbeDue() && !waiting.isEmpty()) {
-                    Iterator<String> first = waiting.iterator();
+                if (probeFree && s3.isProbeDue() && !(waiting.isEmpty() && setAside.isEmpty())) {
+                    Iterator<String> first = (setAside.isEmpty() ? waiting : setAside).iterator();
                     probe = first.next();
                     probeSinceMillis = now;
                     first.remove();
@@ -128,6 +141,8 @@ public class RetryQueue {
                 lastDrainMillis = now;
                 due.addAll(waiting);
                 waiting.clear();
+                due.addAll(setAside);
+                setAside.clear();
                 if (overflowed) {
                     overflowed = false;
                     scan.request("more files waited for a retry than were kept");
