@@ -50,13 +50,15 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
             assertTrue(log.lines(Level.ERROR, "S3Health").isEmpty(), log.atLeast(Level.WARN).toString());
             assertTrue(log.lines(Level.INFO, "sync").stream().anyMatch(l -> l.startsWith("bad.txt waits: HTTP 500")),
                     log.atLeast(Level.INFO).toString());
+            assertTrue(log.lines(Level.WARN, "S3Health").stream().anyMatch(l -> l.startsWith("S3 fails bad.txt (HTTP 500")
+                    && l.contains("a problem of that key, not an outage")), log.atLeast(Level.WARN).toString());
             aLaterChangeStillArrives();
             assertFalse(s3.exists(bucket, "bad.txt"));
         }
     }
 
     @Test
-    void whenItIsAllThatWasSentANewFileIsTheNextProbe() throws Exception {
+    void whenItIsAllThatWasSentANewFileIsTheNextProbeAndFromThenOnTheKeyIsKnownToFailByItself() throws Exception {
         Fault bad = failBadTxtForGood();
         AtomicInteger badBeforeNew = new AtomicInteger(-1);
         // matches nothing: notes how often bad.txt was sent when new.txt is first sent
@@ -66,7 +68,7 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
             }
             return false;
         }).respond(500, "never");
-        try (TestApp app = startThroughProxy(Map.of("sync.max-retries", "1"))) {
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of("sync.max-retries", "1"))) {
             S3Health health = app.bean("s3Health", S3Health.class);
             write(tree, "bad.txt", "the server fails this key");
             // nothing else was sent: for all watch2s3 can tell, S3 is down
@@ -79,6 +81,14 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
             int badWhenBothWaited = bad.matches();
             awaitObject("new.txt", "written while bad.txt waits");
             assertEquals(badWhenBothWaited, badBeforeNew.get(), "new.txt went as the probe before bad.txt again");
+
+            // S3 answered new.txt while bad.txt failed: bad.txt's key is the problem, and S3 does not go down for it
+            await().atMost(LONG).until(() -> log.lines(Level.WARN, "S3Health").stream()
+                    .anyMatch(l -> l.startsWith("S3 fails bad.txt while it accepts other files")));
+            // once S3 answered again, bad.txt is tried again at once (sent, retried once), fails, and waits again
+            await().atMost(LONG).until(() -> bad.matches() >= badBeforeNew.get() + 2 && app.counters().getWaiting() == 1);
+            assertFalse(health.isDown(), "a key known to fail by itself does not make S3 count as down");
+            assertEquals(1, log.lines(Level.ERROR, "S3Health").size(), "one outage: " + log.atLeast(Level.WARN));
             aLaterChangeStillArrives();
             assertFalse(s3.exists(bucket, "bad.txt"));
         }

@@ -59,7 +59,7 @@ class RetryQueueTest {
         Thread.sleep(1_100); // the first probe is due 1 s after S3 went down
         assertEquals(List.of("a.txt"), queue.takeDue());
         assertEquals(List.of(), queue.takeDue(), "one at a time");
-        s3.succeeded();
+        s3.succeeded(null);
         assertEquals(List.of("b.txt", "c.txt"), queue.takeDue(), "S3 answered: all that waited go at once");
         assertEquals(0, queue.size());
     }
@@ -73,7 +73,7 @@ class RetryQueueTest {
         Thread.sleep(1_100);
         assertEquals(List.of("new.txt"), queue.takeDue(), "S3 has not failed new.txt: it is the better probe");
         queue.waitForRecovery("new.txt"); // the probe failed too
-        s3.succeeded();
+        s3.succeeded(null);
         assertEquals(List.of("fails-for-good.txt", "new.txt", "newer.txt"), queue.takeDue());
         assertEquals(0, queue.size());
     }
@@ -94,7 +94,7 @@ class RetryQueueTest {
         }
         assertEquals(0, queue.size(), "none kept");
         assertEquals(0, scan.getRequests());
-        s3.succeeded();
+        s3.succeeded(null);
         assertEquals(List.of(), queue.takeDue());
         assertEquals(1, scan.getRequests(), "a scan finds them all instead");
         assertTrue(scan.isDue());

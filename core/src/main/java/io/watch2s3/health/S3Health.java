@@ -17,8 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Whether S3 answers, as seen by the uploads themselves (a circuit breaker, with no request of its own). S3 counts
  * as down once requests for three different files failed in a row, a file used up its retries while S3 confirmed no
- * request at all, or the bucket refused us. (A file whose retries fail while other files' requests go through is a
- * problem of that key, as some servers have for good: it waits by itself and S3 does not count as down.) While it is down, files do not wait out their retries one after another (a burst of 10,000 files against a
+ * request at all, or the bucket refused us. A file whose retries fail while other files' requests go through is a
+ * problem of that key, as some servers have for good (S3Proxy's filesystem backend answers 500 for a file where a
+ * directory's objects still are): it waits by itself, S3 does not count as down, and from then on its failures are
+ * not taken for S3's — also when an outage that its own give-up started ends with another file's request. While it is down, files do not wait out their retries one after another (a burst of 10,000 files against a
  * dead endpoint would take hours): they are set aside at once, and only one request at a time goes through as a
  * probe, after 1 s, then 2, 4… up to 30 s. The first request S3 confirms ends the outage, and the files set aside
  * are synced again (see RetryQueue). Each cause is logged once when it starts, and once when S3 answers again.
@@ -29,6 +31,8 @@ public class S3Health {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
     /** Distinct files failing in a row that make S3 count as down. */
     private static final int FILES_TO_OPEN = 3;
+    /** Keys known to fail by themselves that are remembered; past that, the oldest knowledge is dropped. */
+    private static final int MAX_FAILING_ALONE = 1_000;
     private static final long FIRST_PROBE_MILLIS = 1_000;
     private static final long MAX_PROBE_MILLIS = 30_000;
     /** A cause that comes and goes is logged at most once a minute. */
@@ -38,6 +42,10 @@ public class S3Health {
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong confirmed = new AtomicLong();
+    /** Keys S3 failed for good while it answered other requests; forgotten once S3 accepts them. */
+    private final Set<String> failingAlone = ConcurrentHashMap.newKeySet();
+    /** The file whose give-up started the outage now, if that is how it started. */
+    private volatile String downAfterGivingUp;
     private volatile String downCause;
     private volatile long downSinceMillis;
     private volatile String bucketProblem;
@@ -55,7 +63,7 @@ public class S3Health {
         if (failure.kind() == FailureKind.BUCKET_REFUSED) {
             bucketProblem = failure.cause();
             markDown(failure.cause());
-        } else if (!isDown()) {
+        } else if (!isDown() && !failingAlone.contains(path == null ? "" : path)) {
             failingFiles.add(path == null ? "" : path);
             if (failingFiles.size() >= FILES_TO_OPEN) {
                 markDown(failure.cause());
@@ -69,9 +77,16 @@ public class S3Health {
      * since this file's first failure ({@code confirmedAtFirstFailure}, from {@link #confirmedSoFar}); otherwise only
      * this key fails.
      */
-    public void gaveUp(Failure failure, long confirmedAtFirstFailure) {
-        if (isAboutS3(failure.kind()) && confirmed.get() == confirmedAtFirstFailure) {
-            markDown(failure.cause());
+    public void gaveUp(Failure failure, String path, long confirmedAtFirstFailure) {
+        if (!isAboutS3(failure.kind()) || path == null || failingAlone.contains(path)) {
+            return;
+        }
+        if (confirmed.get() == confirmedAtFirstFailure) {
+            if (markDown(failure.cause())) {
+                downAfterGivingUp = path;
+            }
+        } else {
+            failsAlone(path, failure);
         }
     }
 
@@ -80,14 +95,23 @@ public class S3Health {
         return confirmed.get();
     }
 
-    /** Called after each request S3 confirmed. */
-    public void succeeded() {
+    /** Called after each request S3 confirmed, for {@code path} (null: not a file's). */
+    public void succeeded(String path) {
         confirmed.incrementAndGet();
         failingFiles.clear();
+        if (path != null && !failingAlone.isEmpty()) {
+            failingAlone.remove(path);
+        }
         if (downCause != null || bucketProblem != null) {
             synchronized (this) {
                 if (downCause == null && bucketProblem == null) {
                     return;
+                }
+                String suspect = downAfterGivingUp;
+                downAfterGivingUp = null;
+                if (suspect != null && !suspect.equals(path) && bucketProblem == null) {
+                    // the outage was that one file's failures, and S3 answers another: the key is the problem
+                    failsAlone(suspect, null);
                 }
                 String was = downCause != null ? downCause : bucketProblem;
                 long seconds = (System.currentTimeMillis() - downSinceMillis) / 1000;
@@ -154,7 +178,20 @@ public class S3Health {
         return failures.get();
     }
 
-    private synchronized void markDown(String cause) {
+    private void failsAlone(String path, Failure failure) {
+        if (failingAlone.size() >= MAX_FAILING_ALONE) {
+            failingAlone.clear();
+        }
+        failingFiles.remove(path);
+        if (failingAlone.add(path)) {
+            LOG.warn("S3 fails {}{} while it accepts other files: a problem of that key, not an outage; it waits by"
+                    + " itself and is tried again every 30 s and at its next change", LogSafe.name(path),
+                    failure == null ? "" : " (" + failure.cause() + ")");
+        }
+    }
+
+    /** True if S3 was up until now. */
+    private synchronized boolean markDown(String cause) {
         if (downCause == null) {
             downSinceMillis = System.currentTimeMillis();
             nextProbeMillis = downSinceMillis + probeDelayMillis;
@@ -166,7 +203,9 @@ public class S3Health {
                             + " run syncs it; nothing is lost."
                     : "Files wait and are synced once it accepts them again; nothing is lost. Trying one request after"
                             + " 1 s, then less often, up to every 30 s.");
+            return true;
         }
+        return false;
     }
 
     /** The first file it happened to is named; the same cause for other files is not logged again within a minute. */

@@ -88,11 +88,12 @@ public class S3RequestEvents implements CamelContextAware {
             } else if (event instanceof CamelEvent.ExchangeSentEvent sent && isOurs(sent.getEndpoint())) {
                 counters.requestEnded();
                 Exchange exchange = sent.getExchange();
+                FilePlan plan = exchange.getProperty(FilePlan.PROPERTY, FilePlan.class);
+                String path = plan == null ? null : plan.path();
                 if (exchange.getException() == null) {
-                    s3.succeeded();
+                    s3.succeeded(path);
                 } else {
-                    FilePlan plan = exchange.getProperty(FilePlan.PROPERTY, FilePlan.class);
-                    s3.requestFailed(Failure.of(exchange.getException()), plan == null ? null : plan.path());
+                    s3.requestFailed(Failure.of(exchange.getException()), path);
                 }
             }
         }

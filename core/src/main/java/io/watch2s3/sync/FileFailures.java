@@ -158,7 +158,7 @@ public class FileFailures {
                 // sent, and S3 did not answer it; not when it was given up because watch2s3 stops (its next try
                 // refused), which says nothing about S3
                 if (confirmedAtFirstFailure != null && !exchange.getContext().isStopping()) {
-                    s3.gaveUp(failure, confirmedAtFirstFailure);
+                    s3.gaveUp(failure, path, confirmedAtFirstFailure);
                 }
                 if (notSent(thrown)) {
                     // not sent: S3 already counts as down, which S3Health logged once (a burst would give a line

@@ -13,25 +13,70 @@ class S3HealthTest {
     private static final Failure HTTP_500 = new Failure(FailureKind.S3_UNAVAILABLE, "HTTP 500 InternalError");
     private final S3Health s3 = new S3Health();
 
+    /** The file is sent, fails, is retried and fails again, and is given up. */
+    private void failsUntilGivenUp(String path) {
+        long atFirstFailure = s3.confirmedSoFar();
+        s3.requestFailed(HTTP_500, path);
+        s3.requestFailed(HTTP_500, path);
+        s3.gaveUp(HTTP_500, path, atFirstFailure);
+    }
+
     @Test
     void aFileThatUsedUpItsRetriesWhileS3ConfirmedNothingMeansS3IsDown() {
-        s3.succeeded();
+        s3.succeeded("earlier.txt");
         long atFirstFailure = s3.confirmedSoFar();
         s3.requestFailed(HTTP_500, "a.txt");
         s3.requestFailed(HTTP_500, "a.txt");
         assertFalse(s3.isDown(), "one file failing twice is not three files");
-        s3.gaveUp(HTTP_500, atFirstFailure);
+        s3.gaveUp(HTTP_500, "a.txt", atFirstFailure);
         assertTrue(s3.isDown());
     }
 
     @Test
-    void aFileThatUsedUpItsRetriesWhileOthersWentThroughIsAProblemOfItsKey() {
+    void aFileThatUsedUpItsRetriesWhileOthersWentThroughIsAProblemOfItsKeyFromThenOn() {
         long atFirstFailure = s3.confirmedSoFar();
         s3.requestFailed(HTTP_500, "bad.txt");
-        s3.succeeded(); // another file's request
+        s3.succeeded("good.txt");
         s3.requestFailed(HTTP_500, "bad.txt");
-        s3.gaveUp(HTTP_500, atFirstFailure);
+        s3.gaveUp(HTTP_500, "bad.txt", atFirstFailure);
         assertFalse(s3.isDown());
+
+        failsUntilGivenUp("bad.txt"); // tried again later, with nothing else going on
+        assertFalse(s3.isDown(), "a key known to fail by itself does not make S3 count as down");
+        s3.requestFailed(HTTP_500, "a.txt");
+        s3.requestFailed(HTTP_500, "b.txt");
+        assertFalse(s3.isDown(), "nor is it one of three files failing in a row");
+        s3.requestFailed(HTTP_500, "c.txt");
+        assertTrue(s3.isDown(), "three other files are");
+    }
+
+    @Test
+    void anOutageThatOneFilesGiveUpStartedAndAnotherFileEndedLeavesThatKeyKnownToFail() {
+        failsUntilGivenUp("bad.txt");
+        assertTrue(s3.isDown(), "for all anyone can tell, S3 is down");
+        s3.succeeded("new.txt"); // the probe
+        assertFalse(s3.isDown());
+        failsUntilGivenUp("bad.txt");
+        assertFalse(s3.isDown(), "S3 answered another file while this one failed: the key is the problem");
+    }
+
+    @Test
+    void anOutageThatTheSameFileEndedSaysNothingAgainstItsKey() {
+        failsUntilGivenUp("a.txt");
+        assertTrue(s3.isDown());
+        s3.succeeded("a.txt"); // the probe was the file itself: S3 was down, and is back
+        assertFalse(s3.isDown());
+        failsUntilGivenUp("a.txt");
+        assertTrue(s3.isDown());
+    }
+
+    @Test
+    void aKeyThatS3AcceptsAgainIsForgotten() {
+        failsUntilGivenUp("bad.txt");
+        s3.succeeded("new.txt");
+        s3.succeeded("bad.txt"); // its directory's objects were deleted, say
+        failsUntilGivenUp("bad.txt");
+        assertTrue(s3.isDown(), "known to fail no more: its failures count again");
     }
 
     @Test
