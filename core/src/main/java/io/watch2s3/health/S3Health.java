@@ -7,6 +7,7 @@ import io.watch2s3.failure.S3UnavailableException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,13 +18,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Whether S3 answers, as seen by the uploads themselves (a circuit breaker, with no request of its own). S3 counts
  * as down once requests for three different files failed in a row, a file used up its retries while S3 confirmed no
- * request at all, or the bucket refused us. A file whose retries fail while other files' requests go through is a
- * problem of that key, as some servers have for good (S3Proxy's filesystem backend answers 500 for a file where a
- * directory's objects still are): it waits by itself, S3 does not count as down, and from then on its failures are
- * not taken for S3's — also when an outage that its own give-up started ends with another file's request. While it is down, files do not wait out their retries one after another (a burst of 10,000 files against a
- * dead endpoint would take hours): they are set aside at once, and only one request at a time goes through as a
- * probe, after 1 s, then 2, 4… up to 30 s. The first request S3 confirms ends the outage, and the files set aside
- * are synced again (see RetryQueue). Each cause is logged once when it starts, and once when S3 answers again.
+ * request at all, or the bucket refused us. While it is down, files do not wait out their retries one after another
+ * (a burst of 10,000 files against a dead endpoint would take hours): they are set aside at once, and only one request
+ * at a time goes through as a probe, after 1 s, then 2, 4… up to 30 s. The first request S3 confirms ends the outage,
+ * and the files set aside are synced again (see RetryQueue). Each cause is logged once when it starts, and once when
+ * S3 answers again.
+ *
+ * <p>Some servers fail one key for good and store every other (S3Proxy's filesystem backend answers 500 for a file
+ * where a directory's objects still are). Such a key must not make S3 count as down again and again, holding up new
+ * files each time: a key that used up its retries while S3 confirmed other requests fails by itself, and so do the
+ * keys whose failures opened an outage that a request for another file ended. From then on their failures are not
+ * taken for S3's, until S3 accepts them (in a real outage, at once when the files that waited are synced).
  */
 public class S3Health {
 
@@ -31,8 +36,10 @@ public class S3Health {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
     /** Distinct files failing in a row that make S3 count as down. */
     private static final int FILES_TO_OPEN = 3;
-    /** Keys known to fail by themselves that are remembered; past that, the oldest knowledge is dropped. */
+    /** Keys remembered as failing by themselves; past that, all are forgotten (they count as S3's failures again). */
     private static final int MAX_FAILING_ALONE = 1_000;
+    /** Files remembered as failing during one outage; past that, it is taken for a real one. */
+    private static final int MAX_SUSPECTS = 100;
     private static final long FIRST_PROBE_MILLIS = 1_000;
     private static final long MAX_PROBE_MILLIS = 30_000;
     /** A cause that comes and goes is logged at most once a minute. */
@@ -42,10 +49,10 @@ public class S3Health {
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong confirmed = new AtomicLong();
-    /** Keys S3 failed for good while it answered other requests; forgotten once S3 accepts them. */
-    private final Set<String> failingAlone = ConcurrentHashMap.newKeySet();
-    /** The file whose give-up started the outage now, if that is how it started. */
-    private volatile String downAfterGivingUp;
+    /** Keys that fail by themselves → whether a WARN said so yet. Forgotten once S3 accepts them. */
+    private final Map<String, Boolean> failingAlone = new ConcurrentHashMap<>();
+    /** The files whose failures opened the outage now or were given up during it (guarded by this). */
+    private final Set<String> suspects = new HashSet<>();
     private volatile String downCause;
     private volatile long downSinceMillis;
     private volatile String bucketProblem;
@@ -60,13 +67,16 @@ public class S3Health {
             return;
         }
         failures.incrementAndGet();
+        String key = path == null ? "" : path;
         if (failure.kind() == FailureKind.BUCKET_REFUSED) {
             bucketProblem = failure.cause();
-            markDown(failure.cause());
-        } else if (!isDown() && !failingAlone.contains(path == null ? "" : path)) {
-            failingFiles.add(path == null ? "" : path);
+            markDown(failure.cause(), Set.of());
+        } else if (failingAlone.containsKey(key)) {
+            return; // said once; each of its retries would otherwise log again every minute
+        } else if (!isDown()) {
+            failingFiles.add(key);
             if (failingFiles.size() >= FILES_TO_OPEN) {
-                markDown(failure.cause());
+                markDown(failure.cause(), Set.copyOf(failingFiles));
             }
         }
         logOnce(failure, path);
@@ -78,16 +88,26 @@ public class S3Health {
      * this key fails.
      */
     public void gaveUp(Failure failure, String path, long confirmedAtFirstFailure) {
-        if (!isAboutS3(failure.kind()) || path == null || failingAlone.contains(path)) {
+        if (!isAboutS3(failure.kind()) || path == null) {
             return;
         }
-        if (confirmed.get() == confirmedAtFirstFailure) {
-            if (markDown(failure.cause())) {
-                downAfterGivingUp = path;
+        Boolean said = failingAlone.get(path);
+        if (said != null) {
+            if (!said && failingAlone.replace(path, false, true)) {
+                warnFailsAlone(path, failure);
             }
+        } else if (confirmed.get() == confirmedAtFirstFailure || isDown()) {
+            markDown(failure.cause(), Set.of(path));
         } else {
-            failsAlone(path, failure);
+            failingFiles.remove(path);
+            remember(path, true);
+            warnFailsAlone(path, failure);
         }
+    }
+
+    /** True for a key S3 fails by itself while it accepts others (its give-up is then no news worth a line). */
+    public boolean failsByItself(String path) {
+        return path != null && failingAlone.containsKey(path);
     }
 
     /** How many requests S3 confirmed since start (a mark to compare with later, for {@link #gaveUp}). */
@@ -107,12 +127,12 @@ public class S3Health {
                 if (downCause == null && bucketProblem == null) {
                     return;
                 }
-                String suspect = downAfterGivingUp;
-                downAfterGivingUp = null;
-                if (suspect != null && !suspect.equals(path) && bucketProblem == null) {
-                    // the outage was that one file's failures, and S3 answers another: the key is the problem
-                    failsAlone(suspect, null);
+                if (bucketProblem == null && !suspects.contains(path) && suspects.size() <= MAX_SUSPECTS) {
+                    // S3 answers a file other than those that failed: maybe only their keys fail. Said only if they
+                    // fail again; in a real outage they are accepted in a moment, and forgotten.
+                    suspects.forEach(suspect -> remember(suspect, false));
                 }
+                suspects.clear();
                 String was = downCause != null ? downCause : bucketProblem;
                 long seconds = (System.currentTimeMillis() - downSinceMillis) / 1000;
                 downCause = null;
@@ -122,6 +142,18 @@ public class S3Health {
                 LOG.info("S3 answers again (was: {}, for {} s); the files that waited are synced now", was, seconds);
             }
         }
+    }
+
+    private void remember(String path, boolean said) {
+        if (failingAlone.size() >= MAX_FAILING_ALONE) {
+            failingAlone.clear();
+        }
+        failingAlone.putIfAbsent(path, said);
+    }
+
+    private static void warnFailsAlone(String path, Failure failure) {
+        LOG.warn("S3 fails {} ({}) while it accepts other files: a problem of that key, not an outage; it waits by"
+                + " itself and is tried again every 30 s and at its next change", LogSafe.name(path), failure.cause());
     }
 
     /**
@@ -178,20 +210,11 @@ public class S3Health {
         return failures.get();
     }
 
-    private void failsAlone(String path, Failure failure) {
-        if (failingAlone.size() >= MAX_FAILING_ALONE) {
-            failingAlone.clear();
+    /** Marks S3 down if it was up; {@code failed}: the files that made it so, or that failed while it was down. */
+    private synchronized void markDown(String cause, Set<String> failed) {
+        if (suspects.size() <= MAX_SUSPECTS) { // past it, this is no key's problem
+            failed.stream().filter(path -> !path.isEmpty()).forEach(suspects::add);
         }
-        failingFiles.remove(path);
-        if (failingAlone.add(path)) {
-            LOG.warn("S3 fails {}{} while it accepts other files: a problem of that key, not an outage; it waits by"
-                    + " itself and is tried again every 30 s and at its next change", LogSafe.name(path),
-                    failure == null ? "" : " (" + failure.cause() + ")");
-        }
-    }
-
-    /** True if S3 was up until now. */
-    private synchronized boolean markDown(String cause) {
         if (downCause == null) {
             downSinceMillis = System.currentTimeMillis();
             nextProbeMillis = downSinceMillis + probeDelayMillis;
@@ -203,9 +226,7 @@ public class S3Health {
                             + " run syncs it; nothing is lost."
                     : "Files wait and are synced once it accepts them again; nothing is lost. Trying one request after"
                             + " 1 s, then less often, up to every 30 s.");
-            return true;
         }
-        return false;
     }
 
     /** The first file it happened to is named; the same cause for other files is not logged again within a minute. */

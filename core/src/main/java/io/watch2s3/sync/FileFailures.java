@@ -160,9 +160,10 @@ public class FileFailures {
                 if (confirmedAtFirstFailure != null && !exchange.getContext().isStopping()) {
                     s3.gaveUp(failure, path, confirmedAtFirstFailure);
                 }
-                if (notSent(thrown)) {
+                if (notSent(thrown) || s3.failsByItself(path)) {
                     // not sent: S3 already counts as down, which S3Health logged once (a burst would give a line
-                    // per file); the count and watch2s3_files_waiting show them
+                    // per file); or S3 fails this key by itself, which it said once (else: a line every 30 s). The
+                    // count and watch2s3_files_waiting show them.
                     LOG.debug("{} waits: {}", LogSafe.name(path), failure.cause());
                 } else {
                     LOG.info("{} waits: {}; it is synced once that works again", LogSafe.name(path), failure.cause());

@@ -80,6 +80,37 @@ class S3HealthTest {
     }
 
     @Test
+    void keysWhoseFailuresOpenedAnOutageThatAnotherFileEndedNoLongerCountAsS3s() {
+        for (String path : new String[] {"a", "b", "c"}) {
+            s3.requestFailed(HTTP_500, path);
+        }
+        assertTrue(s3.isDown());
+        s3.succeeded("new.txt"); // the probe: S3 answers, and it was none of them
+        assertFalse(s3.isDown());
+        for (String path : new String[] {"a", "b", "c"}) { // tried again at once, all failing again
+            failsUntilGivenUp(path);
+        }
+        assertFalse(s3.isDown(), "their keys fail, not S3");
+        assertTrue(s3.failsByItself("a"));
+    }
+
+    @Test
+    void inARealOutageTheFilesThatFailedAreForgottenOnceS3AcceptsThem() {
+        for (String path : new String[] {"a", "b", "c"}) {
+            s3.requestFailed(HTTP_500, path);
+        }
+        s3.succeeded("new.txt");
+        for (String path : new String[] {"a", "b", "c"}) { // the files that waited are synced
+            s3.succeeded(path);
+        }
+        assertFalse(s3.failsByItself("a"));
+        for (String path : new String[] {"a", "b", "c"}) { // the next outage
+            s3.requestFailed(HTTP_500, path);
+        }
+        assertTrue(s3.isDown());
+    }
+
+    @Test
     void threeFilesFailingInARowMeanS3IsDownWhateverTheirRetries() {
         s3.requestFailed(HTTP_500, "a.txt");
         s3.requestFailed(HTTP_500, "b.txt");
