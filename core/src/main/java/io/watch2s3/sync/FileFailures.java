@@ -69,7 +69,8 @@ public class FileFailures {
 
     /**
      * After each failed attempt: true to send the same request again after the back-off. Only when S3 did not
-     * answer (or said "later"), S3 is not known to be down, and fewer than sync.max-retries retries were made.
+     * answer (or said "later"), S3 is not known to be down, S3 does not fail this key by itself, and fewer than
+     * sync.max-retries retries were made.
      */
     public boolean shouldRetry(Exchange exchange) {
         try {
@@ -83,7 +84,8 @@ public class FileFailures {
             }
             Failure failure = Failure.of(thrown); // S3Health heard of it already (S3RequestEvents)
             int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
-            if (!failure.kind().retried() || s3.isDown() || attempts >= maxRetries) {
+            // a key S3 fails by itself is not retried at once: every try would be 6 requests, every 30 s, for good
+            if (!failure.kind().retried() || s3.isDown() || attempts >= maxRetries || s3.failsByItself(path(exchange))) {
                 return false;
             }
             exchange.setProperty(ATTEMPTS, attempts + 1);
@@ -113,7 +115,7 @@ public class FileFailures {
             Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
             if (stoppedBeforeNextTry(thrown)) {
                 // its row says an upload may be under way (or what S3 holds): the next start's scan takes it up
-                LOG.info("{} was waiting to be tried again when watch2s3 stopped; the next start syncs it",
+                LOG.info("{} was waiting to be tried again when watch2s3 stopped; the next start tries it again",
                         LogSafe.name(path(exchange)));
                 return;
             }
