@@ -59,6 +59,8 @@ public class S3Health {
     private volatile long lastRecoveryMillis;
     private long nextProbeMillis;
     private long probeDelayMillis = FIRST_PROBE_MILLIS;
+    /** Whether a file S3 had not failed has been set aside in this outage yet (guarded by this). */
+    private boolean freshFileWaited;
     private boolean once;
 
     /** A request to S3 failed with {@code failure}; whether the file is retried is decided elsewhere. */
@@ -180,6 +182,19 @@ public class S3Health {
         return downCause != null;
     }
 
+    /**
+     * A file S3 has not failed was set aside. The first one in an outage goes as a probe within a second, however
+     * far off the next one was: if the outage is only some keys failing by themselves (nothing else was being sent),
+     * it ends it, and a new file does not wait up to 30 s for the proof; if it fails too, S3 is down and probes keep
+     * their pace.
+     */
+    public synchronized void freshFileWaits() {
+        if (downCause != null && !freshFileWaited) {
+            freshFileWaited = true;
+            nextProbeMillis = Math.min(nextProbeMillis, System.currentTimeMillis() + FIRST_PROBE_MILLIS);
+        }
+    }
+
     /** True when S3 is down and the next probe may go: a waiting file can be sent to find out. */
     public synchronized boolean isProbeDue() {
         return downCause != null && System.currentTimeMillis() >= nextProbeMillis;
@@ -218,6 +233,7 @@ public class S3Health {
         if (downCause == null) {
             downSinceMillis = System.currentTimeMillis();
             nextProbeMillis = downSinceMillis + probeDelayMillis;
+            freshFileWaited = false;
             downCause = cause;
             LOG.error("{} ({}). {}", bucketProblem != null
                     ? "S3 refuses the bucket: check the bucket, the region, s3.access-key and the bucket's permissions"

@@ -80,6 +80,9 @@ public class RetryQueue {
     public synchronized void setAside(String path) {
         waiting.remove(path);
         keep(setAside, path);
+        if (setAside.contains(path)) {
+            s3.freshFileWaits();
+        }
     }
 
     /** Once over the bound, no path is kept until the scan that replaces them all has been asked for. */

@@ -111,6 +111,23 @@ class S3HealthTest {
     }
 
     @Test
+    void theFirstFreshFileSetAsideInAnOutageGoesAsAProbeWithinASecondTheNextOnesWait() throws Exception {
+        failsUntilGivenUp("bad.txt"); // nothing else was sent: S3 counts as down
+        for (long waitMillis : new long[] {1_100, 1_100, 2_100}) { // probes at 1 s, then 1, 2: the next is 4 s away
+            Thread.sleep(waitMillis);
+            assertTrue(s3.isProbeDue());
+            s3.checkAvailable(); // the probe goes, and fails
+        }
+        s3.freshFileWaits();
+        Thread.sleep(1_100);
+        assertTrue(s3.isProbeDue(), "the new file need not wait 4 s to find out");
+        s3.checkAvailable(); // it fails too: S3 is down, and probes keep their pace
+        s3.freshFileWaits();
+        Thread.sleep(1_100);
+        assertFalse(s3.isProbeDue(), "once per outage");
+    }
+
+    @Test
     void threeFilesFailingInARowMeanS3IsDownWhateverTheirRetries() {
         s3.requestFailed(HTTP_500, "a.txt");
         s3.requestFailed(HTTP_500, "b.txt");
