@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * sign of that, every 30 s); while S3 is down, one of them at a time goes as the probe that finds out whether it
  * answers again: first those set aside without being sent, as S3 has not failed them yet (a key that a server fails
  * for good must not be every probe while new files wait behind it). Paths that changed under an upload go back at
- * once. The route's timer calls {@link #takeDue} every
- * second. Held in memory and bounded: past 100,000 paths it keeps none and has the tree scanned instead. A
- * restart loses nothing: its catch-up scan finds every path the state database does not show as synced.
+ * once. The route's timer calls {@link #takeDue} every second. Held in memory and bounded: past 100,000 paths it
+ * keeps none and has the tree scanned instead. A restart loses nothing: its catch-up scan finds every path the state
+ * database does not show as synced.
  */
 public class RetryQueue {
 
