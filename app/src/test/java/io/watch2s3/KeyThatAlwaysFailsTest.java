@@ -42,8 +42,10 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
             for (int i = 0; i < 5; i++) {
                 awaitObject("good/g" + i + ".txt", "good " + i);
             }
-            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.S3_UNAVAILABLE) >= 1);
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.KEY_FAILS) >= 1);
             assertEquals(6, bad.matches(), "sent once and retried sync.max-retries (5) times");
+            assertEquals(0, app.counters().getFailed(FailureKind.S3_UNAVAILABLE),
+                    "counted as the key's failure, not as an outage: " + app.counters());
 
             S3Health health = app.bean("s3Health", S3Health.class);
             assertFalse(health.isDown(), "S3 confirmed other requests meanwhile: only this key fails");
@@ -79,6 +81,7 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
             write(tree, "new.txt", "written while bad.txt waits");
             await().atMost(LONG).until(() -> app.counters().getWaiting() == 2); // both wait; no probe is out
             int badWhenBothWaited = bad.matches();
+            long s3UnavailableWhenBothWaited = app.counters().getFailed(FailureKind.S3_UNAVAILABLE);
             awaitObject("new.txt", "written while bad.txt waits");
             assertEquals(badWhenBothWaited, badBeforeNew.get(), "new.txt went as the probe before bad.txt again");
 
@@ -88,6 +91,10 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
             // once S3 answered again, bad.txt is tried again at once, fails, and waits again
             await().atMost(LONG).until(() -> bad.matches() >= badBeforeNew.get() + 1 && app.counters().getWaiting() == 1);
             assertFalse(health.isDown(), "a key known to fail by itself does not make S3 count as down");
+            // its failures while S3 seemed down counted as an outage's; the try after that, as the key's own
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.KEY_FAILS) == 1);
+            assertEquals(s3UnavailableWhenBothWaited, app.counters().getFailed(FailureKind.S3_UNAVAILABLE),
+                    app.counters().toString());
             assertEquals(badBeforeNew.get() + 1, bad.matches(), "nor is it retried at once: one request per try");
             assertEquals(1, log.lines(Level.ERROR, "S3Health").size(), "one outage: " + log.atLeast(Level.WARN));
             aLaterChangeStillArrives();

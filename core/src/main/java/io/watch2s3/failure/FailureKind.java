@@ -10,6 +10,13 @@ public enum FailureKind {
 
     /** S3 did not answer, timed out, or said "later" (5xx, throttling): worth a few retries, then a wait for S3. */
     S3_UNAVAILABLE("s3-unavailable", Next.WAIT_FOR_RECOVERY),
+    /**
+     * S3 fails this one key (5xx) while it accepts other files: S3Proxy's filesystem backend does so for a file where
+     * a directory's objects still are. Never the kind of an exception: S3Health finds it out, and the file's
+     * failures are counted under this tag instead of s3-unavailable, so that an alert on an outage does not fire for
+     * one bad key (it is tried again every 30 s). Not retried at once; waits like an unanswered request.
+     */
+    KEY_FAILS("key-fails", Next.WAIT_FOR_RECOVERY),
     /** The bucket refuses us (401/403, NoSuchBucket, wrong region): every file would fail alike. */
     BUCKET_REFUSED("bucket-refused", Next.WAIT_FOR_RECOVERY),
     /** The state database cannot read or write (disk full, read-only, I/O error). */

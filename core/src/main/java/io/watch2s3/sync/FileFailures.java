@@ -150,19 +150,23 @@ public class FileFailures {
     private void record(Exchange exchange, Throwable thrown) {
         String path = path(exchange);
         Failure failure = refine(Failure.of(thrown), path);
+        Long confirmedAtFirstFailure = exchange.getProperty(CONFIRMED_AT_FIRST_FAILURE, Long.class);
+        // sent, and S3 did not answer it; not when it was given up because watch2s3 stops (its next try refused),
+        // which says nothing about S3
+        if (failure.kind().next() == FailureKind.Next.WAIT_FOR_RECOVERY && confirmedAtFirstFailure != null
+                && !exchange.getContext().isStopping()) {
+            s3.gaveUp(failure, path, confirmedAtFirstFailure);
+        }
+        if (failure.kind() == FailureKind.S3_UNAVAILABLE && !notSent(thrown) && s3.failsByItself(path)) {
+            failure = new Failure(FailureKind.KEY_FAILS, failure.cause());
+        }
         counters.countFailed(failure.kind());
         if (failure.kind() == FailureKind.REFUSED_BY_S3 && plan(exchange) instanceof FilePlan.Upload upload) {
             refused.remember(upload.path(), upload.fingerprint());
         }
         switch (failure.kind().next()) {
             case WAIT_FOR_RECOVERY -> {
-                Long confirmedAtFirstFailure = exchange.getProperty(CONFIRMED_AT_FIRST_FAILURE, Long.class);
-                // sent, and S3 did not answer it; not when it was given up because watch2s3 stops (its next try
-                // refused), which says nothing about S3
-                if (confirmedAtFirstFailure != null && !exchange.getContext().isStopping()) {
-                    s3.gaveUp(failure, path, confirmedAtFirstFailure);
-                }
-                if (notSent(thrown) || s3.failsByItself(path)) {
+                if (notSent(thrown) || failure.kind() == FailureKind.KEY_FAILS) {
                     // not sent: S3 already counts as down, which S3Health logged once (a burst would give a line
                     // per file); or S3 fails this key by itself, which it said once (else: a line every 30 s). The
                     // count and watch2s3_files_waiting show them.
