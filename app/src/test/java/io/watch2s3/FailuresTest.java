@@ -317,6 +317,26 @@ class FailuresTest extends ProxiedS3TestBase {
         }
     }
 
+    /** The usual mend of an unreadable file is a chmod, not a new write: the chmod alone brings it to S3. */
+    @Test
+    void whileWatchingAFileMadeReadableByAChmodAloneIsSyncedWithoutWaitingForAScan() throws Exception {
+        Map<String, String> s = settings(Map.of()); // sync.rescan-interval 0: no scan will find it
+        s.put("s3.endpoint", proxy.url());
+        try (JavaProcess watching = JavaProcess.startWithoutReadingEverything(dir.resolve("run"),
+                TestApp.asJvmOptions(s))) {
+            write(tree, "first.txt", "the watcher runs");
+            awaitObject("first.txt", "the watcher runs");
+            write(tree, "locked.txt", "no one may read this yet");
+            Files.setPosixFilePermissions(tree.resolve("locked.txt"), PosixFilePermissions.fromString("---------"));
+            await().atMost(LONG).until(() -> (watching.stdout() + watching.stderr()).contains("could not sync locked.txt"));
+            assertTrue(watching.isAlive(), watching.stderr());
+
+            Files.setPosixFilePermissions(tree.resolve("locked.txt"), PosixFilePermissions.fromString("rw-r--r--"));
+            awaitObject("locked.txt", "no one may read this yet");
+            aLaterChangeStillArrives();
+        }
+    }
+
     @Test
     void aFileWithoutReadPermissionIsUnreadableNotVanishedAndOnceSaysSoWithExitOne() throws Exception {
         write(tree, "ok.txt", "ok");
