@@ -5,11 +5,17 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import ch.qos.logback.classic.Level;
 import io.watch2s3.state.StateDatabase;
+import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.ProxiedS3TestBase;
 import io.watch2s3.support.TestApp;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +41,35 @@ class BatchesSideBySideTest extends ProxiedS3TestBase {
             assertEquals(0, app.counters().getFailed());
             aLaterChangeStillArrives();
         }
+    }
+
+    @Test
+    void twoBigBatchesSideBySideEachHaveTheirOwnProgressLines() throws Exception {
+        var held = proxy.when(r -> r.isPut() && r.key().startsWith("big-")).hold();
+        try (LogCapture log = new LogCapture();
+                TestApp app = startThroughProxy(Map.of("sync.parallelism", "2", "sync.progress-interval", "1s"))) {
+            IntStream.range(0, 200).forEach(i -> write(tree, "big-a/f" + i + ".txt", "a " + i));
+            await().atMost(LONG).until(() -> held.arrivals().size() == 2);     // batch a uploads, held
+            // batch b closes beside it (its uploads wait for a thread, or are held too): no file of either is done
+            IntStream.range(0, 300).forEach(i -> write(tree, "big-b/f" + i + ".txt", "b " + i));
+            await().atMost(LONG).until(() -> batchesIn(log, "progress of batch (\\d+): 0/200 files.*").size() == 1
+                    && batchesIn(log, "progress of batch (\\d+): 0/300 files.*").size() == 1);
+            Set<String> a = batchesIn(log, "progress of batch (\\d+): 0/200 files.*");
+            Set<String> b = batchesIn(log, "progress of batch (\\d+): 0/300 files.*");
+            assertFalse(a.equals(b), "the two batches' lines carry the same number: " + a + " " + b);
+            held.release();
+            await().atMost(LONG).until(() -> batchesIn(log, "batch (\\d+) done: 200/200 files.*").equals(a)
+                    && batchesIn(log, "batch (\\d+) done: 300/300 files.*").equals(b));
+            assertEquals(500, s3.keys(bucket).size());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /** The batch numbers of the progress lines that match {@code regex} (its group 1). */
+    private static Set<String> batchesIn(LogCapture log, String regex) {
+        Pattern pattern = Pattern.compile(regex);
+        return log.lines(Level.INFO, "progress").stream().map(pattern::matcher).filter(Matcher::matches)
+                .map(m -> m.group(1)).collect(Collectors.toSet());
     }
 
     @Test

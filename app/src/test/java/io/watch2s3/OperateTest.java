@@ -259,12 +259,13 @@ class OperateTest extends S3TestBase {
         }
         try (JavaProcess once = run(Map.of("sync.progress-interval", "1s"), "--once")) {
             assertEquals(0, once.waitFor(300), once.stderr());
-            List<String> progress = once.stderr().lines().filter(l -> l.contains("progress: ")).toList();
+            List<String> progress = once.stderr().lines().filter(l -> l.contains("progress of batch ")).toList();
             assertFalse(progress.isEmpty(), once.stderr());
             assertTrue(progress.stream().allMatch(l -> l.matches(
-                    ".*\\d+/2000 files .* files/s, .* MB/s, \\d+ unchanged, \\d+ failed, ETA .*")),
+                    ".*progress of batch \\d+: \\d+/2000 files .* files/s, .* MB/s, \\d+ unchanged, \\d+ failed, ETA .*")),
                     String.join("\n", progress));
-            assertTrue(once.stderr().contains("batch done: 2000/2000 files"), once.stderr());
+            assertTrue(once.stderr().lines().anyMatch(l -> l.matches(".*batch \\d+ done: 2000/2000 files.*")),
+                    once.stderr());
         }
         assertEquals(2000, s3.keys(bucket).size());
         // a chmod -R moves every ctime: the next run reads each file once, sends none, and its line says so
@@ -275,7 +276,7 @@ class OperateTest extends S3TestBase {
         }
         try (JavaProcess again = run(Map.of(), "--once")) {
             assertEquals(0, again.waitFor(300), again.stderr());
-            assertTrue(again.stderr().lines().anyMatch(l -> l.contains("batch done: 2000/2000 files")
+            assertTrue(again.stderr().lines().anyMatch(l -> l.matches(".*batch \\d+ done: 2000/2000 files.*")
                     && l.contains(", 2000 unchanged, 0 failed")), again.stderr());
             assertFalse(again.stderr().contains("uploaded "), "nothing sent again");
         }

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * rclone --stats for a big batch (a catch-up, a git clone): every sync.progress-interval one line with done/total,
  * files/s, MB/s, failures and ETA, and a summary when the batch is done. Small batches stay silent. Batches run side
- * by side, so each keeps its own figures (on its exchange) and each big one has its own line.
+ * by side, so each keeps its own figures (on its exchange), and each big one has its own lines, named by the batch's
+ * number (the pair's batches counted from its start, small ones included).
  */
 public class ProgressReport {
 
@@ -26,6 +27,7 @@ public class ProgressReport {
     public static final String PROPERTY = "Watch2S3BatchProgress";
 
     private final Set<BatchProgress> running = ConcurrentHashMap.newKeySet();
+    private final AtomicLong batches = new AtomicLong();
     private SyncCounters counters;
 
     public void setCounters(SyncCounters counters) {
@@ -33,7 +35,7 @@ public class ProgressReport {
     }
 
     public void batchStarted(Exchange exchange, @Body List<?> actions) {
-        BatchProgress batch = new BatchProgress(actions.size(), counters);
+        BatchProgress batch = new BatchProgress(batches.incrementAndGet(), actions.size(), counters);
         exchange.setProperty(PROPERTY, batch);
         running.add(batch);
     }
@@ -47,7 +49,7 @@ public class ProgressReport {
 
     public void batchFinished(@ExchangeProperty(PROPERTY) BatchProgress batch) {
         if (batch != null && running.remove(batch) && batch.total >= REPORTED_FROM) {
-            LOG.info("batch done: {}", batch.line(counters));
+            LOG.info("batch {} done: {}", batch.number, batch.line(counters));
         }
     }
 
@@ -55,7 +57,7 @@ public class ProgressReport {
     public void report() {
         for (BatchProgress batch : running) {
             if (batch.total >= REPORTED_FROM) {
-                LOG.info("progress: {}", batch.line(counters));
+                LOG.info("progress of batch {}: {}", batch.number, batch.line(counters));
             }
         }
     }
@@ -63,13 +65,15 @@ public class ProgressReport {
     /** One batch's figures. */
     public static final class BatchProgress {
         private final AtomicLong done = new AtomicLong();
+        private final long number;
         private final int total;
         private final long startedNanos = System.nanoTime();
         private final long failedAtStart;
         private final long bytesAtStart;
         private final long unchangedAtStart;
 
-        BatchProgress(int total, SyncCounters counters) {
+        BatchProgress(long number, int total, SyncCounters counters) {
+            this.number = number;
             this.total = total;
             this.failedAtStart = counters.getFailed();
             this.bytesAtStart = counters.getBytesUploaded();
