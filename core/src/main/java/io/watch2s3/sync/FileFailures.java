@@ -150,6 +150,7 @@ public class FileFailures {
     private void record(Exchange exchange, Throwable thrown) {
         String path = path(exchange);
         Failure failure = refine(Failure.of(thrown), path);
+        boolean sent = !notSent(thrown);
         Long confirmedAtFirstFailure = exchange.getProperty(CONFIRMED_AT_FIRST_FAILURE, Long.class);
         // sent, and S3 did not answer it; not when it was given up because watch2s3 stops (its next try refused),
         // which says nothing about S3
@@ -157,7 +158,7 @@ public class FileFailures {
                 && !exchange.getContext().isStopping()) {
             s3.gaveUp(failure, path, confirmedAtFirstFailure);
         }
-        if (failure.kind() == FailureKind.S3_UNAVAILABLE && !notSent(thrown) && s3.failsByItself(path)) {
+        if (failure.kind() == FailureKind.S3_UNAVAILABLE && sent && s3.failsByItself(path)) {
             failure = new Failure(FailureKind.KEY_FAILS, failure.cause());
         }
         counters.countFailed(failure.kind());
@@ -166,7 +167,7 @@ public class FileFailures {
         }
         switch (failure.kind().next()) {
             case WAIT_FOR_RECOVERY -> {
-                if (notSent(thrown) || failure.kind() == FailureKind.KEY_FAILS) {
+                if (!sent || failure.kind() == FailureKind.KEY_FAILS) {
                     // not sent: S3 already counts as down, which S3Health logged once (a burst would give a line
                     // per file); or S3 fails this key by itself, which it said once (else: a line every 30 s). The
                     // count and watch2s3_files_waiting show them.
@@ -180,7 +181,7 @@ public class FileFailures {
             case NEXT_CHANGE -> LOG.warn("could not sync {}: {} ({}); {}", LogSafe.name(path), failure.cause(),
                     failure.kind().tag(), whenTriedAgain(failure.kind()));
         }
-        if (failure.kind().next() == FailureKind.Next.WAIT_FOR_RECOVERY && notSent(thrown)) {
+        if (failure.kind().next() == FailureKind.Next.WAIT_FOR_RECOVERY && !sent) {
             retryQueue.setAside(path);
         } else {
             whatNext(failure, path);
