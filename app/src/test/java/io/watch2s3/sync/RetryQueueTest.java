@@ -11,6 +11,7 @@ import io.watch2s3.state.StateDatabase;
 import io.watch2s3.stats.SyncCounters;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,5 +99,61 @@ class RetryQueueTest {
         assertEquals(List.of(), queue.takeDue());
         assertEquals(1, scan.getRequests(), "a scan finds them all instead");
         assertTrue(scan.isDue());
+    }
+
+    @Test
+    void aKeyS3FailsByItselfIsTriedAgainEverLessOftenUpToHourlyWhileOthersGoOnTheirOwnTime() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        queue.setClock(now::get);
+        queue.waitForKey("bad.txt");
+        queue.waitForRecovery("other.txt"); // an ordinary wait: it goes at the next 30 s drain, not with the key
+        long[] pauses = {30, 60, 120, 240, 480, 960, 1920, 3600, 3600};
+        for (int i = 0; i < pauses.length; i++) {
+            now.addAndGet(pauses[i] * 1000 - 1000);
+            List<String> early = queue.takeDue();
+            assertTrue(!early.contains("bad.txt"), "pause " + i + " (" + pauses[i] + " s) not over: " + early);
+            assertEquals(i == 0 ? 2 : 1, queue.size(), "bad.txt waits (and is counted as waiting)");
+            now.addAndGet(1000);
+            List<String> due = queue.takeDue();
+            assertTrue(due.contains("bad.txt"), "pause " + i + " (" + pauses[i] + " s) over: " + due);
+            if (i == 0) {
+                assertEquals(List.of("bad.txt", "other.txt"), due, "the ordinary wait went at the 30 s drain too");
+            }
+            assertEquals(0, queue.size());
+            queue.waitForKey("bad.txt"); // its try failed again
+        }
+    }
+
+    @Test
+    void aFailingKeyThatChangesKeepsItsPauseAndOneThatWentThroughStartsAgainFromThirtySeconds() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        queue.setClock(now::get);
+        queue.waitForKey("bad.txt");
+        now.addAndGet(30_000);
+        assertEquals(List.of("bad.txt"), queue.takeDue());
+        queue.waitForKey("bad.txt"); // failed again: 60 s now
+        now.addAndGet(20_000);
+        queue.waitForKey("bad.txt"); // it changed, was sent at once and failed: the pause stays 60 s, from now
+        now.addAndGet(59_000);
+        assertEquals(List.of(), queue.takeDue());
+        now.addAndGet(1_000);
+        assertEquals(List.of("bad.txt"), queue.takeDue());
+        // this try goes through (nothing comes back); 10 minutes later the key is forgotten
+        now.addAndGet(600_001);
+        assertEquals(List.of(), queue.takeDue());
+        queue.waitForKey("bad.txt"); // it fails again, some day: 30 s, not 120
+        now.addAndGet(30_000);
+        assertEquals(List.of("bad.txt"), queue.takeDue());
+    }
+
+    @Test
+    void aFailingKeyThatThenWaitsForAnOutageGoesWithTheOutagesFilesOnlyOnce() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        queue.setClock(now::get);
+        queue.waitForKey("bad.txt");
+        queue.waitForRecovery("bad.txt"); // meanwhile sent again (a change), and S3 did not answer
+        now.addAndGet(30_000);
+        assertEquals(List.of("bad.txt"), queue.takeDue(), "handed out once, not once per list");
+        assertEquals(0, queue.size());
     }
 }

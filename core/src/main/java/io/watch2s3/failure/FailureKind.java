@@ -14,7 +14,7 @@ public enum FailureKind {
      * S3 fails this one key (5xx) while it accepts other files: S3Proxy's filesystem backend does so for a file where
      * a directory's objects still are. Never the kind of an exception: S3Health finds it out, and the file's
      * failures are counted under this tag instead of s3-unavailable, so that an alert on an outage does not fire for
-     * one bad key (it is tried again every 30 s). Not retried at once; waits like an unanswered request.
+     * one bad key. Not retried at once; it waits by itself, ever longer between tries (30 s, 1 min, 2 … an hour).
      */
     KEY_FAILS("key-fails", Next.WAIT_FOR_RECOVERY),
     /** The bucket refuses us (401/403, NoSuchBucket, wrong region): every file would fail alike. */

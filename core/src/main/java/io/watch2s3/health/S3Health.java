@@ -155,7 +155,8 @@ public class S3Health {
 
     private static void warnFailsAlone(String path, Failure failure) {
         LOG.warn("S3 fails {} ({}) while it accepts other files: a problem of that key, not an outage; it waits by"
-                + " itself and is tried again every 30 s and at its next change", LogSafe.name(path), failure.cause());
+                + " itself and is tried again after 30 s, then less often (up to hourly), and at its next change",
+                LogSafe.name(path), failure.cause());
     }
 
     /**

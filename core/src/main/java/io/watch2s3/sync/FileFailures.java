@@ -84,7 +84,7 @@ public class FileFailures {
             }
             Failure failure = Failure.of(thrown); // S3Health heard of it already (S3RequestEvents)
             int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
-            // a key S3 fails by itself is not retried at once: every try would be 6 requests, every 30 s, for good
+            // a key S3 fails by itself is not retried at once: every try would be 6 requests, for good
             if (!failure.kind().retried() || s3.isDown() || attempts >= maxRetries || s3.failsByItself(path(exchange))) {
                 return false;
             }
@@ -169,7 +169,7 @@ public class FileFailures {
             case WAIT_FOR_RECOVERY -> {
                 if (!sent || failure.kind() == FailureKind.KEY_FAILS) {
                     // not sent: S3 already counts as down, which S3Health logged once (a burst would give a line
-                    // per file); or S3 fails this key by itself, which it said once (else: a line every 30 s). The
+                    // per file); or S3 fails this key by itself, which it said once (else: a line at every try). The
                     // count and watch2s3_files_waiting show them.
                     LOG.debug("{} waits: {}", LogSafe.name(path), failure.cause());
                 } else {
@@ -210,7 +210,13 @@ public class FileFailures {
 
     private void whatNext(Failure failure, String path) {
         switch (failure.kind().next()) {
-            case WAIT_FOR_RECOVERY -> retryQueue.waitForRecovery(path);
+            case WAIT_FOR_RECOVERY -> {
+                if (failure.kind() == FailureKind.KEY_FAILS) {
+                    retryQueue.waitForKey(path);
+                } else {
+                    retryQueue.waitForRecovery(path);
+                }
+            }
             case LOOK_AGAIN -> retryQueue.lookAgain(path);
             case NEXT_CHANGE -> { }
         }

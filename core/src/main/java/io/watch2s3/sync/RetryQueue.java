@@ -5,10 +5,14 @@ import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.stats.SyncCounters;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * those that waited for S3 or the state database go back into the pipeline as soon as it works again (or, failing a
  * sign of that, every 30 s); while S3 is down, one of them at a time goes as the probe that finds out whether it
  * answers again: first those set aside without being sent, as S3 has not failed them yet (a key that a server fails
- * for good must not be every probe while new files wait behind it). Paths that changed under an upload go back at
- * once. The route's timer calls {@link #takeDue} every second. Held in memory and bounded: past 100,000 paths it
+ * for good must not be every probe while new files wait behind it). A key S3 fails by itself while it accepts others
+ * waits on its own, ever longer: 30 s, then 1 min, 2, 4 … up to an hour between tries (at its next change it goes at
+ * once anyway). Paths that changed under an upload go back at once. The route's timer calls {@link #takeDue} every second. Held in memory and bounded: past 100,000 paths it
  * keeps none and has the tree scanned instead. A restart loses nothing: its catch-up scan finds every path the state
  * database does not show as synced.
  */
@@ -28,18 +33,31 @@ public class RetryQueue {
     private static final long RETRY_EVERY_MILLIS = 30_000;
     /** A probe that never came back (its file needed no request after all) frees the place after this long. */
     private static final long PROBE_PATIENCE_MILLIS = 60_000;
+    private static final long FIRST_KEY_PAUSE_MILLIS = 30_000;
+    private static final long LONGEST_KEY_PAUSE_MILLIS = 3_600_000;
+    /**
+     * A key handed out that has not failed again within this long is forgotten (it went through, or changed): its
+     * next failure starts again from the first pause.
+     */
+    private static final long KEY_FORGOTTEN_AFTER_MILLIS = 600_000;
 
     private final Set<String> lookAgain = new LinkedHashSet<>();
     /** Sent, and S3 did not answer (or the state database failed them). */
     private final Set<String> waiting = new LinkedHashSet<>();
     /** Not sent: S3 already counted as down. */
     private final Set<String> setAside = new LinkedHashSet<>();
+    /** Keys S3 fails by itself, and when each is tried again. */
+    private final Map<String, Long> keysDue = new LinkedHashMap<>();
+    /** The pause a failing key last waited, and when it was handed out (-1: not yet), to double it at its next failure. */
+    private final Map<String, KeyPause> keyPauses = new HashMap<>();
+    /** Milliseconds now: the system clock; a test's own, to see the pauses grow without waiting an hour. */
+    private LongSupplier clock = System::currentTimeMillis;
     private int maxPaths = 100_000;
     private boolean overflowed;
     /** The path handed out as the probe while S3 is down, until it comes back or S3 answers. */
     private String probe;
     private long probeSinceMillis;
-    private long lastDrainMillis = System.currentTimeMillis();
+    private long lastDrainMillis = clock.getAsLong();
     private S3Health s3;
     private StateDatabase state;
     private CatchUpScan scan;
@@ -65,6 +83,11 @@ public class RetryQueue {
         this.maxPaths = maxPaths;
     }
 
+    void setClock(LongSupplier clock) {
+        this.clock = clock;
+        this.lastDrainMillis = clock.getAsLong();
+    }
+
     /** The file changed or vanished while it was being synced: the disk decides again what it needs. */
     public synchronized void lookAgain(String path) {
         keep(lookAgain, path);
@@ -73,12 +96,42 @@ public class RetryQueue {
     /** The file waits for S3 or the state database to work again. */
     public synchronized void waitForRecovery(String path) {
         setAside.remove(path);
+        keysDue.remove(path);
         keep(waiting, path);
+    }
+
+    /**
+     * S3 fails this key by itself while it accepts others: it is tried again after a pause twice as long as the last
+     * (30 s at first, an hour at most). Every try is a request, and such a key fails for as long as its cause stays.
+     */
+    public synchronized void waitForKey(String path) {
+        if (path == null) {
+            return;
+        }
+        waiting.remove(path);
+        setAside.remove(path);
+        long now = clock.getAsLong();
+        KeyPause last = keyPauses.get(path);
+        long pause;
+        if (last == null || forgotten(last, now)) {
+            pause = FIRST_KEY_PAUSE_MILLIS;
+        } else if (last.handedOutMillis() < 0) {
+            pause = last.millis(); // failed again before its try: it changed meanwhile
+        } else {
+            pause = Math.min(2 * last.millis(), LONGEST_KEY_PAUSE_MILLIS);
+        }
+        if (!keysDue.containsKey(path) && (overflowed || size() >= maxPaths)) {
+            keep(waiting, path); // rolls up into a scan like the others
+            return;
+        }
+        keyPauses.put(path, new KeyPause(pause, -1));
+        keysDue.put(path, now + pause);
     }
 
     /** The file waits for S3 to answer again without having been sent: it is among the first probes. */
     public synchronized void setAside(String path) {
         waiting.remove(path);
+        keysDue.remove(path);
         keep(setAside, path);
         if (setAside.contains(path)) {
             s3.freshFileWaits();
@@ -108,11 +161,13 @@ public class RetryQueue {
         overflowed = true;
         waiting.clear();
         setAside.clear();
+        keysDue.clear();
+        keyPauses.clear();
     }
 
     /** How many paths wait (for the gauge watch2s3_files_waiting). */
     public synchronized int size() {
-        return lookAgain.size() + waiting.size() + setAside.size();
+        return lookAgain.size() + waiting.size() + setAside.size() + keysDue.size();
     }
 
     /** The paths to put back into the pipeline now (called every second by the route). */
@@ -124,10 +179,10 @@ public class RetryQueue {
         synchronized (this) {
             List<String> due = new ArrayList<>(lookAgain);
             lookAgain.clear();
-            if ((waiting.isEmpty() && setAside.isEmpty() && !overflowed) || state.isBroken()) {
+            if ((waiting.isEmpty() && setAside.isEmpty() && keysDue.isEmpty() && !overflowed) || state.isBroken()) {
                 return due;
             }
-            long now = System.currentTimeMillis();
+            long now = clock.getAsLong();
             if (s3.isDown()) {
                 boolean probeFree = probe == null || now - probeSinceMillis > PROBE_PATIENCE_MILLIS;
                 if (probeFree && s3.isProbeDue() && !(waiting.isEmpty() && setAside.isEmpty())) {
@@ -140,6 +195,7 @@ public class RetryQueue {
                 return due;
             }
             probe = null;
+            takeDueKeys(now, due);
             if (stateBack || s3.getLastRecoveryMillis() > lastDrainMillis || now - lastDrainMillis >= RETRY_EVERY_MILLIS) {
                 lastDrainMillis = now;
                 due.addAll(waiting);
@@ -153,5 +209,25 @@ public class RetryQueue {
             }
             return due;
         }
+    }
+
+    /** The failing keys whose pause is over; and the ones handed out long ago that did not fail again are forgotten. */
+    private void takeDueKeys(long now, List<String> due) {
+        for (Iterator<Map.Entry<String, Long>> it = keysDue.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> key = it.next();
+            if (key.getValue() <= now) {
+                it.remove();
+                due.add(key.getKey());
+                keyPauses.computeIfPresent(key.getKey(), (path, pause) -> new KeyPause(pause.millis(), now));
+            }
+        }
+        keyPauses.values().removeIf(p -> forgotten(p, now));
+    }
+
+    private static boolean forgotten(KeyPause pause, long now) {
+        return pause.handedOutMillis() >= 0 && now - pause.handedOutMillis() > KEY_FORGOTTEN_AFTER_MILLIS;
+    }
+
+    private record KeyPause(long millis, long handedOutMillis) {
     }
 }
