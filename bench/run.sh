@@ -139,6 +139,11 @@ scenario_burst() {
       "rclone --config $RCLONE_CONFIG copy --transfers 16 --checkers 16 $d/pregenerated bench:BUCKET"
     burst_command "$server" "rclone PUT-only (--no-check-dest --s3-no-head)" \
       "rclone --config $RCLONE_CONFIG copy --transfers 16 --checkers 16 --no-check-dest --s3-no-head $d/pregenerated bench:BUCKET"
+    if [[ $server == s3proxy ]]; then # where the client's CPU is the limit: the architecture's floor, and watch2s3 warm
+      burst_plain_route "$server" "$PLAIN_ROUTE" ""
+      burst_plain_route "$server" "$PLAIN_ROUTE, watch2s3's JVM options" "${W2S_JAVA_OPTS[*]}" watch2s3-jit
+      burst_watcher_warm "$server" "$BURST"
+    fi
     burst_command "$server" "aws s3 sync" "aws_cli s3 sync --only-show-errors $d/pregenerated s3://BUCKET/"
     burst_command "$server" "s3cmd sync" "s3cmd -c $S3CMD_CONFIG --no-progress -q sync $d/pregenerated/ s3://BUCKET/"
     if [[ $server == s3mock ]]; then stop_pid "$S3MOCK_PID"; else stop_pid "$S3PROXY_PID"; fi
@@ -187,6 +192,60 @@ burst_watcher() { # SERVER TOOL COUNT
     pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true
     pkill -f "inotifywait -m -r -q -e close_write,create,moved_to --format %w%f $tree" 2>/dev/null || true
   fi
+}
+
+# The floor of the architecture watch2s3 is built on (issue #13): bench/PlainCamelRoute.java, a plain Camel route
+# splitting the tree's files over 16 threads to aws2-s3 with watch2s3's S3 client and nothing else, three rounds in
+# one JVM. "fresh JVM": the whole process less rounds 2 and 3 (JVM start and the first round, as watch2s3 --once
+# pays them); "warm": round 3 alone.
+PLAIN_ROUTE="Camel aws2-s3 route (plain)"
+burst_plain_route() { # SERVER TOOL JAVA-OPTIONS [watch2s3-jit]
+  local server=$1 tool=$2 opts=$3 jit=${4:-} bucket classes=$WORK/plain-route
+  [[ -f $classes/PlainCamelRoute.class ]] || javac -cp "$JAR" -d "$classes" "$BENCH/PlainCamelRoute.java"
+  bucket=$(echo "b-$tool" | tr -cd 'a-z0-9-' | cut -c1-40)
+  make_bucket "$PORT" "$bucket"
+  # shellcheck disable=SC2086 # the options are words
+  (/usr/bin/time -f '%e %U %S %M' -o "$d/time.txt" java $opts -cp "$JAR:$classes" PlainCamelRoute \
+    "http://127.0.0.1:$PORT" "$bucket" "$d/pregenerated" 3 $jit > "$d/$bucket.log" 2>&1) || log "$tool failed: $(tail -3 "$d/$bucket.log")"
+  local wall user sys maxrss count; read -r wall user sys maxrss < <(tail -1 "$d/time.txt")
+  count=$(count_keys "$PORT" "$bucket")
+  if ((count != 3 * BURST)); then
+    result "burst-$server" "$tool" "files/s tree on disk ($BURST files)" "" files/s "stored $count of $((3 * BURST)) objects"
+    return
+  fi
+  # round K: FILES files, WALL s, CPU C s
+  local w23 c23 w3 c3
+  read -r w23 c23 w3 c3 < <(awk '/^round [23]:/ { w += $5; c += $8 } /^round 3:/ { w3 = $5; c3 = $8 }
+    END { print w, c, w3, c3 }' "$d/$bucket.log")
+  result "burst-$server" "$tool" "files/s tree on disk ($BURST files)" \
+    "$(awk -v n="$BURST" -v w="$wall" -v x="$w23" 'BEGIN{printf "%.1f", n/(w-x)}')" files/s \
+    "$(awk -v u="$user" -v s="$sys" -v x="$c23" -v n="$BURST" -v m="$maxrss" 'BEGIN{printf "client CPU %.2f s per 1000 files, peak RSS %.0f MB", (u+s-x)*1000/n, m/1024}'); JVM start and the first of 3 rounds"
+  result "burst-$server" "$tool" "files/s warm ($BURST files)" "$(awk -v n="$BURST" -v w="$w3" 'BEGIN{printf "%.1f", n/w}')" files/s \
+    "$(awk -v c="$c3" -v n="$BURST" 'BEGIN{printf "client CPU %.2f s per 1000 files", c*1000/n}'); the third round in one JVM"
+}
+
+# watch2s3 warm: three bursts of COUNT files written into one running watcher, one after the other; the third is
+# measured (its CPU from its first file written until all are in S3, its PUT phase on the wire).
+burst_watcher_warm() { # SERVER COUNT
+  local server=$1 count=$2 tool="watch2s3" bucket=b-watch2s3-warm tree cap=$WORK/capture.txt cpu0 cpu1 k
+  tree=$d/$bucket; make_bucket "$PORT" "$bucket"; mkdir -p "$tree"
+  start_watch2s3 "$PORT" "$bucket" "$tree" "$d/state-$bucket" "$d/$bucket.log"
+  for k in 1 2 3; do
+    if ((k == 3)); then start_capture "$PORT" "$cap"; cpu0=$(cpu_seconds "$W2S_PID"); fi
+    python3 "$BENCH/gen_tree.py" "$tree/r$k" "$count" $((7 + k))
+    if ! wait_count "$PORT" "$bucket" $((k * count)) 1800; then
+      ((k == 3)) && stop_capture
+      result "burst-$server" "$tool" "files/s warm ($count files)" "" files/s "burst $k stalled at $WAIT_COUNT_REACHED objects"
+      stop_pid "$W2S_PID"; return
+    fi
+  done
+  cpu1=$(cpu_seconds "$W2S_PID")
+  stop_capture
+  local span requests; span=$(put_span "$cap"); requests=$(count_requests "$cap" "$bucket")
+  result "burst-$server" "$tool" "files/s warm ($count files)" \
+    "$(awk -v n="$count" -v a="${span% *}" -v b="${span#* }" 'BEGIN{ if (b > a) printf "%.1f", n/(b-a) }')" files/s \
+    "$(awk -v c="$(elapsed "$cpu0" "$cpu1")" -v n="$count" 'BEGIN{printf "client CPU %.2f s per 1000 files", c*1000/n}'); the third burst into one watcher, PUT phase; $requests"
+  stop_pid "$W2S_PID"
 }
 
 burst_command() { # SERVER TOOL COMMAND(with BUCKET): a one-shot tool over the pre-generated tree
