@@ -24,8 +24,12 @@ public sealed interface FilePlan {
         return this instanceof Unchanged;
     }
 
-    /** Send the file's content: S3 does not hold it yet. {@code firstSeenMillis} feeds the latency metric. */
-    record Upload(String path, Fingerprint fingerprint, long firstSeenMillis) implements FilePlan {
+    /**
+     * Send the file's content: S3 does not hold it yet. {@code firstSeenMillis} feeds the latency metric. {@code content}:
+     * the bytes that were hashed, when the file is small enough to be sent from memory; null: sent from disk. Held
+     * only while the file's turn lasts (never remembered with the fingerprint).
+     */
+    record Upload(String path, Fingerprint fingerprint, long firstSeenMillis, byte[] content) implements FilePlan {
     }
 
     /** Delete the object of a path that holds no file any more. */

@@ -43,10 +43,11 @@ public class FilePlanner {
                     ? new FilePlan.Skip(path, "it is there again")
                     : new FilePlan.Delete(path, action.firstSeenMillis());
         }
-        Fingerprint fingerprint = fingerprinter.fingerprint(path);
-        if (fingerprint == null) {
+        Fingerprinter.Read read = fingerprinter.read(path);
+        if (read == null) {
             return new FilePlan.Skip(path, "it vanished");
         }
+        Fingerprint fingerprint = read.fingerprint();
         if (fingerprint.inS3()) {
             return new FilePlan.Unchanged(path);
         }
@@ -54,6 +55,6 @@ public class FilePlanner {
             LOG.debug("not sending {} again: S3 refused this content; it is sent once it changes", LogSafe.name(path));
             return new FilePlan.Skip(path, "S3 refused this content");
         }
-        return new FilePlan.Upload(path, fingerprint, action.firstSeenMillis());
+        return new FilePlan.Upload(path, fingerprint, action.firstSeenMillis(), read.content());
     }
 }

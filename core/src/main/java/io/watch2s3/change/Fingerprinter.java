@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -27,6 +28,16 @@ import java.util.concurrent.TimeUnit;
 public class Fingerprinter {
 
     private static final int BUFFER = 64 * 1024;
+    /**
+     * A file up to this size is read into memory once, hashed, and sent from there: the upload does not open and read
+     * it again (and the SDK reads it twice more over plain HTTP, to sign it and to send it). At most one such file per
+     * upload thread at a time (sync.parallelism).
+     */
+    static final int IN_MEMORY_MAX = 256 * 1024;
+
+    /** A file's fingerprint, with its bytes when it was read and small enough to be sent from memory (else null). */
+    public record Read(Fingerprint fingerprint, byte[] content) {
+    }
 
     private Path root;
     private StateDatabase state;
@@ -47,6 +58,12 @@ public class Fingerprinter {
 
     /** The fingerprint of the regular file at {@code path}, or null when it is no longer a regular file. */
     public Fingerprint fingerprint(String path) {
+        Read read = read(path);
+        return read == null ? null : read.fingerprint();
+    }
+
+    /** {@link #fingerprint}, with the file's bytes when it had to be read and is at most {@link #IN_MEMORY_MAX}. */
+    public Read read(String path) {
         FileStat stat;
         try {
             stat = FileStat.of(root.resolve(path));
@@ -62,42 +79,58 @@ public class Fingerprinter {
         }
         Optional<SyncedFile> row = state.find(path).filter(r -> !r.isPending());
         if (row.isPresent() && row.get().sameStat(stat.size(), stat.mtimeNanos(), stat.ctimeNanos())) {
-            return new Fingerprint(stat.size(), stat.mtimeNanos(), stat.ctimeNanos(), row.get().sha256(), null, true);
+            return new Read(new Fingerprint(stat.size(), stat.mtimeNanos(), stat.ctimeNanos(), row.get().sha256(), null,
+                    true), null);
         }
-        Fingerprint fp;
+        Read read;
         try {
-            fp = digest(path, stat.ctimeNanos());
+            read = digest(path, stat.ctimeNanos(), stat.size());
         } catch (NoSuchFileException e) {
             counters.countVanished(); // or a symlink was swapped in: nothing outside the tree is read
             return null;
         }
+        Fingerprint fp = read.fingerprint();
         if (row.isPresent() && row.get().size() == fp.size() && row.get().sha256().equals(fp.sha256())) {
             state.confirmUploaded(fp.row(path));
-            return fp.alreadyInS3();
+            return new Read(fp.alreadyInS3(), null);
         }
-        return fp;
+        return read;
     }
 
     /**
      * SHA-256 and MD5 in one pass over the file, opened without following a symlink anywhere in its path, of the
-     * size and mtime it had when opened: the upload sends exactly those bytes or fails (TreeFileStream).
+     * size and mtime it had when opened: the upload sends exactly those bytes (from memory when the file is small,
+     * else from disk, failing if the file's size changed: TreeFileStream).
      */
-    private Fingerprint digest(String path, long ctimeNanos) throws NoSuchFileException {
+    Read digest(String path, long ctimeNanos, long statSize) throws NoSuchFileException {
         try {
             SecureTree.OpenFile file = SecureTree.open(root, path);
             try (SeekableByteChannel channel = file.channel()) {
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
                 MessageDigest md5 = MessageDigest.getInstance("MD5");
-                ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
-                long size = 0;
-                // to the end, not to the size the stat gave: what was read is what the upload sends (TreeFileStream
-                // checks the size again), and a read error shows even where the size is 0
-                for (int n; (n = channel.read(buffer.clear())) >= 0; size += n) {
-                    sha.update(buffer.array(), 0, n);
-                    md5.update(buffer.array(), 0, n);
+                // To the end, not to the size the stat gave: what was read is what the upload sends, and a read error
+                // shows even where the size is 0. First up to one byte more than the stat said (at most IN_MEMORY_MAX
+                // and one): if the end comes first, the whole file is in memory.
+                ByteBuffer first = ByteBuffer.allocate((int) Math.min(statSize, IN_MEMORY_MAX) + 1);
+                while (first.hasRemaining() && channel.read(first) >= 0) {
+                    // fills it, or reaches the end
                 }
-                return new Fingerprint(size, file.attributes().lastModifiedTime().to(TimeUnit.NANOSECONDS), ctimeNanos,
-                        HexFormat.of().formatHex(sha.digest()), Base64.getEncoder().encodeToString(md5.digest()), false);
+                long size = first.position();
+                sha.update(first.array(), 0, first.position());
+                md5.update(first.array(), 0, first.position());
+                byte[] content = null;
+                if (first.hasRemaining()) {
+                    content = Arrays.copyOf(first.array(), first.position());
+                } else {
+                    ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+                    for (int n; (n = channel.read(buffer.clear())) >= 0; size += n) {
+                        sha.update(buffer.array(), 0, n);
+                        md5.update(buffer.array(), 0, n);
+                    }
+                }
+                return new Read(new Fingerprint(size, file.attributes().lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                        ctimeNanos, HexFormat.of().formatHex(sha.digest()), Base64.getEncoder().encodeToString(md5.digest()),
+                        false), content);
             }
         } catch (NoSuchFileException e) {
             throw e;

@@ -1,5 +1,6 @@
 package io.watch2s3.sync;
 
+import io.watch2s3.change.FilePlan;
 import io.watch2s3.stats.ProgressReport;
 import org.apache.camel.Exchange;
 
@@ -9,6 +10,9 @@ import org.apache.camel.Exchange;
  * back marked as handled, and Camel (4.17) then runs only the first step of the doFinally around it. With release and
  * fileDone as two steps, a failed file was never counted done: the backlog stayed above 0 for good and the backlog
  * health check went DOWN after sync.stall-timeout of quiet.
+ *
+ * <p>It also lets go of the file's plan and body, which hold a small file's bytes: the batch's split keeps every file's
+ * exchange until the whole batch is done, and 2,000 files of 200 KB then filled a 256 MB heap.
  */
 public class FileTurnEnd {
 
@@ -29,6 +33,8 @@ public class FileTurnEnd {
             pathsInFlight.release(exchange, exchange.getProperty(PathsInFlight.CLAIMED, String.class));
         } finally {
             progressReport.fileDone(exchange.getProperty(ProgressReport.PROPERTY, ProgressReport.BatchProgress.class));
+            exchange.removeProperty(FilePlan.PROPERTY);
+            exchange.getMessage().setBody(null);
         }
     }
 }

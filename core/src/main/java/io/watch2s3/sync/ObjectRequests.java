@@ -17,7 +17,8 @@ import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 /**
  * Turns a file's plan into an aws2-s3 request: key, Content-Type, user metadata {@code mtime} (seconds since the
  * epoch with fraction, as rclone writes it, so rclone can read our objects) and {@code sha256}, ACL and storage
- * class; the body streams the file from disk (TreeFileStream). The plan itself moves to the exchange property
+ * class; the body is the bytes the planner read and hashed (a small file), or streams the file from disk
+ * (TreeFileStream). The plan itself moves to the exchange property
  * {@link FilePlan#PROPERTY} for the steps after S3's answer.
  */
 public class ObjectRequests {
@@ -79,8 +80,13 @@ public class ObjectRequests {
             message.setHeader(AWS2S3Constants.CONTENT_MD5, fp.md5Base64());
         }
         message.setHeader(AWS2S3Constants.CONTENT_LENGTH, fp.size());
-        // not the File: the S3 client would open it by name, following a symlink swapped in meanwhile
-        message.setBody(new TreeFileStream(root, path, fp.size()));
+        if (upload.content() != null) {
+            // the bytes that were hashed, as an array: every attempt reads it from the start
+            message.setBody(upload.content());
+        } else {
+            // not the File: the S3 client would open it by name, following a symlink swapped in meanwhile
+            message.setBody(new TreeFileStream(root, path, fp.size()));
+        }
     }
 
     /** The DELETE of the object of the path {@code delete} names. */

@@ -113,6 +113,45 @@ class FilePlannerTest {
     }
 
     @Test
+    void aFileUpToTheInMemoryLimitIsReadOnceAndItsPlanCarriesTheBytesThatWereHashedALargerOneIsStreamed()
+            throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        for (int size : new int[] {0, 1, 5000, Fingerprinter.IN_MEMORY_MAX, Fingerprinter.IN_MEMORY_MAX + 1, 1_000_000}) {
+            byte[] bytes = new byte[size];
+            random.nextBytes(bytes);
+            Files.write(tree.resolve("f" + size), bytes);
+            FilePlan.Upload upload = assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("f" + size, 0)));
+            String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            assertEquals(sha, upload.fingerprint().sha256(), "size " + size);
+            assertEquals(size, upload.fingerprint().size());
+            assertEquals(java.util.Base64.getEncoder().encodeToString(
+                    java.security.MessageDigest.getInstance("MD5").digest(bytes)), upload.fingerprint().md5Base64());
+            if (size <= Fingerprinter.IN_MEMORY_MAX) {
+                assertTrue(java.util.Arrays.equals(bytes, upload.content()), "size " + size + ": sent from memory");
+            } else {
+                assertNull(upload.content(), "size " + size + ": streamed from disk");
+            }
+        }
+    }
+
+    @Test
+    void aFileThatGrewOrShrankBetweenItsStatAndItsReadIsHashedAsReadAndSentFromMemoryOnlyIfWhole() throws Exception {
+        byte[] bytes = new byte[5000];
+        new java.util.Random(8).nextBytes(bytes);
+        Files.write(tree.resolve("grew.bin"), bytes);
+        // the stat said 10 bytes: the file no longer fits what was set aside for it, so the rest streams through the hash
+        Fingerprinter.Read grew = fingerprinter.digest("grew.bin", 0, 10);
+        assertEquals(5000, grew.fingerprint().size());
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)),
+                grew.fingerprint().sha256());
+        assertNull(grew.content(), "not whole in memory: streamed from disk, which checks its size again");
+        Files.write(tree.resolve("shrank.bin"), java.util.Arrays.copyOf(bytes, 5));
+        Fingerprinter.Read shrank = fingerprinter.digest("shrank.bin", 0, 10);
+        assertEquals(5, shrank.fingerprint().size());
+        assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOf(bytes, 5), shrank.content()), "what was read, whole");
+    }
+
+    @Test
     void aFileThatVanishedBeforeItsTurnIsSkippedAndCounted() {
         FilePlan.Skip skip = assertInstanceOf(FilePlan.Skip.class, plan(SyncAction.upload("gone.txt", 0)));
         assertEquals("gone.txt", skip.path());
