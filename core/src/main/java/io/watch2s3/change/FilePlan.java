@@ -12,18 +12,6 @@ public sealed interface FilePlan {
 
     String path();
 
-    default boolean isUpload() {
-        return this instanceof Upload;
-    }
-
-    default boolean isDelete() {
-        return this instanceof Delete;
-    }
-
-    default boolean isUnchanged() {
-        return this instanceof Unchanged;
-    }
-
     /**
      * Send the file's content: S3 does not hold it yet. {@code firstSeenMillis} feeds the latency metric. {@code content}:
      * the bytes that were hashed, when the file is small enough to be sent from memory; null: sent from disk. Held
