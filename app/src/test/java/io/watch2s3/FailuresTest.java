@@ -195,6 +195,31 @@ class FailuresTest extends ProxiedS3TestBase {
     }
 
     @Test
+    void aLargeFileCutShortWhileItIsSentIsLookedAtAgainAndEndsWithWhatItHoldsNow() throws Exception {
+        // larger than the in-memory limit, and than the sockets' buffers: its upload streams it from disk, and stalls
+        // part of the way while the proxy holds the body
+        byte[] first = new byte[48 * 1024 * 1024];
+        new java.util.Random(13).nextBytes(first);
+        FaultyS3Proxy.Hold hold = proxy.when(r -> r.isPut() && r.key().equals("big.bin")).times(1).holdBeforeBody();
+        try (TestApp app = startThroughProxy(Map.of())) {
+            Path big = tree.resolve("big.bin");
+            // moved in whole, so that its first turn sees all of it
+            Files.move(Files.write(dir.resolve("big.tmp"), first), big, StandardCopyOption.ATOMIC_MOVE);
+            hold.awaitArrival(LONG);
+            try (var channel = java.nio.channels.FileChannel.open(big, java.nio.file.StandardOpenOption.WRITE)) {
+                channel.truncate(1024 * 1024); // below what the stalled upload has read
+            }
+            hold.release();
+            // the stream ended before the size that was hashed: not sent as it was, looked at again at once
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.CHANGED_WHILE_UPLOADING) == 1);
+            byte[] now = java.util.Arrays.copyOf(first, 1024 * 1024);
+            await().atMost(LONG).until(() -> s3.exists(bucket, "big.bin")
+                    && java.util.Arrays.equals(now, s3.get(bucket, "big.bin")));
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
     void aFileWhoseBodyS3FoundChangedIsLookedAtAgainAndEndsUpToDate() throws Exception {
         proxy.when(r -> r.isPut() && r.key().equals("moving.txt")).times(1).respond(400, "BadDigest");
         try (TestApp app = startThroughProxy(Map.of())) {

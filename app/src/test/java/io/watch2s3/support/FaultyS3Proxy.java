@@ -150,6 +150,7 @@ public final class FaultyS3Proxy implements AutoCloseable {
         Request request = Request.of(exchange.getRequestMethod(), exchange.getRequestURI());
         String outcome;
         try {
+            holdBeforeBody(request);
             // the whole request is read before any fault acts: S3 too answers only once the client has sent it all,
             // and a client still writing would see a broken pipe rather than the status
             byte[] body = exchange.getRequestBody().readAllBytes();
@@ -198,9 +199,19 @@ public final class FaultyS3Proxy implements AutoCloseable {
         }
     }
 
+    /** The first hold before the body that takes the request keeps it waiting; the other rules then see it as usual. */
+    private void holdBeforeBody(Request request) throws InterruptedException {
+        for (Fault f : faults) {
+            if (f instanceof Hold hold && hold.beforeBody && hold.claim(request)) {
+                hold.waitForRelease(request);
+                return;
+            }
+        }
+    }
+
     private Fault firstMatch(Request request) {
         for (Fault f : faults) {
-            if (f.claim(request)) {
+            if (!(f instanceof Hold hold && hold.beforeBody) && f.claim(request)) {
                 return f;
             }
         }
@@ -419,7 +430,18 @@ public final class FaultyS3Proxy implements AutoCloseable {
 
         /** Keeps matching requests waiting until {@link Hold#release()}, then passes them on. */
         public Hold hold() {
-            Hold hold = new Hold(matching, limit);
+            Hold hold = new Hold(matching, limit, false);
+            holds.add(hold);
+            return add(hold);
+        }
+
+        /**
+         * Keeps matching requests waiting before a byte of their body is read, until {@link Hold#release()}; then the
+         * other rules see them as usual. A client sending a body larger than the sockets' buffers (some MB on the
+         * loopback) stalls in the middle of it meanwhile.
+         */
+        public Hold holdBeforeBody() {
+            Hold hold = new Hold(matching, limit, true);
             holds.add(hold);
             return add(hold);
         }
@@ -480,9 +502,11 @@ public final class FaultyS3Proxy implements AutoCloseable {
         private final CountDownLatch arrived = new CountDownLatch(1);
         private final CountDownLatch released = new CountDownLatch(1);
         private final List<Request> arrivals = new CopyOnWriteArrayList<>();
+        private final boolean beforeBody;
 
-        private Hold(Predicate<Request> matching, int limit) {
+        private Hold(Predicate<Request> matching, int limit, boolean beforeBody) {
             super(matching, limit);
+            this.beforeBody = beforeBody;
         }
 
         /**
@@ -514,13 +538,17 @@ public final class FaultyS3Proxy implements AutoCloseable {
 
         @Override
         String act(HttpExchange exchange, Request request, byte[] body) throws IOException, InterruptedException {
-            arrivals.add(request);
-            arrived.countDown();
-            released.await();
+            waitForRelease(request);
             if (closed.get()) {
                 return drop(exchange);
             }
             return forward(exchange, body);
+        }
+
+        private void waitForRelease(Request request) throws InterruptedException {
+            arrivals.add(request);
+            arrived.countDown();
+            released.await();
         }
     }
 }
