@@ -13,9 +13,9 @@ public sealed interface FilePlan {
     String path();
 
     /**
-     * Send the file's content: S3 does not hold it yet. {@code firstSeenMillis} feeds the latency metric. {@code content}:
-     * the bytes that were hashed, when the file is small enough to be sent from memory; null: sent from disk. Held
-     * only while the file's turn lasts (never remembered with the fingerprint).
+     * Send the file's content: S3 does not hold it yet. {@code firstSeenMillis} feeds the latency metric.
+     * {@code content}: the bytes that were hashed, when the file is small enough to be sent from memory; null: sent
+     * from disk. Held only while the file's turn lasts (never remembered with the fingerprint).
      */
     record Upload(String path, Fingerprint fingerprint, long firstSeenMillis, byte[] content) implements FilePlan {
     }

@@ -128,9 +128,9 @@ public class Fingerprinter {
                         md5.update(buffer.array(), 0, n);
                     }
                 }
-                return new Read(new Fingerprint(size, file.attributes().lastModifiedTime().to(TimeUnit.NANOSECONDS),
-                        ctimeNanos, HexFormat.of().formatHex(sha.digest()), Base64.getEncoder().encodeToString(md5.digest()),
-                        false), content);
+                long mtimeNanos = file.attributes().lastModifiedTime().to(TimeUnit.NANOSECONDS);
+                return new Read(new Fingerprint(size, mtimeNanos, ctimeNanos, HexFormat.of().formatHex(sha.digest()),
+                        Base64.getEncoder().encodeToString(md5.digest()), false), content);
             }
         } catch (NoSuchFileException e) {
             throw e;

@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * answers again: first those set aside without being sent, as S3 has not failed them yet (a key that a server fails
  * for good must not be every probe while new files wait behind it). A key S3 fails by itself while it accepts others
  * waits on its own, ever longer: 30 s, then 1 min, 2, 4 … up to an hour between tries (at its next change it goes at
- * once anyway). Paths that changed under an upload go back at once. The route's timer calls {@link #takeDue} every second. Held in memory and bounded: past 100,000 paths it
- * keeps none and has the tree scanned instead. A restart loses nothing: its catch-up scan finds every path the state
- * database does not show as synced.
+ * once anyway). Paths that changed under an upload go back at once. The route's timer calls {@link #takeDue} every
+ * second. Held in memory and bounded: past 100,000 paths it keeps none and has the tree scanned instead. A restart
+ * loses nothing: its catch-up scan finds every path the state database does not show as synced.
  */
 public class RetryQueue {
 
@@ -48,7 +48,7 @@ public class RetryQueue {
     private final Set<String> setAside = new LinkedHashSet<>();
     /** Keys S3 fails by itself, and when each is tried again. */
     private final Map<String, Long> keysDue = new LinkedHashMap<>();
-    /** The pause a failing key last waited, and when it was handed out (-1: not yet), to double it at its next failure. */
+    /** The pause a failing key last waited, and when it was handed out (-1: not yet): doubled at its next failure. */
     private final Map<String, KeyPause> keyPauses = new HashMap<>();
     /** Milliseconds now: the system clock; a test's own, to see the pauses grow without waiting an hour. */
     private LongSupplier clock = System::currentTimeMillis;
