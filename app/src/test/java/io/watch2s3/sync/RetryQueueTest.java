@@ -156,4 +156,18 @@ class RetryQueueTest {
         assertEquals(List.of("bad.txt"), queue.takeDue(), "handed out once, not once per list");
         assertEquals(0, queue.size());
     }
+
+    @Test
+    void failingKeysPastTheBoundRollUpIntoAScanLikeTheOthers() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        queue.setClock(now::get);
+        queue.setMaxPaths(2);
+        queue.waitForKey("a.txt");
+        queue.waitForKey("b.txt");
+        queue.waitForKey("c.txt");
+        assertEquals(0, queue.size(), "none kept");
+        now.addAndGet(30_000);
+        assertEquals(List.of(), queue.takeDue());
+        assertEquals(1, scan.getRequests(), "a scan finds them all instead");
+    }
 }

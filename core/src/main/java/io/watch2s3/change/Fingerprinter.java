@@ -56,13 +56,10 @@ public class Fingerprinter {
         this.counters = counters;
     }
 
-    /** The fingerprint of the regular file at {@code path}, or null when it is no longer a regular file. */
-    public Fingerprint fingerprint(String path) {
-        Read read = read(path);
-        return read == null ? null : read.fingerprint();
-    }
-
-    /** {@link #fingerprint}, with the file's bytes when it had to be read and is at most {@link #IN_MEMORY_MAX}. */
+    /**
+     * The fingerprint of the regular file at {@code path}, with its bytes when it had to be read and is at most
+     * {@link #IN_MEMORY_MAX}; null when it is no longer a regular file.
+     */
     public Read read(String path) {
         FileStat stat;
         try {

@@ -121,7 +121,7 @@ public class RetryQueue {
             pause = Math.min(2 * last.millis(), LONGEST_KEY_PAUSE_MILLIS);
         }
         if (!keysDue.containsKey(path) && (overflowed || size() >= maxPaths)) {
-            keep(waiting, path); // rolls up into a scan like the others
+            overflow(); // rolls up into a scan like the others
             return;
         }
         keyPauses.put(path, new KeyPause(pause, -1));
