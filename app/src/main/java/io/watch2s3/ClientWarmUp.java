@@ -2,14 +2,13 @@ package io.watch2s3;
 
 import com.sun.net.httpserver.HttpServer;
 import io.watch2s3.s3.S3ClientBuilder;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +22,9 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * HTTP client): the first changed file took 5.45 s instead of 5.2 s to reach S3, and a restart's catch-up waited for
  * it. So while Camel starts, on another thread, a client built like the real one sends one PutObject of a small file
  * to a throwaway HTTP server on 127.0.0.1 that answers 200. The real endpoint sees nothing: a restart still costs S3
- * only the uploads it needs. The JDK's own HTTP server is enough for a server that answers one request.
+ * only the uploads it needs. The JDK's own HTTP server is enough for a server that answers one request. The body
+ * goes as aws2-s3 sends a small file's bytes (an InputStream of known length), and from memory: a temporary file
+ * outlived a JVM that ended before this daemon thread's cleanup (407 of them in /tmp after a day of tests).
  */
 public final class ClientWarmUp {
 
@@ -39,10 +40,10 @@ public final class ClientWarmUp {
         thread.start();
     }
 
-    private static void run(String checksums, int parallelism) {
+    /** The warm-up itself, on the calling thread: true when its PutObject went through. */
+    static boolean run(String checksums, int parallelism) {
         long start = System.nanoTime();
         HttpServer server = null;
-        Path body = null;
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             server.createContext("/", exchange -> {
@@ -55,8 +56,7 @@ public final class ClientWarmUp {
                 exchange.close();
             });
             server.start();
-            body = Files.createTempFile("watch2s3-warm-up", ".txt");
-            Files.writeString(body, "warm-up", StandardCharsets.UTF_8);
+            byte[] body = "warm-up".getBytes(StandardCharsets.UTF_8);
             S3ClientBuilder builder = new S3ClientBuilder();
             builder.setEndpoint("http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort());
             builder.setPathStyle(true);
@@ -67,21 +67,17 @@ public final class ClientWarmUp {
             try (S3Client s3 = builder.build()) {
                 s3.putObject(PutObjectRequest.builder().bucket("warm-up").key("dir/warm-up.txt")
                         .contentType("text/plain").metadata(Map.of("mtime", "1.5", "sha256", "0"))
-                        .contentMD5("xqkpiyqVws8FW5urzEsIEw==").build(), RequestBody.fromFile(body));
+                        .contentMD5("xqkpiyqVws8FW5urzEsIEw==").build(),
+                        RequestBody.fromInputStream(new ByteArrayInputStream(body), body.length));
             }
             LOG.debug("S3 client warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
+            return true;
         } catch (IOException | RuntimeException e) {
             LOG.debug("S3 client warm-up failed (no harm done): {}", e.toString());
+            return false;
         } finally {
             if (server != null) {
                 server.stop(0);
-            }
-            if (body != null) {
-                try {
-                    Files.deleteIfExists(body);
-                } catch (IOException e) {
-                    LOG.debug("could not delete {}: {}", body, e.toString());
-                }
             }
         }
     }
