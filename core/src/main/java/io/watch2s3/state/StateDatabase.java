@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -286,11 +287,11 @@ public class StateDatabase implements Service {
     /**
      * Before uploads start: every path without a row gets a pending one, and the database is forced to disk, so a
      * crash during the uploads cannot make the state forget that S3 may hold these objects. One transaction and one
-     * write for the whole list.
+     * write for the whole list. Returns the paths that had no row (none when read-only: nothing is recorded).
      */
-    public void recordPending(Collection<String> paths) {
+    public Set<String> recordPending(Collection<String> paths) {
         if (readOnly || paths.isEmpty()) {
-            return;
+            return Set.of();
         }
         Session mine = null;
         try {
@@ -299,14 +300,22 @@ public class StateDatabase implements Service {
                     + "confirmed_at) SELECT ?, ?, ?, 0, ?, CURRENT_TIMESTAMP "
                     + "WHERE NOT EXISTS (SELECT 1 FROM synced_file WHERE path = ?)");
             mine.connection.setAutoCommit(false);
-            for (String path : paths) {
+            List<String> inOrder = List.copyOf(paths);
+            for (String path : inOrder) {
                 bind(ps, path, parentOf(path), SyncedFile.PENDING_SIZE, PENDING_SHA, path);
                 ps.addBatch();
             }
-            ps.executeBatch();
+            int[] inserted = ps.executeBatch(); // one count per path, in order: 1 where it had no row
             mine.connection.commit();
             mine.connection.setAutoCommit(true);
             checkpoint();
+            Set<String> added = new HashSet<>();
+            for (int i = 0; i < inserted.length; i++) {
+                if (inserted[i] > 0) {
+                    added.add(inOrder.get(i));
+                }
+            }
+            return added;
         } catch (SQLException e) {
             if (mine != null) {
                 mine.rollbackQuietly();
