@@ -96,6 +96,24 @@ class OperateTest extends S3TestBase {
         }
     }
 
+    @Test
+    void theBacklogCountsThePathsThatWaitForTheQuietPeriod() throws Exception {
+        int port = freePort();
+        // a long quiet period: the three paths sit in the open batch, not yet planned, for 6 s after the last event
+        try (TestApp app = start(Map.of("management.port", Integer.toString(port), "sync.quiet-period", "6s"))) {
+            write(tree, "a.txt", "a");
+            write(tree, "b.txt", "b");
+            write(tree, "c.txt", "c");
+            await().atMost(LONG).until(() -> metric(get(port, "/observe/metrics").body(), "watch2s3_backlog") == 3.0);
+            assertEquals(0, app.counters().getUploaded(), "counted while they waited, before any upload");
+            assertEquals(0, app.counters().getBacklog(), "the stall check does not count the open batch");
+
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 3);
+            await().atMost(LONG).until(() -> metric(get(port, "/observe/metrics").body(), "watch2s3_backlog") == 0.0);
+            assertEquals(0.0, app.counters().getBacklogGauge());
+        }
+    }
+
     private JavaProcess run(Map<String, String> overrides, String... args) throws Exception {
         List<String> jvm = TestApp.asJvmOptions(settings(overrides));
         return JavaProcess.start(dir.resolve("runs"), jvm, Map.of(), args);

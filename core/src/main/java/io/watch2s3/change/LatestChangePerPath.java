@@ -1,6 +1,7 @@
 package io.watch2s3.change;
 
 import io.watch2s3.config.Durations;
+import io.watch2s3.stats.SyncCounters;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
@@ -19,6 +20,11 @@ public class LatestChangePerPath implements AggregationStrategy {
     private long maxAgeMillis = 30_000;
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger handedOver = new AtomicInteger();
+
+    /** The pair's meters: the paths of the open batch count in its backlog. */
+    public void setCounters(SyncCounters counters) {
+        counters.watchCollecting(waiting::get);
+    }
 
     /** sync.max-batch: a batch closes when it holds this many paths. */
     public void setMaxBatch(int maxBatch) {

@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 
@@ -28,6 +29,7 @@ public class SyncCounters implements CamelContextAware {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicLong backlog = new AtomicLong();
+    private volatile IntSupplier collecting = () -> 0;
     private final AtomicLong lastProgressMillis = new AtomicLong(System.currentTimeMillis());
     private Counter uploaded;
     private Counter bytesUploaded;
@@ -111,12 +113,19 @@ public class SyncCounters implements CamelContextAware {
                 .tags(tags).register(registry);
         Gauge.builder("watch2s3.uploads.in.flight", inFlight, AtomicInteger::get)
                 .description("S3 requests in flight").tags(tags).register(registry);
-        Gauge.builder("watch2s3.backlog", backlog, AtomicLong::get)
-                .description("paths waiting to be synced").tags(tags).register(registry);
+        // the paths of the open batch too: during a long burst they wait for its quiet period, up to sync.max-delay
+        Gauge.builder("watch2s3.backlog", this, c -> c.backlog.get() + c.collecting.getAsInt())
+                .description("paths waiting to be synced: in the open batch, or planned and not yet done")
+                .tags(tags).register(registry);
+    }
+
+    /** The paths the open batch holds (LatestChangePerPath), counted in the watch2s3_backlog gauge. */
+    public void watchCollecting(IntSupplier collecting) {
+        this.collecting = collecting;
     }
 
     /** The number of files set aside until S3 or the state database works again, as watch2s3_files_waiting. */
-    public void watchWaiting(java.util.function.IntSupplier waiting) {
+    public void watchWaiting(IntSupplier waiting) {
         // strongly: Micrometer holds a gauge's object weakly, and the caller's method reference is held by nothing
         // else (the gauge read NaN after the first GC)
         Gauge.builder("watch2s3.files.waiting", waiting, w -> w.getAsInt())
@@ -239,8 +248,15 @@ public class SyncCounters implements CamelContextAware {
         return gauge == null ? Double.NaN : gauge.value();
     }
 
+    /** Files planned and not yet done (the stall check's measure: not the open batch, which waits by design). */
     public long getBacklog() {
         return backlog.get();
+    }
+
+    /** watch2s3_backlog as the registry reads it: the open batch's paths and the files planned, not yet done. */
+    public double getBacklogGauge() {
+        Gauge gauge = registry.find("watch2s3.backlog").tags("pair", pair).gauge();
+        return gauge == null ? Double.NaN : gauge.value();
     }
 
     /** When a file last finished, for the stalled-backlog health check. */
