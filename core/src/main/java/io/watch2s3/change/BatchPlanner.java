@@ -104,9 +104,7 @@ public class BatchPlanner {
             }
         }
         deletes.keySet().removeAll(uploads.keySet());
-        // a path that had no row needs no lookup at its turn: its file is read and sent (FilePlanner)
-        Set<String> newToState = state.recordPending(uploads.keySet());
-        uploads.replaceAll((path, upload) -> newToState.contains(path) ? upload.asNewToState() : upload);
+        state.recordPending(uploads.values().stream().map(SyncAction::path).toList());
         // Deletes go first: a server with one namespace for files and directories (MinIO) refuses a file where
         // objects of a directory of that name still are, and the reverse (git checkout of another branch).
         List<SyncAction> planned = new ArrayList<>(deletes.size() + uploads.size());

@@ -43,7 +43,7 @@ public class FilePlanner {
                     ? new FilePlan.Skip(path, "it is there again")
                     : new FilePlan.Delete(path, action.firstSeenMillis());
         }
-        Fingerprinter.Read read = fingerprinter.read(path, action.newToState());
+        Fingerprinter.Read read = fingerprinter.read(path);
         if (read == null) {
             return new FilePlan.Skip(path, "it vanished");
         }

@@ -58,11 +58,9 @@ public class Fingerprinter {
 
     /**
      * The fingerprint of the regular file at {@code path}, with its bytes when it had to be read and is at most
-     * {@link #IN_MEMORY_MAX}; null when it is no longer a regular file. {@code newToState}: its batch found no row for
-     * it, so it is read without looking for one (a query per file of a burst of new files). Should another batch have
-     * confirmed it meanwhile, the file is sent once more: never too few uploads, at worst one too many.
+     * {@link #IN_MEMORY_MAX}; null when it is no longer a regular file.
      */
-    public Read read(String path, boolean newToState) {
+    public Read read(String path) {
         FileStat stat;
         try {
             stat = FileStat.of(root.resolve(path));
@@ -76,7 +74,7 @@ public class Fingerprinter {
             counters.countVanished();
             return null;
         }
-        Optional<SyncedFile> row = newToState ? Optional.empty() : state.find(path).filter(r -> !r.isPending());
+        Optional<SyncedFile> row = state.find(path).filter(r -> !r.isPending());
         if (row.isPresent() && row.get().sameStat(stat.size(), stat.mtimeNanos(), stat.ctimeNanos())) {
             return new Read(new Fingerprint(stat.size(), stat.mtimeNanos(), stat.ctimeNanos(), row.get().sha256(), null,
                     true), null);

@@ -14,7 +14,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -287,11 +286,11 @@ public class StateDatabase implements Service {
     /**
      * Before uploads start: every path without a row gets a pending one, and the database is forced to disk, so a
      * crash during the uploads cannot make the state forget that S3 may hold these objects. One transaction and one
-     * write for the whole list. Returns the paths that had no row (none when read-only: nothing is recorded).
+     * write for the whole list.
      */
-    public Set<String> recordPending(Collection<String> paths) {
+    public void recordPending(Collection<String> paths) {
         if (readOnly || paths.isEmpty()) {
-            return Set.of();
+            return;
         }
         Session mine = null;
         try {
@@ -300,22 +299,14 @@ public class StateDatabase implements Service {
                     + "confirmed_at) SELECT ?, ?, ?, 0, ?, CURRENT_TIMESTAMP "
                     + "WHERE NOT EXISTS (SELECT 1 FROM synced_file WHERE path = ?)");
             mine.connection.setAutoCommit(false);
-            List<String> inOrder = List.copyOf(paths);
-            for (String path : inOrder) {
+            for (String path : paths) {
                 bind(ps, path, parentOf(path), SyncedFile.PENDING_SIZE, PENDING_SHA, path);
                 ps.addBatch();
             }
-            int[] inserted = ps.executeBatch(); // one count per path, in order: 1 where it had no row
+            ps.executeBatch();
             mine.connection.commit();
             mine.connection.setAutoCommit(true);
             checkpoint();
-            Set<String> added = new HashSet<>();
-            for (int i = 0; i < inserted.length; i++) {
-                if (inserted[i] > 0) {
-                    added.add(inOrder.get(i));
-                }
-            }
-            return added;
         } catch (SQLException e) {
             if (mine != null) {
                 mine.rollbackQuietly();

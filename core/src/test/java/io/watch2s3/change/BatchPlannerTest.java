@@ -1,7 +1,6 @@
 package io.watch2s3.change;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.s3.ObjectKeys;
 import io.watch2s3.state.StateDatabase;
@@ -10,8 +9,6 @@ import io.watch2s3.stats.SyncCounters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,25 +70,5 @@ class BatchPlannerTest {
 
         assertEquals(List.of("delete guide/v0.md", "delete guide/v1.md", "delete docs/api",
                 "upload docs/api/v0.md", "upload guide"), planned);
-    }
-
-    @Test
-    void uploadsOfPathsWithoutARowAreMarkedNewToTheStateAndGetTheirPendingRow() throws Exception {
-        synced("known.txt");
-        Files.writeString(tree.resolve("known.txt"), "changed");
-        Files.writeString(tree.resolve("new.txt"), "new");
-        Batch batch = new Batch(0, 100, 60_000);
-        batch.add("known.txt", 1);
-        batch.add("new.txt", 1);
-
-        Map<String, Boolean> newToState = planner.plan(batch).stream()
-                .collect(Collectors.toMap(SyncAction::path, SyncAction::newToState));
-
-        assertEquals(Map.of("known.txt", false, "new.txt", true), newToState);
-        assertTrue(state.find("new.txt").orElseThrow().isPending());
-        // planned again (its upload failed, the file changed again): the pending row is there now
-        Batch again = new Batch(0, 100, 60_000);
-        again.add("new.txt", 2);
-        assertEquals(List.of(false), planner.plan(again).stream().map(SyncAction::newToState).toList());
     }
 }

@@ -82,20 +82,6 @@ class FilePlannerTest {
     }
 
     @Test
-    void aPathItsBatchFoundNewToTheStateIsReadAndSentWithoutLookingForARow() throws Exception {
-        Files.writeString(tree.resolve("f.txt"), "v1");
-        FilePlan.Upload first = assertInstanceOf(FilePlan.Upload.class,
-                plan(SyncAction.upload("f.txt", 0).asNewToState()));
-        assertEquals(sha256("v1"), first.fingerprint().sha256());
-        assertEquals("v1", new String(first.content(), java.nio.charset.StandardCharsets.UTF_8));
-        // another batch's turn confirmed it meanwhile: the flagged action does not look, so it sends the file once
-        // more (one request too many, never one too few); an action without the flag finds the row
-        confirm(first);
-        assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("f.txt", 0).asNewToState()));
-        assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("f.txt", 0)));
-    }
-
-    @Test
     void newBytesBehindTheOldSizeAndMtimeAreAnUploadButAChmodIsNot() throws Exception {
         Path file = Files.writeString(tree.resolve("f.txt"), "AAAA");
         FileTime mtime = Files.getLastModifiedTime(file);
@@ -112,13 +98,13 @@ class FilePlannerTest {
 
         // a chmod moves only the ctime: the file is read again, its bytes are what S3 holds, and the row learns it
         Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        Fingerprint afterChmod = fingerprinter.read("f.txt", false).fingerprint();
+        Fingerprint afterChmod = fingerprinter.read("f.txt").fingerprint();
         assertNotNull(afterChmod.md5Base64(), "read: its ctime moved");
         assertTrue(afterChmod.inS3(), "and its bytes are what S3 holds");
         long ctime = ((FileTime) Files.getAttribute(file, "unix:ctime")).to(TimeUnit.NANOSECONDS);
         assertEquals(ctime, state.find("f.txt").orElseThrow().ctimeNanos());
         assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("f.txt", 0)));
-        assertNull(fingerprinter.read("f.txt", false).fingerprint().md5Base64(), "trusted again, not read");
+        assertNull(fingerprinter.read("f.txt").fingerprint().md5Base64(), "trusted again, not read");
     }
 
     private static String sha256(String s) throws Exception {
