@@ -40,6 +40,10 @@ class SyncToS3Test extends S3TestBase {
                 .until(() -> s3.exists(bucket, key) && s3.getText(bucket, key).equals(content));
     }
 
+    private long puts() {
+        return s3.requests(bucket).stream().filter(AccessLogEntry::isPut).count();
+    }
+
     private long puts(String key) {
         return s3.requests(bucket).stream().filter(r -> r.isPut() && r.key().equals(key)).count();
     }
@@ -104,6 +108,22 @@ class SyncToS3Test extends S3TestBase {
             awaitObject("a.txt", "a again");
             awaitObject("c.txt", "c");
             assertEquals(3, s3.keys(bucket).size());
+        }
+    }
+
+    @Test
+    void aBurstSpreadOverManyBatchesSendsEachFileExactlyOnce() throws Exception {
+        // 400 files, batches of 40 paths side by side: a file's CREATE lands in one batch and its MODIFY often in the
+        // next, and the later batch's turn may come first. Whichever turn comes second must find the file in S3.
+        try (TestApp app = start(Map.of("sync.max-batch", "40"))) {
+            for (int i = 0; i < 400; i++) {
+                write(tree, "d" + i % 8 + "/f" + i + ".txt", "file " + i);
+            }
+            await().atMost(DEADLINE).until(() -> s3.keys(bucket).size() == 400);
+            // every path done, none in an open batch: nothing more will be sent
+            await().atMost(DEADLINE).until(() -> app.counters().getBacklogGauge() == 0.0 && puts() >= 400);
+            assertEquals(400, puts(), "PUTs for 400 files");
+            assertEquals(400, app.counters().getUploaded());
         }
     }
 

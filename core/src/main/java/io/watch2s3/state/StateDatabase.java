@@ -81,6 +81,7 @@ public class StateDatabase implements Service {
     private volatile boolean stopped;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final ThreadLocal<Session> session = new ThreadLocal<>();
+    private final Object pendingWriter = new Object();
 
     /** state.dir: where the database file lives. */
     public void setDirectory(String directory) {
@@ -287,14 +288,29 @@ public class StateDatabase implements Service {
      * Before uploads start: every path without a row gets a pending one, and the database is forced to disk, so a
      * crash during the uploads cannot make the state forget that S3 may hold these objects. One transaction and one
      * write for the whole list.
+     *
+     * <p>Batches run side by side, and a burst puts a file's first event in one and its next in another: two of them
+     * inserting the same path at once both found it missing, and the second failed on the primary key — its whole
+     * batch was given up until the next scan (found by SyncToS3Test with batches of 40). So one batch at a time
+     * writes its pending rows, and each sees the rows of those before it.
      */
     public void recordPending(Collection<String> paths) {
         if (readOnly || paths.isEmpty()) {
             return;
         }
-        Session mine = null;
+        synchronized (pendingWriter) {
+            try {
+                insertPending(paths);
+                checkpoint();
+            } catch (SQLException e) {
+                throw failure(e);
+            }
+        }
+    }
+
+    private void insertPending(Collection<String> paths) throws SQLException {
+        Session mine = session();
         try {
-            mine = session();
             PreparedStatement ps = mine.prepared("INSERT INTO synced_file (path, parent, size, mtime_ns, sha256, "
                     + "confirmed_at) SELECT ?, ?, ?, 0, ?, CURRENT_TIMESTAMP "
                     + "WHERE NOT EXISTS (SELECT 1 FROM synced_file WHERE path = ?)");
@@ -306,12 +322,9 @@ public class StateDatabase implements Service {
             ps.executeBatch();
             mine.connection.commit();
             mine.connection.setAutoCommit(true);
-            checkpoint();
         } catch (SQLException e) {
-            if (mine != null) {
-                mine.rollbackQuietly();
-            }
-            throw failure(e);
+            mine.rollbackQuietly();
+            throw e;
         }
     }
 
