@@ -180,7 +180,7 @@ start_watch2s3() { # PORT BUCKET TREE STATE LOG [extra -D...]
   java "${W2S_JAVA_OPTS[@]}" $(w2s_settings "$port" "$bucket" "$tree" "$state") -Dsync.rescan-interval=0 "$@" \
     -jar "$JAR" > "$logf" 2>&1 &
   W2S_PID=$!; PIDS+=("$W2S_PID")
-  for _ in $(seq 1 6000); do grep -q 'catch-up scan:' "$logf" && return 0; sleep 0.1; done
+  for _ in $(seq 1 6000); do grep -qs 'catch-up scan:' "$logf" && return 0; sleep 0.1; done
   echo "watch2s3 did not start: $(tail -5 "$logf")" >&2; return 1
 }
 stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
