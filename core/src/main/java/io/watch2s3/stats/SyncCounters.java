@@ -244,8 +244,7 @@ public class SyncCounters implements CamelContextAware {
 
     /** watch2s3_files_waiting as the registry reads it (NaN when the gauge lost its object). */
     public double getWaiting() {
-        Gauge gauge = registry.find("watch2s3.files.waiting").tags("pair", pair).gauge();
-        return gauge == null ? Double.NaN : gauge.value();
+        return gaugeValue("watch2s3.files.waiting");
     }
 
     /** Files planned and not yet done (the stall check's measure: not the open batch, which waits by design). */
@@ -255,7 +254,12 @@ public class SyncCounters implements CamelContextAware {
 
     /** watch2s3_backlog as the registry reads it: the open batch's paths and the files planned, not yet done. */
     public double getBacklogGauge() {
-        Gauge gauge = registry.find("watch2s3.backlog").tags("pair", pair).gauge();
+        return gaugeValue("watch2s3.backlog");
+    }
+
+    /** A gauge of this pair as the registry reads it: what a scrape sees (NaN when it is missing or lost its object). */
+    private double gaugeValue(String name) {
+        Gauge gauge = registry.find(name).tags("pair", pair).gauge();
         return gauge == null ? Double.NaN : gauge.value();
     }
 
