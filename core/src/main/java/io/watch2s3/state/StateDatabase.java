@@ -353,7 +353,7 @@ public class StateDatabase implements Service {
     /**
      * Both writers of a new path's row insert it when they find none: the confirming MERGE (a path whose row a delete
      * just removed, uploaded again) and a batch's pending rows. H2 checks the key only at the insert, so when both
-     * run at once the second fails on the primary key (ConfirmBesidePendingTest: a few times in 2,000). Run again,
+     * run at once the second fails on the primary key (PendingRowsSideBySideTest: a few times in 2,000). Run again,
      * it finds the row the other committed: the MERGE updates it, the pending insert leaves it.
      */
     private static void whileKeyRaces(Statements statements) throws SQLException {
