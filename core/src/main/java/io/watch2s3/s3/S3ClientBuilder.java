@@ -92,8 +92,12 @@ public class S3ClientBuilder {
         }
         // One retry layer, the route's (sync.max-retries): with the SDK's own three attempts under each of the route's,
         // a dead endpoint held a file three times as long, and S3Health would learn of an outage only at the end.
-        builder.overrideConfiguration(c -> c.addExecutionInterceptor(new NoContinueForSmallBodies())
-                .retryStrategy(AwsRetryStrategy.doNotRetry()));
+        builder.overrideConfiguration(c -> {
+            c.addExecutionInterceptor(new NoContinueForSmallBodies()).retryStrategy(AwsRetryStrategy.doNotRetry());
+            if (!"when-required".equals(checksums)) {
+                c.addExecutionInterceptor(new StateHashAsChecksum());
+            }
+        });
         if (endpoint.startsWith("http://")) {
             // Over plain HTTP the SDK signs every payload. Chunked, that is a signature per chunk and a framing the
             // server must take apart; in one piece, a SHA-256 over the file before it is sent. For the small files
