@@ -219,6 +219,12 @@ public final class FaultyS3Proxy implements AutoCloseable {
     }
 
     private String forward(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
+        return deliver(exchange, forwardOnly(exchange, body));
+    }
+
+    /** Sends the request on to S3 and returns S3's answer, which the client has not seen yet. */
+    private HttpResponse<byte[]> forwardOnly(HttpExchange exchange, byte[] body)
+            throws IOException, InterruptedException {
         URI in = exchange.getRequestURI();
         // the raw forms, so that the key's percent-encoding reaches S3 exactly as the client wrote it
         String query = in.getRawQuery() == null ? "" : "?" + in.getRawQuery();
@@ -234,8 +240,10 @@ public final class FaultyS3Proxy implements AutoCloseable {
                 values.forEach(v -> out.header(name, v));
             }
         });
-        HttpResponse<byte[]> response = client.send(out.build(), BodyHandlers.ofByteArray());
+        return client.send(out.build(), BodyHandlers.ofByteArray());
+    }
 
+    private String deliver(HttpExchange exchange, HttpResponse<byte[]> response) throws IOException {
         int status = response.statusCode();
         boolean head = exchange.getRequestMethod().equalsIgnoreCase("HEAD");
         // a HEAD answer's Content-Length is the object's size, which clients read; HttpServer keeps one set by hand
@@ -408,6 +416,21 @@ public final class FaultyS3Proxy implements AutoCloseable {
             return add(new Fault(matching, limit) {
                 @Override
                 String act(HttpExchange exchange, Request request, byte[] body) {
+                    return drop(exchange);
+                }
+            });
+        }
+
+        /**
+         * Passes the request on, then closes the connection without the answer: S3 did the work (stored or deleted
+         * the object) and the client never heard of it, as when a network breaks at the wrong moment.
+         */
+        public Fault loseTheAnswer() {
+            return add(new Fault(matching, limit) {
+                @Override
+                String act(HttpExchange exchange, Request request, byte[] body)
+                        throws IOException, InterruptedException {
+                    forwardOnly(exchange, body);
                     return drop(exchange);
                 }
             });

@@ -74,8 +74,9 @@ public class BatchPlanner {
     }
 
     /**
-     * What each path of the batch needs, as the disk says now. Before returning, every upload is recorded as
-     * pending in the state database (see StateDatabase#recordPending), so a crash during the uploads forgets none.
+     * What each path of the batch needs, as the disk says now. Before returning, every upload and delete is recorded
+     * in the state database as pending or in doubt (see StateDatabase#recordPending), so a crash during the requests
+     * forgets none and trusts no row they may have made stale.
      */
     public List<SyncAction> plan(Batch batch) {
         Map<String, SyncAction> uploads = new LinkedHashMap<>();
@@ -104,7 +105,6 @@ public class BatchPlanner {
             }
         }
         deletes.keySet().removeAll(uploads.keySet());
-        state.recordPending(uploads.values().stream().map(SyncAction::path).toList());
         // Deletes go first: a server with one namespace for files and directories (MinIO) refuses a file where
         // objects of a directory of that name still are, and the reverse (git checkout of another branch).
         List<SyncAction> planned = new ArrayList<>(deletes.size() + uploads.size());
@@ -112,6 +112,7 @@ public class BatchPlanner {
             planned.addAll(deletes.values());
         }
         planned.addAll(uploads.values());
+        state.recordPending(planned.stream().map(SyncAction::path).toList());
         LOG.debug("batch of {} paths → {} actions", batch.getSize(), planned.size());
         counters.batchPlanned(planned.size());
         return planned;

@@ -57,6 +57,7 @@ public class StateDatabase implements Service {
               confirmed_at TIMESTAMP WITH TIME ZONE NOT NULL);
             CREATE INDEX IF NOT EXISTS synced_file_parent ON synced_file(parent);
             ALTER TABLE synced_file ADD COLUMN IF NOT EXISTS ctime_ns BIGINT;
+            ALTER TABLE synced_file ADD COLUMN IF NOT EXISTS doubts INT DEFAULT 0 NOT NULL;
             CREATE TABLE IF NOT EXISTS sync_target (
               id INT PRIMARY KEY,
               description VARCHAR(8192) NOT NULL,
@@ -121,6 +122,7 @@ public class StateDatabase implements Service {
         url = "jdbc:h2:file:" + directory.resolve("state");
         try {
             open();
+            distrustUnfinishedTurns();
         } catch (SQLException e) {
             String why = firstLine(e.getMessage());
             throw ConfigurationException.forKey("state.dir", "cannot open the state database " + file() + ": " + why
@@ -177,6 +179,27 @@ public class StateDatabase implements Service {
             closeQuietly(anchor);
             anchor = null;
             throw e;
+        }
+    }
+
+    /**
+     * A row still in doubt at start belongs to a path whose upload or delete was planned and never confirmed: the
+     * process was killed meanwhile (its confirmation lost with H2's delayed write), or the request failed. S3 may hold
+     * the new content, the old one, or nothing, so the row says nothing: it becomes a pending row, and the catch-up
+     * scan syncs the path again (uploads the file, or deletes the object of a file that is gone). Trusted instead, a
+     * file moved back or reverted to the row's content while watch2s3 was down was taken as in S3 for good.
+     */
+    private void distrustUnfinishedTurns() throws SQLException {
+        if (readOnly) {
+            return;
+        }
+        try (Statement s = anchor.createStatement()) {
+            int distrusted = s.executeUpdate("UPDATE synced_file SET size = " + SyncedFile.PENDING_SIZE
+                    + ", mtime_ns = 0, ctime_ns = NULL, sha256 = '" + PENDING_SHA + "', doubts = 0 WHERE doubts > 0");
+            if (distrusted > 0) {
+                LOG.info("state {}: {} files whose upload or delete had not been confirmed when watch2s3 last stopped:"
+                        + " they are synced again", file(), distrusted);
+            }
         }
     }
 
@@ -285,9 +308,10 @@ public class StateDatabase implements Service {
     }
 
     /**
-     * Before uploads start: every path without a row gets a pending one, and the database is forced to disk, so a
-     * crash during the uploads cannot make the state forget that S3 may hold these objects. One transaction and one
-     * write for the whole list.
+     * Before a batch's uploads and deletes start: every path without a row gets a pending one, every row is marked
+     * in doubt (until a turn of the path ends: {@link #turnEnded}, a confirmation), and the database is forced to disk, so a crash during the requests cannot
+     * make the state forget that S3 may hold these objects, nor trust a row whose new content or delete S3 may
+     * already have (see {@link #start}). One transaction and one write for the whole list.
      *
      * <p>Batches run side by side, and a burst puts a file's first event in one and its next in another: two of them
      * inserting the same path at once both found it missing, and the second failed on the primary key — its whole
@@ -314,12 +338,16 @@ public class StateDatabase implements Service {
             PreparedStatement ps = mine.prepared("INSERT INTO synced_file (path, parent, size, mtime_ns, sha256, "
                     + "confirmed_at) SELECT ?, ?, ?, 0, ?, CURRENT_TIMESTAMP "
                     + "WHERE NOT EXISTS (SELECT 1 FROM synced_file WHERE path = ?)");
+            PreparedStatement doubt = mine.prepared("UPDATE synced_file SET doubts = doubts + 1 WHERE path = ?");
             mine.connection.setAutoCommit(false);
             for (String path : paths) {
                 bind(ps, path, parentOf(path), SyncedFile.PENDING_SIZE, PENDING_SHA, path);
                 ps.addBatch();
+                bind(doubt, path);
+                doubt.addBatch();
             }
             ps.executeBatch();
+            doubt.executeBatch();
             mine.connection.commit();
             mine.connection.setAutoCommit(true);
         } catch (SQLException e) {
@@ -336,10 +364,17 @@ public class StateDatabase implements Service {
         Object ctime = file.ctimeNanos() == SyncedFile.UNKNOWN_CTIME ? null : file.ctimeNanos();
         try {
             whileKeyRaces(() -> {
-                PreparedStatement ps = statement("MERGE INTO synced_file (path, parent, size, mtime_ns, ctime_ns, "
-                        + "sha256, confirmed_at) KEY (path) VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)");
-                bind(ps, file.path(), parentOf(file.path()), file.size(), file.mtimeNanos(), ctime, file.sha256());
-                ps.executeUpdate();
+                // the turn ended and S3 said what it holds: no doubt left (see turnEnded)
+                PreparedStatement update = statement("UPDATE synced_file SET size = ?, mtime_ns = ?, ctime_ns = ?, "
+                        + "sha256 = ?, confirmed_at = CURRENT_TIMESTAMP, doubts = 0 WHERE path = ?");
+                bind(update, file.size(), file.mtimeNanos(), ctime, file.sha256(), file.path());
+                if (update.executeUpdate() == 0) {
+                    PreparedStatement insert = statement("INSERT INTO synced_file (path, parent, size, mtime_ns, "
+                            + "ctime_ns, sha256, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)");
+                    bind(insert, file.path(), parentOf(file.path()), file.size(), file.mtimeNanos(), ctime,
+                            file.sha256());
+                    insert.executeUpdate();
+                }
             });
         } catch (SQLException e) {
             throw failure(e);
@@ -376,6 +411,36 @@ public class StateDatabase implements Service {
             }
         }
         return false;
+    }
+
+    /**
+     * S3 may or may not have carried out the path's last request (it timed out, the connection broke, S3 answered
+     * 5xx): the row says nothing about S3 any more, so it becomes pending, and the path's next turn reads and sends
+     * the file whatever the row said (a file reverted meanwhile to the row's content would else be taken as in S3).
+     */
+    public void distrust(String path) {
+        if (readOnly) {
+            return;
+        }
+        update("UPDATE synced_file SET size = ?, mtime_ns = 0, ctime_ns = NULL, sha256 = ?, doubts = 0 WHERE path = ?",
+                SyncedFile.PENDING_SIZE, PENDING_SHA, path);
+    }
+
+    /**
+     * A turn of this path ended without changing what S3 holds (the file was unchanged, vanished, or its request was
+     * refused): the row says what S3 holds, no doubt left.
+     *
+     * <p>Cleared, not counted down: a turn whose end the database could not record (it was failing) left its doubt
+     * behind, and a count then stayed above zero after the path had long been synced again, so every restart sent the
+     * file once more. The price: when two batches planned one path, the first turn's end clears the second's doubt
+     * too; only a crash during the second turn's request, with the file then reverted to the first turn's content
+     * before the restart, leaves S3 with the second content.
+     */
+    public void turnEnded(String path) {
+        if (readOnly) {
+            return;
+        }
+        update("UPDATE synced_file SET doubts = 0 WHERE path = ? AND doubts > 0", path);
     }
 
     /** Records that S3 confirmed the delete of the path's object. */

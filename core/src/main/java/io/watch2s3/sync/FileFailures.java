@@ -9,6 +9,7 @@ import io.watch2s3.failure.FailureKind;
 import io.watch2s3.failure.S3UnavailableException;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.log.LogSafe;
+import io.watch2s3.state.StateDatabase;
 import io.watch2s3.stats.SyncCounters;
 import io.watch2s3.tree.OnDisk;
 import java.nio.file.Path;
@@ -39,6 +40,7 @@ public class FileFailures {
     private S3Health s3;
     private RetryQueue retryQueue;
     private RefusedContents refused = new RefusedContents();
+    private StateDatabase state;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -63,6 +65,10 @@ public class FileFailures {
     }
 
     /** Where the contents S3 refused for good are remembered, so that the file planner does not send them again. */
+    public void setState(StateDatabase state) {
+        this.state = state;
+    }
+
     public void setRefused(RefusedContents refused) {
         this.refused = refused;
     }
@@ -162,6 +168,8 @@ public class FileFailures {
             failure = new Failure(FailureKind.KEY_FAILS, failure.cause());
         }
         counters.countFailed(failure.kind());
+        settleDoubt(path, sent && (failure.kind() == FailureKind.S3_UNAVAILABLE
+                || failure.kind() == FailureKind.KEY_FAILS));
         if (failure.kind() == FailureKind.REFUSED_BY_S3 && plan(exchange) instanceof FilePlan.Upload upload) {
             refused.remember(upload.path(), upload.fingerprint());
         }
@@ -204,6 +212,23 @@ public class FileFailures {
     }
 
     /** The request was not sent at all: S3 already counted as down (S3Health#checkAvailable). */
+    /**
+     * The turn ended in a failure. When S3 may have carried out the request (its answer never came, or a 5xx), the
+     * row no longer says what S3 holds; otherwise it still does, and the batch's doubt on it goes.
+     */
+    private void settleDoubt(String path, boolean s3MayHaveDoneIt) {
+        try {
+            if (s3MayHaveDoneIt) {
+                state.distrust(path);
+            } else {
+                state.turnEnded(path);
+            }
+        } catch (RuntimeException e) {
+            // the state database fails too: the row stays in doubt, and the next start does not trust it
+            LOG.debug("could not settle the state of {}: {}", LogSafe.name(path), e.toString());
+        }
+    }
+
     private static boolean notSent(Throwable thrown) {
         return ObjectHelper.getException(S3UnavailableException.class, thrown) != null;
     }

@@ -2,6 +2,7 @@ package io.watch2s3.sync;
 
 import io.watch2s3.change.FilePlan;
 import io.watch2s3.stats.ProgressReport;
+import io.watch2s3.state.StateDatabase;
 import org.apache.camel.Exchange;
 
 /**
@@ -18,6 +19,7 @@ public class FileTurnEnd {
 
     private PathsInFlight pathsInFlight;
     private ProgressReport progressReport;
+    private StateDatabase state;
 
     public void setPathsInFlight(PathsInFlight pathsInFlight) {
         this.pathsInFlight = pathsInFlight;
@@ -27,8 +29,25 @@ public class FileTurnEnd {
         this.progressReport = progressReport;
     }
 
+    /** A skipped file's turn (vanished, there again, refused before) ends its batch's doubt on the row. */
+    public void setState(StateDatabase state) {
+        this.state = state;
+    }
+
     /** Called in the doFinally of the file's turn. */
     public void endTurn(Exchange exchange) {
+        try {
+            if (state != null && exchange.getMessage().getBody() instanceof FilePlan.Skip skip) {
+                state.turnEnded(skip.path());
+            }
+        } catch (RuntimeException e) {
+            // the state database fails: the row stays in doubt, and the next start syncs the path again
+        } finally {
+            releaseAndCount(exchange);
+        }
+    }
+
+    private void releaseAndCount(Exchange exchange) {
         try {
             pathsInFlight.release(exchange, exchange.getProperty(PathsInFlight.CLAIMED, String.class));
         } finally {
