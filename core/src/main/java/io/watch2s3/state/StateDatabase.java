@@ -335,19 +335,19 @@ public class StateDatabase implements Service {
     private void insertPending(Collection<String> paths) throws SQLException {
         Session mine = session();
         try {
-            PreparedStatement ps = mine.prepared("INSERT INTO synced_file (path, parent, size, mtime_ns, sha256, "
-                    + "confirmed_at) SELECT ?, ?, ?, 0, ?, CURRENT_TIMESTAMP "
-                    + "WHERE NOT EXISTS (SELECT 1 FROM synced_file WHERE path = ?)");
-            PreparedStatement doubt = mine.prepared("UPDATE synced_file SET doubts = doubts + 1 WHERE path = ?");
+            // one statement per path: a known row is marked in doubt, a new path gets its pending row
+            PreparedStatement ps = mine.prepared("MERGE INTO synced_file t USING (VALUES (CAST(? AS VARCHAR(4096)), "
+                    + "CAST(? AS VARCHAR(4096)))) AS s(path, parent) ON t.path = s.path "
+                    + "WHEN MATCHED THEN UPDATE SET doubts = 1 "
+                    + "WHEN NOT MATCHED THEN INSERT (path, parent, size, mtime_ns, sha256, confirmed_at) "
+                    + "VALUES (s.path, s.parent, " + SyncedFile.PENDING_SIZE + ", 0, '" + PENDING_SHA
+                    + "', CURRENT_TIMESTAMP)");
             mine.connection.setAutoCommit(false);
             for (String path : paths) {
-                bind(ps, path, parentOf(path), SyncedFile.PENDING_SIZE, PENDING_SHA, path);
+                bind(ps, path, parentOf(path));
                 ps.addBatch();
-                bind(doubt, path);
-                doubt.addBatch();
             }
             ps.executeBatch();
-            doubt.executeBatch();
             mine.connection.commit();
             mine.connection.setAutoCommit(true);
         } catch (SQLException e) {
