@@ -68,6 +68,9 @@ public class StateDatabase implements Service {
             """;
     private static final String COLUMNS = "SELECT path, size, mtime_ns, ctime_ns, sha256 FROM synced_file ";
     private static final String PENDING_SHA = "0".repeat(64);
+    /** Turns a row into a pending one: it no longer says what S3 holds. */
+    private static final String MADE_PENDING = "size = " + SyncedFile.PENDING_SIZE + ", mtime_ns = 0, ctime_ns = NULL, "
+            + "sha256 = '" + PENDING_SHA + "', doubts = 0";
 
     private Path directory;
     private boolean readOnly;
@@ -194,8 +197,7 @@ public class StateDatabase implements Service {
             return;
         }
         try (Statement s = anchor.createStatement()) {
-            int distrusted = s.executeUpdate("UPDATE synced_file SET size = " + SyncedFile.PENDING_SIZE
-                    + ", mtime_ns = 0, ctime_ns = NULL, sha256 = '" + PENDING_SHA + "', doubts = 0 WHERE doubts > 0");
+            int distrusted = s.executeUpdate("UPDATE synced_file SET " + MADE_PENDING + " WHERE doubts > 0");
             if (distrusted > 0) {
                 LOG.info("state {}: {} files whose upload or delete had not been confirmed when watch2s3 last stopped:"
                         + " they are synced again", file(), distrusted);
@@ -309,8 +311,8 @@ public class StateDatabase implements Service {
 
     /**
      * Before a batch's uploads and deletes start: every path without a row gets a pending one, every row is marked
-     * in doubt (until a turn of the path ends: {@link #turnEnded}, a confirmation), and the database is forced to disk, so a crash during the requests cannot
-     * make the state forget that S3 may hold these objects, nor trust a row whose new content or delete S3 may
+     * in doubt (until a turn of the path ends: {@link #turnEnded}, a confirmation), and the database is forced to
+     * disk, so a crash during the requests cannot make the state forget that S3 may hold these objects, nor trust a row whose new content or delete S3 may
      * already have (see {@link #start}). One transaction and one write for the whole list.
      *
      * <p>Batches run side by side, and a burst puts a file's first event in one and its next in another: two of them
@@ -365,16 +367,10 @@ public class StateDatabase implements Service {
         try {
             whileKeyRaces(() -> {
                 // the turn ended and S3 said what it holds: no doubt left (see turnEnded)
-                PreparedStatement update = statement("UPDATE synced_file SET size = ?, mtime_ns = ?, ctime_ns = ?, "
-                        + "sha256 = ?, confirmed_at = CURRENT_TIMESTAMP, doubts = 0 WHERE path = ?");
-                bind(update, file.size(), file.mtimeNanos(), ctime, file.sha256(), file.path());
-                if (update.executeUpdate() == 0) {
-                    PreparedStatement insert = statement("INSERT INTO synced_file (path, parent, size, mtime_ns, "
-                            + "ctime_ns, sha256, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)");
-                    bind(insert, file.path(), parentOf(file.path()), file.size(), file.mtimeNanos(), ctime,
-                            file.sha256());
-                    insert.executeUpdate();
-                }
+                PreparedStatement ps = statement("MERGE INTO synced_file (path, parent, size, mtime_ns, ctime_ns, "
+                        + "sha256, confirmed_at, doubts) KEY (path) VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP, 0)");
+                bind(ps, file.path(), parentOf(file.path()), file.size(), file.mtimeNanos(), ctime, file.sha256());
+                ps.executeUpdate();
             });
         } catch (SQLException e) {
             throw failure(e);
@@ -422,8 +418,7 @@ public class StateDatabase implements Service {
         if (readOnly) {
             return;
         }
-        update("UPDATE synced_file SET size = ?, mtime_ns = 0, ctime_ns = NULL, sha256 = ?, doubts = 0 WHERE path = ?",
-                SyncedFile.PENDING_SIZE, PENDING_SHA, path);
+        update("UPDATE synced_file SET " + MADE_PENDING + " WHERE path = ?", path);
     }
 
     /**
