@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import ch.qos.logback.classic.Level;
+import io.watch2s3.change.BatchLanes;
+import io.watch2s3.change.LatestChangePerPath;
+import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.ProxiedS3TestBase;
@@ -95,22 +98,123 @@ class BatchesSideBySideTest extends ProxiedS3TestBase {
     }
 
     @Test
-    void aFifthBatchRunsOnTheThreadThatClosedItAndTheNextWaitsForItWithoutLoss() throws Exception {
+    void moreSmallBatchesThanTheQuickLaneRunsAtOnceWaitInItsQueueWithoutLoss() throws Exception {
         var held = proxy.when(r -> r.isPut() && r.key().startsWith("held/")).hold();
         try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "8"))) {
-            for (int i = 1; i <= 5; i++) {
+            for (int i = 1; i <= 4; i++) {
                 write(tree, "held/f" + i + ".txt", "batch " + i);
                 int uploading = i;
                 // its own batch (a quiet period after the last), uploading now and held there
                 await().atMost(LONG).until(() -> held.arrivals().size() == uploading);
             }
-            // four batches hold the batch pool's threads; the fifth holds the thread that closed it, so the batch
-            // this file opens cannot close yet: it waits, and is not dropped
+            // four batches hold the quick lane's threads: the next two wait in its queue, and are not dropped
+            write(tree, "held/f5.txt", "the fifth");
+            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 5.0);
             write(tree, "held/f6.txt", "after the fifth");
+            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 6.0);
             held.release();
             await().atMost(LONG).until(() -> s3.keys(bucket).size() == 6);
             assertEquals("after the fifth", s3.getText(bucket, "held/f6.txt"));
             assertEquals(0, app.counters().getFailed());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /**
+     * A burst of more batches than run side by side (here sync.max-batch 10: 100 files, 10 full batches): the thread
+     * that reads file events never waits for one of them, so a change made after the burst is read at once and goes
+     * in the quick lane (a 70,000-file git clone is 7 batches of 10,000).
+     */
+    @Test
+    void aChangeMadeAfterABurstOfManyBatchesArrivesBeforeTheBurst() throws Exception {
+        var burstPuts = proxy.when(r -> r.isPut() && r.key().startsWith("burst/")).hold();
+        try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "4", "sync.max-batch", "10",
+                // the held requests must not time out and be sent again: that would free the threads
+                "s3.request-timeout", "10m"))) {
+            IntStream.range(0, 100).forEach(i -> write(tree, "burst/f" + i + ".txt", "burst " + i));
+            burstPuts.awaitArrival(LONG);
+            everyBurstPathIsInAClosedBatch(app);
+            write(tree, "index.html", "the one-line fix");
+            awaitObject("index.html", "the one-line fix");
+            assertEquals(List.of("index.html"), s3.keys(bucket));
+            burstPuts.release();
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 101);
+            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 0.0);
+            for (int i = 0; i < 100; i++) {
+                assertEquals(1, putsOf("burst/f" + i + ".txt"), "burst/f" + i + ".txt sent once");
+            }
+            assertEquals(0, app.counters().getFailed());
+            assertEquals(0, app.bean("batchLanes", BatchLanes.class).getSetAsidePaths(), "10 batches fit");
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /**
+     * The burst's last paths closed after their quiet period: the fix is in a batch of its own, not in one with a
+     * burst file whose upload the proxy holds for good (in a real burst, uploads end).
+     */
+    private static void everyBurstPathIsInAClosedBatch(TestApp app) {
+        LatestChangePerPath batches = app.bean("latestChangePerPath", LatestChangePerPath.class);
+        await().atMost(LONG).until(() -> batches.getOpenPaths() == 0);
+    }
+
+    /**
+     * A burst far bigger than the batches that may wait (here 300 files, 30 batches of 10; 4 run, 8 wait): the rest
+     * is not held in memory but left to a catch-up scan, which finds every file; each is still sent once, and a
+     * change made meanwhile is not held up.
+     */
+    @Test
+    void aBurstBeyondTheWaitingBatchesIsLeftToAScanThatFindsEveryFile() throws Exception {
+        var burstPuts = proxy.when(r -> r.isPut() && r.key().startsWith("burst/")).hold();
+        try (LogCapture log = new LogCapture();
+                TestApp app = startThroughProxy(Map.of("sync.parallelism", "4", "sync.max-batch", "10",
+                        "s3.request-timeout", "10m"))) {
+            CatchUpScan scan = app.bean("catchUpScan", CatchUpScan.class);
+            int scansAsked = scan.getRequests();
+            IntStream.range(0, 300).forEach(i -> write(tree, "burst/f" + i + ".txt", "burst " + i));
+            BatchLanes lanes = app.bean("batchLanes", BatchLanes.class);
+            await().atMost(LONG).until(() -> lanes.getSetAsidePaths() > 0 && scan.getRequests() > scansAsked);
+            assertEquals(1, log.lines(Level.WARN, "batch").stream().filter(l -> l.contains("left to a catch-up scan"))
+                    .count(), String.valueOf(log.atLeast(Level.WARN)));
+            everyBurstPathIsInAClosedBatch(app);
+            write(tree, "index.html", "the one-line fix");
+            awaitObject("index.html", "the one-line fix");
+            burstPuts.release();
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 301);
+            await().atMost(LONG).until(() -> scan.isSettled() && app.counters().getBacklogGauge() == 0.0);
+            for (int i = 0; i < 300; i++) {
+                assertEquals(1, putsOf("burst/f" + i + ".txt"), "burst/f" + i + ".txt sent once");
+            }
+            assertEquals(0, app.counters().getFailed());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /**
+     * A start-up scan that finds far more than fits in a few batches (200 files, sync.max-batch 10) while S3 holds
+     * every request: its walk waits for the lanes rather than piling up 20 batches in memory, and then goes on.
+     */
+    @Test
+    void aScanThatFindsManyFilesWaitsForItsBatchesRatherThanHoldingThemAll() throws Exception {
+        IntStream.range(0, 200).forEach(i -> write(tree, "found/f" + i + ".txt", "found " + i));
+        var held = proxy.when(r -> r.isPut() && r.key().startsWith("found/")).hold();
+        try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "4", "sync.max-batch", "10",
+                "s3.request-timeout", "10m"))) {
+            BatchLanes lanes = app.bean("batchLanes", BatchLanes.class);
+            CatchUpScan scan = app.bean("catchUpScan", CatchUpScan.class);
+            held.awaitArrival(LONG);
+            // 4 batches run (their uploads held) and 4 wait: the walk waits before it adds a path to the next one
+            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 80.0);
+            assertFalse(scan.isSettled(), "the walk went on while 4 batches waited");
+            write(tree, "index.html", "the one-line fix");
+            awaitObject("index.html", "the one-line fix");
+            held.release();
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 201);
+            await().atMost(LONG).until(() -> scan.isSettled() && app.counters().getBacklogGauge() == 0.0);
+            for (int i = 0; i < 200; i++) {
+                assertEquals(1, putsOf("found/f" + i + ".txt"), "found/f" + i + ".txt sent once");
+            }
+            assertEquals(0, lanes.getSetAsidePaths(), "a scan's batches wait; they are never set aside");
             aLaterChangeStillArrives();
         }
     }

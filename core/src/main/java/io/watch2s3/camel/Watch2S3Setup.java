@@ -42,13 +42,17 @@ public class Watch2S3Setup implements CamelContextAware {
     /** The thread pool profile a pair's split uploads with: {@code <pair>-uploads}. */
     public static final String UPLOAD_POOL_SUFFIX = "-uploads";
 
-    /** The thread pool profile a pair's closed batches run on: {@code <pair>-batches}. */
+    /** The thread pool profile a pair's closed batches of many paths run on: {@code <pair>-batches}. */
     public static final String BATCH_POOL_SUFFIX = "-batches";
 
+    /** The thread pool profile a pair's closed batches of a few paths run on: {@code <pair>-quick-batches}. */
+    public static final String QUICK_BATCH_POOL_SUFFIX = "-quick-batches";
+
     /**
-     * Batches synced side by side: a small one (a one-line fix) does not wait for a big one (a deploy), and the
-     * uploads of all of them share the pair's upload pool. One more closed batch than this runs on the thread that
-     * closed it, which holds back the next one: a storm of changes never piles up batches in memory.
+     * Batches synced side by side in each lane (BatchLanes): a small one (a one-line fix) does not wait for a big one
+     * (a deploy), and the uploads of all of them share the pair's upload pool. The queues are not bounded here:
+     * BatchLanes bounds the big lane's and sets aside what does not fit, and quick batches come at most once per
+     * quiet period from each source.
      */
     static final int BATCHES_AT_ONCE = 4;
 
@@ -109,8 +113,15 @@ public class Watch2S3Setup implements CamelContextAware {
         if (pairs != null) {
             pairs.claimStateDirectory(pair, resolved.stateDir());
         }
-        registerUploadPool(context, pair + UPLOAD_POOL_SUFFIX, Integer.parseInt(resolved.get("sync.parallelism")));
-        registerBatchPool(context, pair + BATCH_POOL_SUFFIX);
+        int parallelism = Integer.parseInt(resolved.get("sync.parallelism"));
+        // Files are handed over, never queued: when every upload thread is busy, the thread that hands a file over
+        // uploads it itself (CallerRuns), so every running batch moves on, a one-line fix's among a burst's
+        registerPool(context, pair + UPLOAD_POOL_SUFFIX, parallelism, 0, ThreadPoolRejectedPolicy.CallerRuns);
+        // Closed batches wait in a queue (BatchLanes bounds it), never on the thread that closed them (the
+        // aggregator's only one, which hands every batch to its lane)
+        for (String lane : List.of(BATCH_POOL_SUFFIX, QUICK_BATCH_POOL_SUFFIX)) {
+            registerPool(context, pair + lane, BATCHES_AT_ONCE, Integer.MAX_VALUE, ThreadPoolRejectedPolicy.Abort);
+        }
         TargetCheck.run(resolved, endpointName, where);
         settings = resolved;
     }
@@ -152,23 +163,18 @@ public class Watch2S3Setup implements CamelContextAware {
         }
     }
 
-    private static void registerBatchPool(CamelContext context, String name) {
+    /**
+     * A fixed pool of {@code threads}. A {@code queue} of 0 hands each task straight to a thread (Camel 4.17 turns any
+     * maxQueueSize of 0 or less into a SynchronousQueue: -1 does not mean unbounded); Integer.MAX_VALUE queues without
+     * bound. A host may configure the pool first (camel.threadpool.config[<pair>-uploads]): then that is kept.
+     */
+    private static void registerPool(CamelContext context, String name, int threads, int queue,
+            ThreadPoolRejectedPolicy whenFull) {
         if (context.getExecutorServiceManager().getThreadPoolProfile(name) != null) {
             return;
         }
-        ThreadPoolProfile pool = new ThreadPoolProfileBuilder(name).poolSize(BATCHES_AT_ONCE)
-                .maxPoolSize(BATCHES_AT_ONCE).maxQueueSize(0).rejectedPolicy(ThreadPoolRejectedPolicy.CallerRuns)
-                .build();
-        context.getExecutorServiceManager().registerThreadPoolProfile(pool);
-    }
-
-    /** A whole batch waits its turn in the queue: a part never runs on the caller's thread. */
-    private static void registerUploadPool(CamelContext context, String name, int parallelism) {
-        if (context.getExecutorServiceManager().getThreadPoolProfile(name) != null) {
-            return; // the host configured it (camel.threadpool.config[<pair>-uploads])
-        }
-        ThreadPoolProfile pool = new ThreadPoolProfileBuilder(name).poolSize(parallelism)
-                .maxPoolSize(parallelism).maxQueueSize(-1).build();
+        ThreadPoolProfile pool = new ThreadPoolProfileBuilder(name).poolSize(threads).maxPoolSize(threads)
+                .maxQueueSize(queue).rejectedPolicy(whenFull).build();
         context.getExecutorServiceManager().registerThreadPoolProfile(pool);
     }
 }

@@ -19,11 +19,16 @@ public class LatestChangePerPath implements AggregationStrategy {
     private int maxPaths = 10_000;
     private long maxAgeMillis = 30_000;
     private final AtomicInteger waiting = new AtomicInteger();
-    private final AtomicInteger handedOver = new AtomicInteger();
+    private BatchLanes lanes = new BatchLanes();
 
-    /** The pair's meters: the paths of the open batch count in its backlog. */
+    /** The pair's meters: the paths of the open batches, and of closed ones that wait for a lane, count in its backlog. */
     public void setCounters(SyncCounters counters) {
-        counters.watchCollecting(waiting::get);
+        counters.watchCollecting(() -> waiting.get() + lanes.waitingPaths());
+    }
+
+    /** Where closed batches wait for their turn. */
+    public void setLanes(BatchLanes lanes) {
+        this.lanes = lanes;
     }
 
     /** sync.max-batch: a batch closes when it holds this many paths. */
@@ -64,21 +69,21 @@ public class LatestChangePerPath implements AggregationStrategy {
         return batch;
     }
 
-    /** The batch closed and goes to be synced. */
+    /** The batch closed (on the thread that closed it): from now on it waits for a lane. */
     @Override
     public void onCompletion(Exchange exchange) {
         Batch batch = exchange.getMessage().getBody(Batch.class);
-        handedOver.incrementAndGet();
-        waiting.addAndGet(-(batch == null ? 0 : batch.getSize()));
+        lanes.closed(batch);
+        waiting.addAndGet(-batch.getSize());
     }
 
-    /** Called at the end of sync-batch: the batch handed over last is done. */
-    public void batchDone() {
-        handedOver.decrementAndGet();
+    /** How many paths the open batches hold. */
+    public int getOpenPaths() {
+        return waiting.get();
     }
 
-    /** True when no path waits in an open batch and no closed batch is being synced. */
+    /** True when no path waits in an open batch and no closed batch waits for a lane or is being synced. */
     public boolean isIdle() {
-        return waiting.get() == 0 && handedOver.get() == 0;
+        return waiting.get() == 0 && lanes.isIdle();
     }
 }

@@ -1,5 +1,6 @@
 package io.watch2s3.scan;
 
+import io.watch2s3.change.BatchLanes;
 import io.watch2s3.change.DeleteGuard;
 import io.watch2s3.change.PathFilter;
 import io.watch2s3.config.Durations;
@@ -42,6 +43,7 @@ public class CatchUpScan {
     private StateDatabase state;
     private PathFilter filter;
     private DeleteGuard deleteGuard;
+    private BatchLanes lanes = new BatchLanes();
     private long intervalMillis;
     private volatile long lastStartMillis;
     private final AtomicReference<String> requested = new AtomicReference<>("start-up");
@@ -116,6 +118,11 @@ public class CatchUpScan {
         this.deleteGuard = deleteGuard;
     }
 
+    /** The walk pauses while closed batches pile up in them, rather than holding a million changed paths. */
+    public void setLanes(BatchLanes lanes) {
+        this.lanes = lanes;
+    }
+
     /** sync.rescan-interval, e.g. "1h"; 0 scans only at start and when asked. */
     public void setInterval(String interval) {
         this.intervalMillis = Durations.parse("sync.rescan-interval", interval).toMillis();
@@ -136,6 +143,11 @@ public class CatchUpScan {
     /** The watcher reported an error (an event-queue overflow, a lost watch): events may be lost. */
     public void requestAfterWatcherError() {
         request("the watcher reported an error: events may be lost");
+    }
+
+    /** A burst's batch found no room to wait in (BatchLanes): the scan finds its paths again. */
+    public void requestForSetAsideBatch() {
+        request("a burst filled the batch queue: its latest paths are found by a scan");
     }
 
     /** True when a scan should start now: asked for, or sync.rescan-interval has passed since the last one. */
@@ -234,6 +246,7 @@ public class CatchUpScan {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
+            lanes.awaitRoomForScan();
             foundByLastWalk = ++changed;
             return found.pop();
         }

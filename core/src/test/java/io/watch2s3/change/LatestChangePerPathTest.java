@@ -20,6 +20,11 @@ class LatestChangePerPathTest {
 
     private final CamelContext camel = new DefaultCamelContext();
     private final LatestChangePerPath strategy = new LatestChangePerPath();
+    private final BatchLanes lanes = new BatchLanes();
+
+    {
+        strategy.setLanes(lanes);
+    }
 
     @AfterEach
     void stopCamel() throws Exception {
@@ -96,13 +101,17 @@ class LatestChangePerPathTest {
     }
 
     @Test
-    void idleOnlyWhenNoPathWaitsAndNoClosedBatchIsStillBeingSynced() {
+    void idleOnlyWhenNoPathWaitsAndNoClosedBatchWaitsOrIsStillBeingSynced() {
         assertTrue(strategy.isIdle());
         Exchange batch = fold("a", "b", "a");
         assertFalse(strategy.isIdle(), "paths wait in an open batch");
         strategy.onCompletion(batch);
+        assertEquals(2, lanes.waitingPaths(), "its paths wait for a lane");
+        assertFalse(strategy.isIdle(), "the closed batch waits for a lane");
+        lanes.batchStarting(batch.getMessage().getBody(Batch.class));
+        assertEquals(0, lanes.waitingPaths());
         assertFalse(strategy.isIdle(), "the closed batch is being synced");
-        strategy.batchDone();
+        lanes.batchDone();
         assertTrue(strategy.isIdle());
     }
 }

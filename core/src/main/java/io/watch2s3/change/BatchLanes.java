@@ -1,0 +1,142 @@
+package io.watch2s3.change;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.camel.Body;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a closed batch waits for its turn, so that no change waits behind a burst and no thread that reads changes
+ * waits for a batch to sync. The batch route asks it which lane a batch takes:
+ * <ul>
+ *   <li>the quick lane, for a batch of a few paths (a fix made while a deploy uploads): it never queues behind a
+ *       burst's batches;</li>
+ *   <li>the big lane, for the rest: up to {@link #WAITING} batches wait there for a thread;</li>
+ *   <li>neither, when the big lane is full (a burst of more than about 12 × sync.max-batch files): the batch is set
+ *       aside and a catch-up scan finds its paths again, so memory stays bounded however big the burst is.</li>
+ * </ul>
+ * A catch-up scan is held back instead ({@link #awaitRoomForScan}): it can wait, and it finds what it then has
+ * not reached yet anyway. The counts are also the part of the backlog that waits for a lane.
+ */
+public class BatchLanes {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.batch");
+
+    /** A batch of at most this many paths (and at most half of sync.max-batch) takes the quick lane. */
+    static final int QUICK_BATCH = 100;
+
+    /** Closed batches that may wait for the big lane's threads; a scan waits while half as many do. */
+    static final int WAITING = 8;
+
+    private int maxBatch = 10_000;
+    private final Object lock = new Object();
+    private int waitingBatches;
+    private int waitingPaths;
+    private int runningBatches;
+    private final AtomicLong setAsidePaths = new AtomicLong();
+    private volatile long lastWarnedMillis;
+
+    /** sync.max-batch */
+    public void setMaxBatch(int maxBatch) {
+        this.maxBatch = maxBatch;
+    }
+
+    /** The aggregator closed the batch: it waits for a lane from now on. */
+    void closed(Batch batch) {
+        synchronized (lock) {
+            waitingBatches++;
+            waitingPaths += batch.getSize();
+        }
+    }
+
+    /**
+     * True for a batch of a few paths that is not full: a burst closed at a small sync.max-batch stays in the big
+     * lane, however few paths each of its batches holds.
+     */
+    public boolean quickLaneTakes(@Body Batch batch) {
+        return batch.getSize() <= Math.min(QUICK_BATCH, maxBatch / 2);
+    }
+
+    /** True while at most {@link #WAITING} closed batches, this one included, wait for a lane. */
+    public boolean bigLaneTakes() {
+        synchronized (lock) {
+            return waitingBatches <= WAITING;
+        }
+    }
+
+    /** Called at the start of sync-batch: the batch left its lane's queue and is being synced. */
+    public void batchStarting(@Body Batch batch) {
+        synchronized (lock) {
+            waitingBatches--;
+            waitingPaths -= batch.getSize();
+            runningBatches++;
+            lock.notifyAll();
+        }
+    }
+
+    /** Called at the end of sync-batch. */
+    public void batchDone() {
+        synchronized (lock) {
+            runningBatches--;
+        }
+    }
+
+    /**
+     * Neither lane takes the batch: its paths are dropped and the caller asks for a catch-up scan, which finds every
+     * one of them by comparing the tree with the state database, as after a lost event.
+     */
+    public void setAside(@Body Batch batch) {
+        synchronized (lock) {
+            waitingBatches--;
+            waitingPaths -= batch.getSize();
+            lock.notifyAll();
+        }
+        setAsidePaths.addAndGet(batch.getSize());
+        long now = System.currentTimeMillis();
+        if (now - lastWarnedMillis >= TimeUnit.MINUTES.toMillis(1)) { // one line per burst, not one per batch
+            lastWarnedMillis = now;
+            LOG.warn("a burst of changes fills the batch queue ({} batches wait): {} paths are left to a catch-up scan"
+                    + " rather than held in memory", WAITING, batch.getSize());
+        } else {
+            LOG.debug("{} more paths left to a catch-up scan", batch.getSize());
+        }
+    }
+
+    /**
+     * Holds the catch-up scan's walk while half of {@link #WAITING} closed batches wait: a scan that finds a million
+     * changed files never holds more than a few batches of them in memory, and it leaves the rest of the big lane to
+     * the watcher. Returns early when the thread is interrupted (the interrupt is kept).
+     */
+    public void awaitRoomForScan() {
+        synchronized (lock) {
+            while (waitingBatches >= WAITING / 2) {
+                try {
+                    lock.wait(TimeUnit.SECONDS.toMillis(1));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The paths of closed batches that wait for a lane, for the backlog. */
+    int waitingPaths() {
+        synchronized (lock) {
+            return waitingPaths;
+        }
+    }
+
+    /** True when no closed batch waits for a lane or is being synced. */
+    boolean isIdle() {
+        synchronized (lock) {
+            return waitingBatches == 0 && runningBatches == 0;
+        }
+    }
+
+    /** How many paths were set aside for a catch-up scan since start. */
+    public long getSetAsidePaths() {
+        return setAsidePaths.get();
+    }
+}

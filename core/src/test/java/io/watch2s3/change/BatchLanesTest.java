@@ -1,0 +1,103 @@
+package io.watch2s3.change;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** Which lane a closed batch takes, when one is set aside, and when a scan's walk waits. */
+class BatchLanesTest {
+
+    private final BatchLanes lanes = new BatchLanes();
+
+    private static Batch batchOf(int paths) {
+        Batch batch = new Batch(System.currentTimeMillis(), 1_000_000, 60_000);
+        IntStream.range(0, paths).forEach(i -> batch.add("burst/f" + i, 0));
+        return batch;
+    }
+
+    private Batch closed(int paths) {
+        Batch batch = batchOf(paths);
+        lanes.closed(batch);
+        return batch;
+    }
+
+    @Test
+    void aBatchOfAFewPathsTakesTheQuickLaneAndAFullOneNever() {
+        assertTrue(lanes.quickLaneTakes(batchOf(1)));
+        assertTrue(lanes.quickLaneTakes(batchOf(BatchLanes.QUICK_BATCH)));
+        assertFalse(lanes.quickLaneTakes(batchOf(BatchLanes.QUICK_BATCH + 1)));
+        lanes.setMaxBatch(10);
+        assertTrue(lanes.quickLaneTakes(batchOf(5)));
+        assertFalse(lanes.quickLaneTakes(batchOf(10)), "a burst closed at sync.max-batch 10 stays in the big lane");
+        lanes.setMaxBatch(1);
+        assertFalse(lanes.quickLaneTakes(batchOf(1)));
+    }
+
+    @Test
+    void theBigLaneHoldsEightWaitingBatchesAndTheNinthIsSetAside() {
+        for (int i = 0; i < BatchLanes.WAITING; i++) {
+            closed(1000);
+            assertTrue(lanes.bigLaneTakes(), "batch " + (i + 1));
+        }
+        Batch ninth = closed(1000);
+        assertFalse(lanes.bigLaneTakes());
+        assertEquals(9000, lanes.waitingPaths());
+        lanes.setAside(ninth);
+        assertEquals(1000, lanes.getSetAsidePaths());
+        assertEquals(8000, lanes.waitingPaths(), "what is set aside is no longer backlog: the scan finds it");
+        lanes.batchStarting(batchOf(1000));
+        assertTrue(lanes.bigLaneTakes(), "a batch started: room for one more");
+    }
+
+    @Test
+    void aScanWaitsWhileHalfTheWaitingRoomIsTakenAndGoesOnOnceABatchStarts() throws Exception {
+        for (int i = 0; i < BatchLanes.WAITING / 2; i++) {
+            closed(10);
+        }
+        CountDownLatch through = new CountDownLatch(1);
+        Thread scan = new Thread(() -> {
+            lanes.awaitRoomForScan();
+            through.countDown();
+        });
+        scan.start();
+        assertFalse(through.await(300, TimeUnit.MILLISECONDS), "the walk waits");
+        lanes.batchStarting(batchOf(10));
+        assertTrue(through.await(10, TimeUnit.SECONDS), "a batch left the queue: the walk goes on");
+        scan.join();
+    }
+
+    @Test
+    void aScanThatIsInterruptedStopsWaitingAndKeepsTheInterrupt() throws Exception {
+        for (int i = 0; i < BatchLanes.WAITING; i++) {
+            closed(10);
+        }
+        boolean[] interrupted = new boolean[1];
+        Thread scan = new Thread(() -> {
+            lanes.awaitRoomForScan();
+            interrupted[0] = Thread.currentThread().isInterrupted();
+        });
+        scan.start();
+        scan.interrupt();
+        scan.join(10_000);
+        assertFalse(scan.isAlive());
+        assertTrue(interrupted[0]);
+    }
+
+    @Test
+    void idleOnlyOnceEveryClosedBatchStartedAndIsDone() {
+        assertTrue(lanes.isIdle());
+        Batch batch = closed(3);
+        assertFalse(lanes.isIdle());
+        lanes.batchStarting(batch);
+        assertFalse(lanes.isIdle());
+        lanes.batchDone();
+        assertTrue(lanes.isIdle());
+        lanes.setAside(closed(3));
+        assertTrue(lanes.isIdle(), "a batch set aside is the scan's to find");
+    }
+}
