@@ -1,7 +1,7 @@
 package io.watch2s3.change;
 
+import io.watch2s3.stats.SyncCounters;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Body;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +34,13 @@ public class BatchLanes {
     private int waitingBatches;
     private int waitingPaths;
     private int runningBatches;
-    private final AtomicLong setAsidePaths = new AtomicLong();
+    private SyncCounters counters;
     private volatile long lastWarnedMillis;
+
+    /** The pair's meters: paths set aside count in watch2s3_paths_set_aside_total. */
+    public void setCounters(SyncCounters counters) {
+        this.counters = counters;
+    }
 
     /** sync.max-batch */
     public void setMaxBatch(int maxBatch) {
@@ -92,7 +97,9 @@ public class BatchLanes {
             waitingPaths -= batch.getSize();
             lock.notifyAll();
         }
-        setAsidePaths.addAndGet(batch.getSize());
+        if (counters != null) {
+            counters.countSetAside(batch.getSize());
+        }
         long now = System.currentTimeMillis();
         if (now - lastWarnedMillis >= TimeUnit.MINUTES.toMillis(1)) { // one line per burst, not one per batch
             lastWarnedMillis = now;
@@ -133,10 +140,5 @@ public class BatchLanes {
         synchronized (lock) {
             return waitingBatches == 0 && runningBatches == 0;
         }
-    }
-
-    /** How many paths were set aside for a catch-up scan since start. */
-    public long getSetAsidePaths() {
-        return setAsidePaths.get();
     }
 }

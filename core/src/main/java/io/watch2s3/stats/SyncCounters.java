@@ -40,6 +40,7 @@ public class SyncCounters implements CamelContextAware {
     private Counter refused;
     private Counter vanished;
     private Counter deletesHeld;
+    private Counter setAside;
     private DistributionSummary batchSize;
     private Timer latency;
     private Timer scanDuration;
@@ -103,6 +104,9 @@ public class SyncCounters implements CamelContextAware {
                 .tags(tags).register(registry);
         deletesHeld = Counter.builder("watch2s3.deletes.held").description("deletes refused by the delete guard")
                 .tags(tags).register(registry);
+        setAside = Counter.builder("watch2s3.paths.set.aside")
+                .description("paths of a burst's batches left to a catch-up scan: the batch queue was full")
+                .tags(tags).register(registry);
         batchSize = DistributionSummary.builder("watch2s3.batch.size").baseUnit("files").tags(tags).register(registry);
         latency = Timer.builder("watch2s3.sync.latency")
                 .description("from the first event of a change to S3's confirmation")
@@ -115,7 +119,7 @@ public class SyncCounters implements CamelContextAware {
                 .description("S3 requests in flight").tags(tags).register(registry);
         // the paths of the open batch too: during a long burst they wait for its quiet period, up to sync.max-delay
         Gauge.builder("watch2s3.backlog", this, c -> c.backlog.get() + c.collecting.getAsInt())
-                .description("paths waiting to be synced: in the open batch, or planned and not yet done")
+                .description("paths waiting to be synced: in open batches, in closed ones waiting for a lane, or planned")
                 .tags(tags).register(registry);
     }
 
@@ -179,6 +183,10 @@ public class SyncCounters implements CamelContextAware {
         vanished.increment();
     }
 
+    public void countSetAside(long paths) {
+        setAside.increment(paths);
+    }
+
     public void countDeletesHeld(long count) {
         deletesHeld.increment(count);
     }
@@ -232,6 +240,10 @@ public class SyncCounters implements CamelContextAware {
 
     public long getDeletesHeld() {
         return (long) deletesHeld.count();
+    }
+
+    public long getSetAside() {
+        return (long) setAside.count();
     }
 
     public int getInFlight() {

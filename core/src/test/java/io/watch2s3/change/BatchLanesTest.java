@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.watch2s3.stats.SyncCounters;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -13,6 +14,11 @@ import org.junit.jupiter.api.Test;
 class BatchLanesTest {
 
     private final BatchLanes lanes = new BatchLanes();
+    private final SyncCounters counters = new SyncCounters();
+
+    {
+        lanes.setCounters(counters);
+    }
 
     private static Batch batchOf(int paths) {
         Batch batch = new Batch(System.currentTimeMillis(), 1_000_000, 60_000);
@@ -48,7 +54,7 @@ class BatchLanesTest {
         assertFalse(lanes.bigLaneTakes());
         assertEquals(9000, lanes.waitingPaths());
         lanes.setAside(ninth);
-        assertEquals(1000, lanes.getSetAsidePaths());
+        assertEquals(1000, counters.getSetAside(), "watch2s3_paths_set_aside_total");
         assertEquals(8000, lanes.waitingPaths(), "what is set aside is no longer backlog: the scan finds it");
         lanes.batchStarting(batchOf(1000));
         assertTrue(lanes.bigLaneTakes(), "a batch started: room for one more");
