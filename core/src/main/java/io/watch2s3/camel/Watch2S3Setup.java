@@ -51,8 +51,8 @@ public class Watch2S3Setup implements CamelContextAware {
     /**
      * Batches synced side by side in each lane (BatchLanes): a small one (a one-line fix) does not wait for a big one
      * (a deploy), and the uploads of all of them share the pair's upload pool. The queues are not bounded here:
-     * BatchLanes bounds the big lane's and sets aside what does not fit, and quick batches come at most once per
-     * quiet period from each source.
+     * BatchLanes bounds the big lane's and sets aside what does not fit, and a quick batch closes at most once per
+     * quiet period (or per scan).
      */
     static final int BATCHES_AT_ONCE = 4;
 

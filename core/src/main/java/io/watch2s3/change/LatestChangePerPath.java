@@ -21,7 +21,7 @@ public class LatestChangePerPath implements AggregationStrategy {
     private final AtomicInteger waiting = new AtomicInteger();
     private BatchLanes lanes = new BatchLanes();
 
-    /** The pair's meters: the paths of the open batches, and of closed ones that wait for a lane, count in its backlog. */
+    /** The pair's meters: the paths of the open batch, and of closed ones that wait for a lane, count in its backlog. */
     public void setCounters(SyncCounters counters) {
         counters.watchCollecting(() -> waiting.get() + lanes.waitingPaths());
     }
@@ -77,7 +77,7 @@ public class LatestChangePerPath implements AggregationStrategy {
         waiting.addAndGet(-batch.getSize());
     }
 
-    /** How many paths the open batches hold. */
+    /** How many paths the open batch holds. */
     public int getOpenPaths() {
         return waiting.get();
     }
