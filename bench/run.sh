@@ -295,28 +295,35 @@ scenario_small() {
 }
 
 # --- latency under load: one change while a burst is uploading ----------------------------------------------------
-# COUNT files are written into the watched tree; once their upload has begun and the burst's last batch has closed
-# (a quiet period after its last file: a change written sooner joins that batch), one new file is written (the probe:
+# COUNT files are written into the watched tree; once their upload has begun (and, for a burst of several batches,
+# once its last batch has closed, a quiet period after its last file), one new file is written (the probe:
 # seconds until a HEAD sees it) and one burst file whose upload may not have happened yet is rewritten (S3 must end
 # with its newest content). S3Proxy (fast per PUT) and S3Mock (slow per PUT: the burst lasts half a minute). On S3Mock
 # also a 10,000-file burst in 10 batches of 1,000, more than the 4 that run side by side ("whatever the burst's size";
-# before 2026-12-06 the watcher ran the fifth itself and read no event meanwhile). (S3Proxy stores such a burst about
-# as fast as it is written: its last batch closes when the burst is all but uploaded. Beyond 12 batches some are left
-# to a catch-up scan, which may find the probe before its own batch closes: see BatchesSideBySideTest.)
+# before 2026-12-06 the watcher ran the fifth itself and read no event meanwhile), and the same burst with the change
+# written 1 s after it, within the quiet period of its last files (before the batch's latecomers went first, the
+# change waited for the whole burst there). (S3Proxy stores such a burst about as fast as it is written: its last batch
+# closes when the burst is all but uploaded. Beyond 12 batches some are left to a catch-up scan, which may find the
+# probe before its own batch closes: see BatchesSideBySideTest.)
 scenario_underload() {
   for server in ${BURST_SERVERS:-s3proxy s3mock}; do
     if [[ $server == s3mock ]]; then
-      underload_run s3mock "$LOAD_S3MOCK" 10000 "one change during a burst of $LOAD_S3MOCK"
-      underload_run s3mock "$LOAD_MANY_S3MOCK" $((LOAD_MANY_S3MOCK / 10)) \
+      underload_run s3mock "$LOAD_S3MOCK" 10000 0 "one change during a burst of $LOAD_S3MOCK"
+      underload_run s3mock "$LOAD_MANY_S3MOCK" $((LOAD_MANY_S3MOCK / 10)) 6 \
         "one change during a burst of $LOAD_MANY_S3MOCK in 10 batches"
+      underload_run s3mock "$LOAD_MANY_S3MOCK" $((LOAD_MANY_S3MOCK / 10)) 1 \
+        "one change 1 s after a burst of $LOAD_MANY_S3MOCK in 10 batches"
     else
-      underload_run s3proxy "$LOAD_S3PROXY" 10000 "one change during a burst of $LOAD_S3PROXY"
+      underload_run s3proxy "$LOAD_S3PROXY" 10000 0 "one change during a burst of $LOAD_S3PROXY"
     fi
   done
 }
 
-underload_run() { # SERVER COUNT MAX_BATCH FIGURE
-  local server=$1 count=$2 max_batch=$3 figure=$4
+# AFTER: the change is written once the first object is stored and AFTER seconds after the burst was written: 6, when
+# its last batch has closed (a quiet period after its last file); 1, within that quiet period, so that the change is
+# closed in one batch with the burst's last files
+underload_run() { # SERVER COUNT MAX_BATCH AFTER FIGURE
+  local server=$1 count=$2 max_batch=$3 after=$4 figure=$5
   local d=$WORK/underload-$server port bucket=underload
   port=$(free_port); PORT=$port
   if [[ $server == s3mock ]]; then start_s3mock "$port" "$d/s3"; else start_s3proxy "$port" "$d/s3"; fi
@@ -327,8 +334,8 @@ underload_run() { # SERVER COUNT MAX_BATCH FIGURE
   python3 "$BENCH/gen_tree.py" "$d/tree" "$count" 7
   local written; written=$(now)
   for _ in $(seq 1 6000); do (( $(stored_count "$bucket") > 0 )) && break; sleep 0.05; done
-  while (( max_batch < count )) && awk -v e="$(elapsed "$written" "$(now)")" 'BEGIN { exit !(e < 6) }'; do
-    sleep 0.1 # the last batch closes a quiet period (5 s) after the last file; with one batch, the first upload says so
+  while awk -v e="$(elapsed "$written" "$(now)")" -v a="$after" 'BEGIN { exit !(e < a) }'; do
+    sleep 0.1
   done
   last=$(find "$d/tree" -type f -regex '.*/f[0-9]+\.dat' | sort | tail -1) # written last, so synced last
   echo "newest content $(date +%s%N)" > "$last"

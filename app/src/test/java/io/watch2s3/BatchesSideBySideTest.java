@@ -9,9 +9,11 @@ import ch.qos.logback.classic.Level;
 import io.watch2s3.change.LatestChangePerPath;
 import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.state.StateDatabase;
+import io.watch2s3.support.FaultyS3Proxy.Hold;
 import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.ProxiedS3TestBase;
 import io.watch2s3.support.TestApp;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -137,15 +139,46 @@ class BatchesSideBySideTest extends ProxiedS3TestBase {
             write(tree, "index.html", "the one-line fix");
             awaitObject("index.html", "the one-line fix");
             assertEquals(List.of("index.html"), s3.keys(bucket));
-            burstPuts.release();
-            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 101);
-            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 0.0);
-            for (int i = 0; i < 100; i++) {
-                assertEquals(1, putsOf("burst/f" + i + ".txt"), "burst/f" + i + ".txt sent once");
-            }
-            assertEquals(0, app.counters().getFailed());
+            theHeldBurstArrivesEachFileOnce(burstPuts, app, 100);
             aLaterChangeStillArrives();
         }
+    }
+
+    /**
+     * A fix made a moment after a deploy's last files, within their quiet period, closes in one batch with them. It
+     * goes ahead of them, as a quick batch of its own, rather than after every one of them (here they are all held).
+     */
+    @Test
+    void aFixMadeJustAfterABurstWithinItsQuietPeriodGoesAheadOfTheBurst() throws Exception {
+        Files.createDirectories(tree.resolve("burst"));    // so that the batch holds the burst's files only
+        var burstPuts = proxy.when(r -> r.isPut() && r.key().startsWith("burst/")).hold();
+        try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "4", "sync.quiet-period", "4s",
+                "s3.request-timeout", "10m"))) {
+            LatestChangePerPath batches = app.bean("latestChangePerPath", LatestChangePerPath.class);
+            CatchUpScan scan = app.bean("catchUpScan", CatchUpScan.class);
+            await().atMost(LONG).until(scan::isSettled);     // its end closes the open batch
+            IntStream.range(0, 150).forEach(i -> write(tree, "burst/f" + i + ".txt", "burst " + i));
+            await().atMost(LONG).until(() -> batches.getOpenPaths() == 150);
+            Thread.sleep(1_500);     // the deploy ended: a pause of more than a fifth of the quiet period, then the fix
+            write(tree, "index.html", "the one-line fix");
+            await().atMost(LONG).until(() -> batches.getOpenPaths() == 151);     // in the burst's batch
+            awaitObject("index.html", "the one-line fix");
+            assertEquals(List.of("index.html"), s3.keys(bucket));
+            theHeldBurstArrivesEachFileOnce(burstPuts, app, 150);
+            assertEquals(1, putsOf("index.html"));
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /** Releases the burst's uploads: its files and the fix arrive, each sent once, and nothing failed. */
+    private void theHeldBurstArrivesEachFileOnce(Hold burstPuts, TestApp app, int files) {
+        burstPuts.release();
+        await().atMost(LONG).until(() -> s3.keys(bucket).size() == files + 1);
+        await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 0.0);
+        for (int i = 0; i < files; i++) {
+            assertEquals(1, putsOf("burst/f" + i + ".txt"), "burst/f" + i + ".txt sent once");
+        }
+        assertEquals(0, app.counters().getFailed());
     }
 
     /**

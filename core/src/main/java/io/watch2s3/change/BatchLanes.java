@@ -1,6 +1,8 @@
 package io.watch2s3.change;
 
+import io.watch2s3.config.Durations;
 import io.watch2s3.stats.SyncCounters;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.Body;
 import org.slf4j.Logger;
@@ -16,6 +18,8 @@ import org.slf4j.LoggerFactory;
  *   <li>neither, when the big lane is full (a burst of more than about 12 × sync.max-batch files): the batch is set
  *       aside and a catch-up scan finds its paths again, so memory stays bounded however big the burst is.</li>
  * </ul>
+ * A batch that closed with a change made just after a burst settled (the burst's last files and, after a pause, the
+ * change) is first parted: the change goes ahead on its own ({@link #latecomersFirst}).
  * A catch-up scan is held back instead ({@link #awaitRoomForScan}): it can wait, and it finds what it then has
  * not reached yet anyway. The counts are also the part of the backlog that waits for a lane.
  */
@@ -30,6 +34,7 @@ public class BatchLanes {
     static final int WAITING = 8;
 
     private int maxBatch = 10_000;
+    private long pauseMillis = 1_000;
     private final Object lock = new Object();
     private int waitingBatches;
     private int waitingPaths;
@@ -47,6 +52,14 @@ public class BatchLanes {
         this.maxBatch = maxBatch;
     }
 
+    /**
+     * sync.quiet-period, e.g. "5s": a fifth of it, without events, is the pause after which a change no longer
+     * counts as part of the burst before it.
+     */
+    public void setQuietPeriod(String quietPeriod) {
+        this.pauseMillis = Math.max(1, Durations.parse("sync.quiet-period", quietPeriod).toMillis() / 5);
+    }
+
     /** The aggregator closed the batch: it waits for a lane from now on. */
     void closed(Batch batch) {
         synchronized (lock) {
@@ -56,11 +69,37 @@ public class BatchLanes {
     }
 
     /**
+     * The batch to sync, and ahead of it, as a quick batch of their own, the few paths whose first event came after
+     * its last pause: a fix made a second after a deploy ended is closed in one batch with the deploy's last files
+     * (within their quiet period), and would otherwise wait behind all of them, and behind the batches queued before.
+     * Both parts have settled for a whole quiet period, so syncing them apart changes nothing else.
+     */
+    public List<Batch> latecomersFirst(@Body Batch batch) {
+        if (quickLaneTakes(batch)) {
+            return List.of(batch);
+        }
+        Batch latecomers = batch.takeLatecomers(pauseMillis, quickBatchLimit());
+        if (latecomers == null) {
+            return List.of(batch);
+        }
+        synchronized (lock) {
+            waitingBatches++;   // one closed batch became two; the paths waiting are the same
+        }
+        LOG.debug("{} paths changed after the batch's last pause go ahead of its {}", latecomers.getSize(),
+                batch.getSize());
+        return List.of(latecomers, batch);
+    }
+
+    private int quickBatchLimit() {
+        return Math.min(QUICK_BATCH, maxBatch / 2);
+    }
+
+    /**
      * True for a batch of a few paths that is not full: a burst closed at a small sync.max-batch stays in the big
      * lane, however few paths each of its batches holds.
      */
     public boolean quickLaneTakes(@Body Batch batch) {
-        return batch.getSize() <= Math.min(QUICK_BATCH, maxBatch / 2);
+        return batch.getSize() <= quickBatchLimit();
     }
 
     /** True while at most {@link #WAITING} closed batches, this one included, wait for a lane. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.stats.SyncCounters;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -105,5 +106,53 @@ class BatchLanesTest {
         assertTrue(lanes.isIdle());
         lanes.setAside(closed(3));
         assertTrue(lanes.isIdle(), "a batch set aside is the scan's to find");
+    }
+
+    /** A burst of {@code paths} whose first events came a millisecond apart from t = 0. */
+    private static Batch burstFrom(int paths) {
+        Batch batch = new Batch(0, 1_000_000, 60_000);
+        IntStream.range(0, paths).forEach(i -> batch.add("burst/f" + i, i));
+        return batch;
+    }
+
+    @Test
+    void aFixMadeAfterTheBurstsLastPauseGoesAheadAsAQuickBatchOfItsOwn() {
+        lanes.setQuietPeriod("5s");                 // a pause is a second without events
+        Batch batch = burstFrom(500);
+        batch.add("index.html", 499 + 1_000);
+        batch.add("burst/f3", 499 + 1_200);         // a burst file changed again: it stays with the burst
+        batch.add("about.html", 499 + 1_300);
+        lanes.closed(batch);
+        List<Batch> parts = lanes.latecomersFirst(batch);
+        assertEquals(2, parts.size());
+        assertEquals(List.of("index.html", "about.html"), parts.get(0).getPaths());
+        assertEquals(1499, parts.get(0).firstSeen("index.html"), "its latency is still measured from its first event");
+        assertTrue(lanes.quickLaneTakes(parts.get(0)));
+        assertEquals(500, parts.get(1).getSize());
+        assertFalse(parts.get(1).getPaths().contains("index.html"));
+        assertEquals(502, lanes.waitingPaths(), "the same paths wait, in two batches");
+        lanes.batchStarting(parts.get(0));
+        lanes.batchStarting(parts.get(1));
+        lanes.batchDone();
+        lanes.batchDone();
+        assertTrue(lanes.isIdle(), "both parts counted, both done");
+    }
+
+    @Test
+    void aBatchIsKeptWholeWithoutAPauseOrWithManyPathsAfterIt() {
+        lanes.setQuietPeriod("5s");
+        Batch noPause = burstFrom(500);
+        noPause.add("index.html", 499 + 999);       // less than a fifth of the quiet period
+        assertEquals(List.of(noPause), lanes.latecomersFirst(noPause));
+        assertEquals(501, noPause.getSize());
+
+        Batch manyAfter = burstFrom(500);
+        IntStream.range(0, BatchLanes.QUICK_BATCH + 1).forEach(i -> manyAfter.add("second/f" + i, 5_000 + i));
+        assertEquals(List.of(manyAfter), lanes.latecomersFirst(manyAfter), "a second burst is no quick batch");
+
+        Batch quick = burstFrom(BatchLanes.QUICK_BATCH - 1);
+        quick.add("index.html", 60_000);
+        assertEquals(List.of(quick), lanes.latecomersFirst(quick), "a quick batch already goes ahead whole");
+        assertEquals(BatchLanes.QUICK_BATCH, quick.getSize());
     }
 }
