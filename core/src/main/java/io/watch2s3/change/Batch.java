@@ -1,9 +1,11 @@
 package io.watch2s3.change;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The paths that changed during one quiet period, each once: events are hints, so only the path matters, and the
@@ -13,6 +15,8 @@ public final class Batch {
 
     /** Each path with the time its first event arrived, for the latency metric. */
     private final Map<String, Long> paths = new LinkedHashMap<>();
+    /** The paths the file watcher reported; the others came from a catch-up scan or the retry queue. */
+    private final Set<String> watched = new HashSet<>();
     private final long openedAtMillis;
     private final int maxPaths;
     private final long maxAgeMillis;
@@ -25,6 +29,12 @@ public final class Batch {
 
     void add(String path, long seenAtMillis) {
         paths.putIfAbsent(path, seenAtMillis);
+    }
+
+    /** A path the file watcher reported. */
+    void addWatched(String path, long seenAtMillis) {
+        add(path, seenAtMillis);
+        watched.add(path);
     }
 
     public List<String> getPaths() {
@@ -45,25 +55,38 @@ public final class Batch {
     }
 
     /**
-     * Takes out the paths whose first event came after the batch's last pause of at least {@code pauseMillis}: a
-     * change made just after a burst settled, closed in one batch with the burst's last files. They come back as a
-     * batch of their own, when they are at most {@code maxPaths} and paths came before the pause; otherwise nothing
-     * is taken and the result is null.
+     * Takes out the few paths that go ahead of the rest, as a batch of their own (null when there are none, or more
+     * than {@code maxPaths}, or no others):
+     * <ul>
+     *   <li>in a batch of paths a catch-up scan found (or the retry queue gave back), those the watcher reported: a
+     *       fix made while the first start's scan uploads the whole tree;</li>
+     *   <li>otherwise those whose first event came after the batch's last pause of at least {@code pauseMillis}: a
+     *       fix made just after a burst settled, closed in one batch with the burst's last files.</li>
+     * </ul>
      */
-    Batch takeLatecomers(long pauseMillis, int maxPaths) {
+    Batch takeAhead(long pauseMillis, int maxPaths) {
+        if (!watched.isEmpty() && watched.size() <= maxPaths && watched.size() < paths.size()) {
+            return take(paths.keySet().stream().filter(watched::contains).toList(), maxPaths);
+        }
         // the map keeps the order of first events, so the first-seen times rise along it
         List<Map.Entry<String, Long>> entries = new ArrayList<>(paths.entrySet());
         for (int first = entries.size() - 1; first > 0 && entries.size() - first <= maxPaths; first--) {
             if (entries.get(first).getValue() - entries.get(first - 1).getValue() >= pauseMillis) {
-                Batch latecomers = new Batch(entries.get(first).getValue(), maxPaths, maxAgeMillis);
-                for (Map.Entry<String, Long> late : entries.subList(first, entries.size())) {
-                    latecomers.paths.put(late.getKey(), late.getValue());
-                    paths.remove(late.getKey());
-                }
-                return latecomers;
+                return take(entries.subList(first, entries.size()).stream().map(Map.Entry::getKey).toList(), maxPaths);
             }
         }
         return null;
+    }
+
+    private Batch take(List<String> taken, int maxPaths) {
+        Batch part = new Batch(paths.get(taken.get(0)), maxPaths, maxAgeMillis);
+        for (String path : taken) {
+            part.paths.put(path, paths.remove(path));
+            if (watched.remove(path)) {
+                part.watched.add(path);
+            }
+        }
+        return part;
     }
 
     /** True when the batch must close now although events keep coming: too many paths, or open too long. */

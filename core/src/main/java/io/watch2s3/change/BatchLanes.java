@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  *   <li>neither, when the big lane is full (a burst of more than about 12 × sync.max-batch files): the batch is set
  *       aside and a catch-up scan finds its paths again, so memory stays bounded however big the burst is.</li>
  * </ul>
- * A batch that closed with a change made just after a burst settled (the burst's last files and, after a pause, the
- * change) is first parted: the change goes ahead on its own ({@link #latecomersFirst}).
+ * A batch that closed with a fix among many other paths (a burst's last files, or what a catch-up scan found) is
+ * first parted: the fix goes ahead on its own ({@link #quickPartFirst}).
  * A catch-up scan is held back instead ({@link #awaitRoomForScan}): it can wait, and it finds what it then has
  * not reached yet anyway. The counts are also the part of the backlog that waits for a lane.
  */
@@ -69,25 +69,25 @@ public class BatchLanes {
     }
 
     /**
-     * The batch to sync, and ahead of it, as a quick batch of their own, the few paths whose first event came after
-     * its last pause: a fix made a second after a deploy ended is closed in one batch with the deploy's last files
-     * (within their quiet period), and would otherwise wait behind all of them, and behind the batches queued before.
-     * Both parts have settled for a whole quiet period, so syncing them apart changes nothing else.
+     * The batch to sync, and ahead of it, as a quick batch of their own, the few paths that must not wait for the
+     * rest ({@link Batch#takeAhead}): a fix made a second after a deploy ended, closed in one batch with the deploy's
+     * last files (within their quiet period), or made while the first start's scan uploads the whole tree. It would
+     * otherwise wait behind all of them, and behind the batches queued before. Each path is in one of the two parts,
+     * so parting them changes nothing else.
      */
-    public List<Batch> latecomersFirst(@Body Batch batch) {
+    public List<Batch> quickPartFirst(@Body Batch batch) {
         if (quickLaneTakes(batch)) {
             return List.of(batch);
         }
-        Batch latecomers = batch.takeLatecomers(pauseMillis, quickBatchLimit());
-        if (latecomers == null) {
+        Batch ahead = batch.takeAhead(pauseMillis, quickBatchLimit());
+        if (ahead == null) {
             return List.of(batch);
         }
         synchronized (lock) {
             waitingBatches++;   // one closed batch became two; the paths waiting are the same
         }
-        LOG.debug("{} paths changed after the batch's last pause go ahead of its {}", latecomers.getSize(),
-                batch.getSize());
-        return List.of(latecomers, batch);
+        LOG.debug("{} paths go ahead of the {} others of their batch", ahead.getSize(), batch.getSize());
+        return List.of(ahead, batch);
     }
 
     private int quickBatchLimit() {

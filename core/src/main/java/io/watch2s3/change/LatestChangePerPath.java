@@ -20,6 +20,7 @@ public class LatestChangePerPath implements AggregationStrategy {
     private long maxAgeMillis = 30_000;
     private final AtomicInteger waiting = new AtomicInteger();
     private BatchLanes lanes = new BatchLanes();
+    private String watcherRoute;
 
     /** The pair's meters: the paths of the open batch, and of closed ones that wait for a lane, count in its backlog. */
     public void setCounters(SyncCounters counters) {
@@ -29,6 +30,18 @@ public class LatestChangePerPath implements AggregationStrategy {
     /** Where closed batches wait for their turn. */
     public void setLanes(BatchLanes lanes) {
         this.lanes = lanes;
+    }
+
+    /**
+     * The id of the route that reads the file watcher's events (the pair's name): a path it reported, in a batch of
+     * what a catch-up scan found, goes ahead of them ({@link Batch#takeAhead}).
+     */
+    public void setWatcherRoute(String watcherRoute) {
+        this.watcherRoute = watcherRoute;
+    }
+
+    public String getWatcherRoute() {
+        return watcherRoute;
     }
 
     /** sync.max-batch: a batch closes when it holds this many paths. */
@@ -44,13 +57,14 @@ public class LatestChangePerPath implements AggregationStrategy {
     @Override
     public Exchange aggregate(Exchange batchExchange, Exchange event) {
         String path = event.getMessage().getBody(String.class);
+        boolean watched = watcherRoute != null && watcherRoute.equals(event.getFromRouteId());
         if (batchExchange == null) {
             Batch batch = new Batch(System.currentTimeMillis(), maxPaths, maxAgeMillis);
-            addPath(batch, path);
+            addPath(batch, path, watched);
             event.getMessage().setBody(batch);
             return closedIfFull(event, batch);
         }
-        return closedIfFull(batchExchange, addPath(batchExchange.getMessage().getBody(Batch.class), path));
+        return closedIfFull(batchExchange, addPath(batchExchange.getMessage().getBody(Batch.class), path, watched));
     }
 
     private static Exchange closedIfFull(Exchange batchExchange, Batch batch) {
@@ -60,10 +74,14 @@ public class LatestChangePerPath implements AggregationStrategy {
         return batchExchange;
     }
 
-    private Batch addPath(Batch batch, String path) {
+    private Batch addPath(Batch batch, String path, boolean watched) {
         if (path != null && !path.isEmpty()) {
             int before = batch.getSize();
-            batch.add(path, System.currentTimeMillis());
+            if (watched) {
+                batch.addWatched(path, System.currentTimeMillis());
+            } else {
+                batch.add(path, System.currentTimeMillis());
+            }
             waiting.addAndGet(batch.getSize() - before);
         }
         return batch;

@@ -123,7 +123,7 @@ class BatchLanesTest {
         batch.add("burst/f3", 499 + 1_200);         // a burst file changed again: it stays with the burst
         batch.add("about.html", 499 + 1_300);
         lanes.closed(batch);
-        List<Batch> parts = lanes.latecomersFirst(batch);
+        List<Batch> parts = lanes.quickPartFirst(batch);
         assertEquals(2, parts.size());
         assertEquals(List.of("index.html", "about.html"), parts.get(0).getPaths());
         assertEquals(1499, parts.get(0).firstSeen("index.html"), "its latency is still measured from its first event");
@@ -143,16 +143,41 @@ class BatchLanesTest {
         lanes.setQuietPeriod("5s");
         Batch noPause = burstFrom(500);
         noPause.add("index.html", 499 + 999);       // less than a fifth of the quiet period
-        assertEquals(List.of(noPause), lanes.latecomersFirst(noPause));
+        assertEquals(List.of(noPause), lanes.quickPartFirst(noPause));
         assertEquals(501, noPause.getSize());
 
         Batch manyAfter = burstFrom(500);
         IntStream.range(0, BatchLanes.QUICK_BATCH + 1).forEach(i -> manyAfter.add("second/f" + i, 5_000 + i));
-        assertEquals(List.of(manyAfter), lanes.latecomersFirst(manyAfter), "a second burst is no quick batch");
+        assertEquals(List.of(manyAfter), lanes.quickPartFirst(manyAfter), "a second burst is no quick batch");
 
         Batch quick = burstFrom(BatchLanes.QUICK_BATCH - 1);
         quick.add("index.html", 60_000);
-        assertEquals(List.of(quick), lanes.latecomersFirst(quick), "a quick batch already goes ahead whole");
+        assertEquals(List.of(quick), lanes.quickPartFirst(quick), "a quick batch already goes ahead whole");
         assertEquals(BatchLanes.QUICK_BATCH, quick.getSize());
+    }
+
+    @Test
+    void aFixTheWatcherReportedAmongWhatAScanFoundGoesAheadOfIt() {
+        Batch batch = new Batch(0, 1_000_000, 60_000);
+        IntStream.range(0, 300).forEach(i -> batch.add("found/f" + i, i));     // no pause: the scan walks on
+        batch.addWatched("index.html", 150);
+        batch.addWatched("found/f7", 160);     // the scan found it and the watcher saw it change: it goes first too
+        lanes.closed(batch);
+        List<Batch> parts = lanes.quickPartFirst(batch);
+        assertEquals(2, parts.size());
+        assertEquals(List.of("found/f7", "index.html"), parts.get(0).getPaths());
+        assertEquals(299, parts.get(1).getSize());
+        assertEquals(301, lanes.waitingPaths());
+    }
+
+    @Test
+    void aBurstTheWatcherReportedIsNoFixToGoAhead() {
+        Batch deploy = new Batch(0, 1_000_000, 60_000);
+        IntStream.range(0, 300).forEach(i -> deploy.addWatched("site/f" + i, i));
+        deploy.add("found/old.txt", 100);                       // one path a rescan found meanwhile
+        assertEquals(List.of(deploy), lanes.quickPartFirst(deploy), "300 watched paths are a burst, not a fix");
+        Batch onlyWatched = new Batch(0, 1_000_000, 60_000);
+        IntStream.range(0, 300).forEach(i -> onlyWatched.addWatched("site/f" + i, i));
+        assertEquals(List.of(onlyWatched), lanes.quickPartFirst(onlyWatched));
     }
 }

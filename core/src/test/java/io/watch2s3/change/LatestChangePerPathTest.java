@@ -46,6 +46,23 @@ class LatestChangePerPathTest {
     }
 
     @Test
+    void aPathTheWatcherReportedIsToldFromThoseAScanFound() {
+        strategy.setWatcherRoute("main");
+        Exchange batchExchange = null;
+        for (int i = 0; i < 300; i++) {
+            Exchange found = event("found/f" + i);
+            found.getExchangeExtension().setFromRouteId("main-catch-up");
+            batchExchange = strategy.aggregate(batchExchange, found);
+        }
+        Exchange fix = event("index.html");
+        fix.getExchangeExtension().setFromRouteId("main");
+        Batch batch = strategy.aggregate(batchExchange, fix).getMessage().getBody(Batch.class);
+        Batch ahead = batch.takeAhead(60_000, 100);
+        assertEquals(List.of("index.html"), ahead.getPaths());
+        assertEquals(300, batch.getSize());
+    }
+
+    @Test
     void manyEventsForOnePathAreOnePathInOrderOfFirstAppearance() {
         Batch batch = fold("a.txt", "b.txt", "a.txt", "a.txt", "c/d.txt", "b.txt").getMessage().getBody(Batch.class);
         assertEquals(List.of("a.txt", "b.txt", "c/d.txt"), batch.getPaths());
