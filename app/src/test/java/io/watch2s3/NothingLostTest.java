@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.watch2s3.change.LatestChangePerPath;
 import io.watch2s3.failure.FailureKind;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.scan.CatchUpScan;
@@ -339,6 +340,32 @@ class NothingLostTest extends S3TestBase {
             deleteTree(tree.resolve("many"));
             await().atMost(LONG).until(() -> app.counters().getDeletesHeld() == 20);
             assertEquals(21, s3.keys(bucket).size());
+            assertFalse(s3.requests(bucket).stream().anyMatch(AccessLogEntry::isDelete));
+        }
+    }
+
+    /**
+     * A batch's few last paths may go ahead of it (a fix made just after a deploy), but not its deletes: the guard
+     * still judges a batch's deletes all at once, here 150 and, after a pause, one more, in one batch.
+     */
+    @Test
+    void aDeleteAfterAPauseIsJudgedWithTheDeletesOfItsBatch() throws Exception {
+        Map<String, String> many = files("many", 150);
+        try (TestApp app = TestApp.start(settings(Map.of("sync.deletes", "true", "sync.max-deletes", "150",
+                "sync.quiet-period", "4s")))) {
+            writeAll(tree, many);
+            write(tree, "last.txt", "deleted a moment after the others");
+            awaitAll(s3, many);
+            await().atMost(LONG).until(() -> s3.exists(bucket, "last.txt") && app.counters().getBacklogGauge() == 0.0);
+            LatestChangePerPath batches = app.bean("latestChangePerPath", LatestChangePerPath.class);
+            for (String path : many.keySet()) {
+                Files.delete(tree.resolve(path));
+            }
+            await().atMost(LONG).until(() -> batches.getOpenPaths() >= 150);
+            Thread.sleep(1_500);        // more than a fifth of the quiet period: last.txt comes after the batch's pause
+            Files.delete(tree.resolve("last.txt"));
+            await().atMost(LONG).until(() -> app.counters().getDeletesHeld() == 151);
+            assertEquals(151, s3.keys(bucket).size());
             assertFalse(s3.requests(bucket).stream().anyMatch(AccessLogEntry::isDelete));
         }
     }

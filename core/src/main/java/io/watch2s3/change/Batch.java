@@ -55,8 +55,8 @@ public final class Batch {
     }
 
     /**
-     * Takes out the few paths that go ahead of the rest, as a batch of their own (null when there are none, or more
-     * than {@code maxPaths}, or no others):
+     * The few paths that go ahead of the rest, as a batch of their own (none when there are more than
+     * {@code maxPaths}, or no others):
      * <ul>
      *   <li>in a batch of paths a catch-up scan found (or the retry queue gave back), those the watcher reported: a
      *       fix made while the first start's scan uploads the whole tree;</li>
@@ -64,21 +64,22 @@ public final class Batch {
      *       fix made just after a burst settled, closed in one batch with the burst's last files.</li>
      * </ul>
      */
-    Batch takeAhead(long pauseMillis, int maxPaths) {
+    List<String> pathsAhead(long pauseMillis, int maxPaths) {
         if (!watched.isEmpty() && watched.size() <= maxPaths && watched.size() < paths.size()) {
-            return take(paths.keySet().stream().filter(watched::contains).toList(), maxPaths);
+            return paths.keySet().stream().filter(watched::contains).toList();
         }
         // the map keeps the order of first events, so the first-seen times rise along it
         List<Map.Entry<String, Long>> entries = new ArrayList<>(paths.entrySet());
         for (int first = entries.size() - 1; first > 0 && entries.size() - first <= maxPaths; first--) {
             if (entries.get(first).getValue() - entries.get(first - 1).getValue() >= pauseMillis) {
-                return take(entries.subList(first, entries.size()).stream().map(Map.Entry::getKey).toList(), maxPaths);
+                return entries.subList(first, entries.size()).stream().map(Map.Entry::getKey).toList();
             }
         }
-        return null;
+        return List.of();
     }
 
-    private Batch take(List<String> taken, int maxPaths) {
+    /** Takes {@code taken} (some of this batch's paths) out, into a batch of their own. */
+    Batch take(List<String> taken) {
         Batch part = new Batch(paths.get(taken.get(0)), maxPaths, maxAgeMillis);
         for (String path : taken) {
             part.paths.put(path, paths.remove(path));

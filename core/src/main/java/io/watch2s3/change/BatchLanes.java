@@ -40,11 +40,17 @@ public class BatchLanes {
     private int waitingPaths;
     private int runningBatches;
     private SyncCounters counters;
+    private DeleteGuard deleteGuard;
     private volatile long lastWarnedMillis;
 
     /** The pair's meters: paths set aside count in watch2s3_paths_set_aside_total. */
     public void setCounters(SyncCounters counters) {
         this.counters = counters;
+    }
+
+    /** With deletes mirrored, only regular files are parted from a batch: the guard judges a batch's deletes at once. */
+    public void setDeleteGuard(DeleteGuard deleteGuard) {
+        this.deleteGuard = deleteGuard;
     }
 
     /** sync.max-batch */
@@ -70,7 +76,7 @@ public class BatchLanes {
 
     /**
      * The batch to sync, and ahead of it, as a quick batch of their own, the few paths that must not wait for the
-     * rest ({@link Batch#takeAhead}): a fix made a second after a deploy ended, closed in one batch with the deploy's
+     * rest ({@link Batch#pathsAhead}): a fix made a second after a deploy ended, closed in one batch with the deploy's
      * last files (within their quiet period), or made while the first start's scan uploads the whole tree. It would
      * otherwise wait behind all of them, and behind the batches queued before. Each path is in one of the two parts,
      * so parting them changes nothing else.
@@ -79,10 +85,12 @@ public class BatchLanes {
         if (quickLaneTakes(batch)) {
             return List.of(batch);
         }
-        Batch ahead = batch.takeAhead(pauseMillis, quickBatchLimit());
-        if (ahead == null) {
+        List<String> paths = batch.pathsAhead(pauseMillis, quickBatchLimit());
+        // with deletes mirrored, the delete guard must still see all of the batch's deletes at once
+        if (paths.isEmpty() || (deleteGuard != null && !deleteGuard.holdsNoDeletes(paths))) {
             return List.of(batch);
         }
+        Batch ahead = batch.take(paths);
         synchronized (lock) {
             waitingBatches++;   // one closed batch became two; the paths waiting are the same
         }

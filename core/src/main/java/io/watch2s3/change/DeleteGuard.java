@@ -3,7 +3,9 @@ package io.watch2s3.change;
 import io.watch2s3.stats.SyncCounters;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,15 @@ public class DeleteGuard {
         counters.countDeletesHeld(count);
         LOG.error("NOT deleting: {} would delete {} objects, but {}. The objects stay in S3.", source, count, refusal);
         return false;
+    }
+
+    /**
+     * True when syncing {@code paths} apart from the rest of their batch cannot part the batch's deletes, which this
+     * guard judges per batch: deletes are not mirrored, or every one of them is a regular file now (an upload, not a
+     * delete, nor a directory whose vanished files the planner would delete).
+     */
+    public boolean holdsNoDeletes(List<String> paths) {
+        return !enabled || paths.stream().allMatch(p -> Files.isRegularFile(root.resolve(p), LinkOption.NOFOLLOW_LINKS));
     }
 
     /** The device id of the file system holding {@code dir}, or null where it cannot be read. */

@@ -34,7 +34,7 @@ public class LatestChangePerPath implements AggregationStrategy {
 
     /**
      * The id of the route that reads the file watcher's events (the pair's name): a path it reported, in a batch of
-     * what a catch-up scan found, goes ahead of them ({@link Batch#takeAhead}).
+     * what a catch-up scan found, goes ahead of them ({@link Batch#pathsAhead}).
      */
     public void setWatcherRoute(String watcherRoute) {
         this.watcherRoute = watcherRoute;

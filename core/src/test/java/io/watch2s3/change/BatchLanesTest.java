@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.stats.SyncCounters;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Which lane a closed batch takes, when one is set aside, and when a scan's walk waits. */
 class BatchLanesTest {
@@ -179,5 +182,36 @@ class BatchLanesTest {
         Batch onlyWatched = new Batch(0, 1_000_000, 60_000);
         IntStream.range(0, 300).forEach(i -> onlyWatched.addWatched("site/f" + i, i));
         assertEquals(List.of(onlyWatched), lanes.quickPartFirst(onlyWatched));
+    }
+
+    @Test
+    void withDeletesMirroredOnlyFilesThatAreThereGoAheadSoThatTheGuardSeesEveryDelete(@TempDir Path root)
+            throws Exception {
+        DeleteGuard guard = new DeleteGuard();
+        guard.setRoot(root.toString());
+        guard.setDeletes(true);
+        guard.setCounters(counters);
+        lanes.setDeleteGuard(guard);
+        lanes.setQuietPeriod("5s");
+        Files.writeString(root.resolve("index.html"), "the fix");
+        Files.createDirectories(root.resolve("assets"));
+
+        Batch upload = burstFrom(500);                  // 500 paths deleted, then the fix written
+        upload.add("index.html", 5_000);
+        assertEquals(2, lanes.quickPartFirst(upload).size(), "a file that is there: an upload, parted");
+
+        Batch delete = burstFrom(500);                  // 500 paths deleted, then one more, a moment later
+        delete.add("about.html", 5_000);
+        assertEquals(List.of(delete), lanes.quickPartFirst(delete), "a vanished path stays with the batch's deletes");
+        assertEquals(501, delete.getSize());
+
+        Batch directory = burstFrom(500);               // a directory: the planner may delete what was below it
+        directory.add("assets", 5_000);
+        assertEquals(List.of(directory), lanes.quickPartFirst(directory));
+
+        guard.setDeletes(false);
+        Batch kept = burstFrom(500);
+        kept.add("about.html", 5_000);
+        assertEquals(2, lanes.quickPartFirst(kept).size(), "deletes not mirrored: nothing for the guard to judge");
     }
 }

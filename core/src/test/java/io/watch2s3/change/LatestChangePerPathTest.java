@@ -57,9 +57,7 @@ class LatestChangePerPathTest {
         Exchange fix = event("index.html");
         fix.getExchangeExtension().setFromRouteId("main");
         Batch batch = strategy.aggregate(batchExchange, fix).getMessage().getBody(Batch.class);
-        Batch ahead = batch.takeAhead(60_000, 100);
-        assertEquals(List.of("index.html"), ahead.getPaths());
-        assertEquals(300, batch.getSize());
+        assertEquals(List.of("index.html"), batch.pathsAhead(60_000, 100));
     }
 
     @Test
