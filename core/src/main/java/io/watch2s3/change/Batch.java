@@ -13,7 +13,10 @@ import java.util.Set;
  */
 public final class Batch {
 
-    /** Each path with the time its first event arrived, for the latency metric. */
+    /**
+     * Each path with the time its first event was seen (by the file watcher, or when it came here from a scan), for
+     * the latency metric and the batch's pauses.
+     */
     private final Map<String, Long> paths = new LinkedHashMap<>();
     /** The paths the file watcher reported; the others came from a catch-up scan or the retry queue. */
     private final Set<String> watched = new HashSet<>();

@@ -58,13 +58,19 @@ public class LatestChangePerPath implements AggregationStrategy {
     public Exchange aggregate(Exchange batchExchange, Exchange event) {
         String path = event.getMessage().getBody(String.class);
         boolean watched = watcherRoute != null && watcherRoute.equals(event.getFromRouteId());
+        long now = System.currentTimeMillis();
+        // The time the watcher saw the change (camel-file-watch stamps each event as it comes from the file system):
+        // its route may fall seconds behind during a burst, and a pause must show where the file system had one.
+        long seen = watched && event.getMessage().getMessageTimestamp() > 0
+                ? Math.min(event.getMessage().getMessageTimestamp(), now) : now;
         if (batchExchange == null) {
-            Batch batch = new Batch(System.currentTimeMillis(), maxPaths, maxAgeMillis);
-            addPath(batch, path, watched);
+            Batch batch = new Batch(now, maxPaths, maxAgeMillis);
+            addPath(batch, path, watched, seen);
             event.getMessage().setBody(batch);
             return closedIfFull(event, batch);
         }
-        return closedIfFull(batchExchange, addPath(batchExchange.getMessage().getBody(Batch.class), path, watched));
+        return closedIfFull(batchExchange,
+                addPath(batchExchange.getMessage().getBody(Batch.class), path, watched, seen));
     }
 
     private static Exchange closedIfFull(Exchange batchExchange, Batch batch) {
@@ -74,13 +80,13 @@ public class LatestChangePerPath implements AggregationStrategy {
         return batchExchange;
     }
 
-    private Batch addPath(Batch batch, String path, boolean watched) {
+    private Batch addPath(Batch batch, String path, boolean watched, long seenAtMillis) {
         if (path != null && !path.isEmpty()) {
             int before = batch.getSize();
             if (watched) {
-                batch.addWatched(path, System.currentTimeMillis());
+                batch.addWatched(path, seenAtMillis);
             } else {
-                batch.add(path, System.currentTimeMillis());
+                batch.add(path, seenAtMillis);
             }
             waiting.addAndGet(batch.getSize() - before);
         }

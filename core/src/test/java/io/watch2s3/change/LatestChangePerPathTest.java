@@ -60,6 +60,34 @@ class LatestChangePerPathTest {
         assertEquals(List.of("index.html"), batch.pathsAhead(60_000, 100));
     }
 
+    /** An event from the watcher route, stamped as camel-file-watch stamps it when the file system reports it. */
+    private Exchange watched(String path, long seenAtMillis) {
+        Exchange exchange = event(path);
+        exchange.getExchangeExtension().setFromRouteId("main");
+        exchange.getMessage().setHeader(Exchange.MESSAGE_TIMESTAMP, seenAtMillis);
+        return exchange;
+    }
+
+    @Test
+    void aPauseTheFileSystemHadShowsEvenWhenTheWatchersRouteFellBehind() {
+        strategy.setWatcherRoute("main");
+        long t = System.currentTimeMillis() - 10_000;
+        Exchange batchExchange = null;
+        for (int i = 0; i < 300; i++) {         // all of them reach the aggregator now, in one rush
+            batchExchange = strategy.aggregate(batchExchange, watched("burst/f" + i, t + i / 10));
+        }
+        batchExchange = strategy.aggregate(batchExchange, watched("index.html", t + 2_000));
+        Batch batch = batchExchange.getMessage().getBody(Batch.class);
+        assertEquals(List.of("index.html"), batch.pathsAhead(1_000, 100));
+        assertEquals(t + 2_000, batch.firstSeen("index.html"), "the latency metric counts from the event");
+
+        Exchange found = event("found.txt");               // a scan's path: its exchange's stamp is not the file's
+        found.getExchangeExtension().setFromRouteId("main-catch-up");
+        found.getMessage().setHeader(Exchange.MESSAGE_TIMESTAMP, t);
+        Batch withFound = strategy.aggregate(batchExchange, found).getMessage().getBody(Batch.class);
+        assertTrue(withFound.firstSeen("found.txt") > t + 5_000);
+    }
+
     @Test
     void manyEventsForOnePathAreOnePathInOrderOfFirstAppearance() {
         Batch batch = fold("a.txt", "b.txt", "a.txt", "a.txt", "c/d.txt", "b.txt").getMessage().getBody(Batch.class);
