@@ -37,7 +37,11 @@ public final class Batch {
     /** A path the file watcher reported. */
     void addWatched(String path, long seenAtMillis) {
         add(path, seenAtMillis);
-        watched.add(path);
+        // Only a few of them can go ahead (pathsAhead): one past that many says "too many", so that a burst's batch
+        // does not keep a set of all its paths, nor add to it for each of its events.
+        if (watched.size() <= BatchLanes.QUICK_BATCH) {
+            watched.add(path);
+        }
     }
 
     public List<String> getPaths() {
