@@ -52,6 +52,8 @@ class BatchesSideBySideTest extends ProxiedS3TestBase {
         var held = proxy.when(r -> r.isPut() && r.key().startsWith("big-")).hold();
         try (LogCapture log = new LogCapture();
                 TestApp app = startThroughProxy(Map.of("sync.parallelism", "2", "sync.progress-interval", "1s"))) {
+            // the start's scan would find some of a's files and close them in a batch of their own
+            await().atMost(LONG).until(app.bean("catchUpScan", CatchUpScan.class)::isSettled);
             IntStream.range(0, 200).forEach(i -> write(tree, "big-a/f" + i + ".txt", "a " + i));
             await().atMost(LONG).until(() -> held.arrivals().size() == 2);     // batch a uploads, held
             // batch b closes beside it (its uploads wait for a thread, or are held too): no file of either is done

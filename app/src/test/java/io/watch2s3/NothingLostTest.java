@@ -367,6 +367,8 @@ class NothingLostTest extends S3TestBase {
             await().atMost(LONG).until(() -> app.counters().getDeletesHeld() == 151);
             assertEquals(151, s3.keys(bucket).size());
             assertFalse(s3.requests(bucket).stream().anyMatch(AccessLogEntry::isDelete));
+            write(tree, "after.txt", "the next change still arrives");
+            await().atMost(LONG).until(() -> hasContent(s3, "after.txt", "the next change still arrives"));
         }
     }
 
