@@ -58,6 +58,14 @@ class SettingsTest {
     }
 
     @Test
+    void aPartSizeOutsideS3sLimitsIsRefused() {
+        assertEquals("s3.part-size: '4MB' is out of range; allowed 5MB to 5GB (S3's part sizes)",
+                refusal("s3.part-size", "4MB"));
+        assertTrue(refusal("s3.part-size", "6GB").contains("allowed 5MB to 5GB"));
+        assertTrue(refusal("s3.part-size", "lots").contains("not a size"));
+    }
+
+    @Test
     void aStateDirThatWouldChangeTheDatabaseUrlIsRefused() {
         assertTrue(refusal("state.dir", dir.resolve("x;INIT=RUNSCRIPT FROM 'evil.sql'").toString()).contains("';'"));
     }

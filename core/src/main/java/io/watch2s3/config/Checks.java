@@ -90,6 +90,14 @@ final class Checks {
         Sizes.parse(key, value);
     }
 
+    /** S3's limits for a part: at least 5MB, at most 5GB. */
+    static void partSize(String key, String value) {
+        long size = Sizes.parse(key, value);
+        if (size < (5L << 20) || size > (5L << 30)) {
+            throw ConfigurationException.forKey(key, "'" + value + "' is out of range; allowed 5MB to 5GB (S3's part sizes)");
+        }
+    }
+
     static BiConsumer<String, String> intBetween(long min, long max) {
         return (key, value) -> {
             long n;

@@ -30,7 +30,7 @@ public final class Settings {
             Setting.of("s3.storage-class", "", Checks::storageClass),
             Setting.notYet("s3.sse", ""),
             Setting.notYet("s3.kms-key-id", ""),
-            Setting.notYet("s3.part-size", "64MB"),
+            Setting.of("s3.part-size", "64MB", Checks::partSize),
             Setting.of("s3.create-bucket", "false", Checks::bool),
             Setting.of("s3.checksums", "auto", Checks.oneOf("auto", "when-required")),
             Setting.of("s3.request-timeout", "60s", Checks::positiveDuration),

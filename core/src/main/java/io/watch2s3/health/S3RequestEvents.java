@@ -74,6 +74,21 @@ public class S3RequestEvents implements CamelContextAware {
         notifier.stop();
     }
 
+    /** A request to S3 goes out: through an aws2-s3 endpoint, or one part of a multipart upload (PartedUploads). */
+    public void requestStarting() {
+        counters.requestStarted();
+    }
+
+    /** ...and ended, for the file at {@code path}: answered, or failed with {@code failure}. */
+    public void requestEnded(String path, Throwable failure) {
+        counters.requestEnded();
+        if (failure == null) {
+            s3.succeeded(path);
+        } else {
+            s3.requestFailed(Failure.of(failure), path);
+        }
+    }
+
     private boolean isOurs(Endpoint endpoint) {
         Endpoint target = endpoint instanceof InterceptSendToEndpoint intercepted ? intercepted.getOriginalEndpoint() : endpoint;
         return target instanceof AWS2S3Endpoint s3Endpoint
@@ -84,17 +99,11 @@ public class S3RequestEvents implements CamelContextAware {
         @Override
         public void notify(CamelEvent event) {
             if (event instanceof CamelEvent.ExchangeSendingEvent sending && isOurs(sending.getEndpoint())) {
-                counters.requestStarted();
+                requestStarting();
             } else if (event instanceof CamelEvent.ExchangeSentEvent sent && isOurs(sent.getEndpoint())) {
-                counters.requestEnded();
                 Exchange exchange = sent.getExchange();
                 FilePlan plan = exchange.getProperty(FilePlan.PROPERTY, FilePlan.class);
-                String path = plan == null ? null : plan.path();
-                if (exchange.getException() == null) {
-                    s3.succeeded(path);
-                } else {
-                    s3.requestFailed(Failure.of(exchange.getException()), path);
-                }
+                requestEnded(plan == null ? null : plan.path(), exchange.getException());
             }
         }
     }

@@ -20,6 +20,7 @@ public class FileTurnEnd {
     private PathsInFlight pathsInFlight;
     private ProgressReport progressReport;
     private StateDatabase state;
+    private PartedUploads partedUploads;
 
     public void setPathsInFlight(PathsInFlight pathsInFlight) {
         this.pathsInFlight = pathsInFlight;
@@ -34,6 +35,11 @@ public class FileTurnEnd {
         this.state = state;
     }
 
+    /** A multipart upload the turn did not complete is aborted. */
+    public void setPartedUploads(PartedUploads partedUploads) {
+        this.partedUploads = partedUploads;
+    }
+
     /** Called in the doFinally of the file's turn. */
     public void endTurn(Exchange exchange) {
         try {
@@ -43,6 +49,9 @@ public class FileTurnEnd {
         } catch (RuntimeException e) {
             // the state database fails: the row stays in doubt, and the next start syncs the path again
         } finally {
+            if (partedUploads != null) {
+                partedUploads.abortUnfinished(exchange);
+            }
             releaseAndCount(exchange);
         }
     }

@@ -17,8 +17,8 @@ import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 /**
  * Turns a file's plan into an aws2-s3 request: key, Content-Type, user metadata {@code mtime} (seconds since the
  * epoch with fraction, as rclone writes it, so rclone can read our objects) and {@code sha256}, ACL and storage
- * class; the body is the bytes the planner read and hashed (a small file), or streams the file from disk
- * (TreeFileStream). The plan itself moves to the exchange property
+ * class; the body is the bytes the planner read and hashed (a small file), streams the file from disk
+ * (TreeFileStream), or, for a file larger than s3.part-size, names it for {@link PartedUploads}. The plan itself moves to the exchange property
  * {@link FilePlan#PROPERTY} for the steps after S3's answer.
  */
 public class ObjectRequests {
@@ -32,6 +32,7 @@ public class ObjectRequests {
     private String cannedAcl;
     private String storageClass;
     private boolean dryRun;
+    private long partSize = 64L << 20;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -52,6 +53,11 @@ public class ObjectRequests {
         this.dryRun = dryRun;
     }
 
+    /** s3.part-size: a larger file goes up as a multipart upload. */
+    public void setPartSize(String partSize) {
+        this.partSize = io.watch2s3.config.Sizes.parse("s3.part-size", partSize);
+    }
+
     /** The dry-run interceptor's condition: true when requests are prepared but not sent (sync.dry-run). */
     public boolean notSending() {
         return dryRun;
@@ -69,7 +75,8 @@ public class ObjectRequests {
         String path = upload.path();
         setKey(exchange, upload);
         message.setHeader(AWS2S3Constants.CONTENT_TYPE, contentTypes.forName(Path.of(path).getFileName().toString()));
-        message.setHeader(AWS2S3Constants.METADATA, Map.of("mtime", rcloneTime(fp.mtimeNanos()), "sha256", fp.sha256()));
+        boolean inParts = upload.content() == null && fp.size() > partSize;
+        message.setHeader(AWS2S3Constants.METADATA, metadata(fp, inParts));
         if (cannedAcl != null) {
             message.setHeader(AWS2S3Constants.CANNED_ACL, cannedAcl);
         }
@@ -83,10 +90,24 @@ public class ObjectRequests {
         if (upload.content() != null) {
             // the bytes that were hashed, as an array: every attempt reads it from the start
             message.setBody(upload.content());
+        } else if (inParts) {
+            message.setBody(new FileInParts(root, path, fp, partSize));
         } else {
             // not the File: the S3 client would open it by name, following a symlink swapped in meanwhile
             message.setBody(new TreeFileStream(root, path, fp.size()));
         }
+    }
+
+    /**
+     * mtime and sha256; a multipart upload's ETag is no MD5 of the content, so it also gets the MD5 as rclone keeps
+     * it for its own multipart uploads ({@code md5chksum}, base64), which {@code rclone check} then compares.
+     */
+    private static Map<String, String> metadata(Fingerprint fp, boolean inParts) {
+        String mtime = rcloneTime(fp.mtimeNanos());
+        if (inParts && fp.md5Base64() != null) {
+            return Map.of("mtime", mtime, "sha256", fp.sha256(), "md5chksum", fp.md5Base64());
+        }
+        return Map.of("mtime", mtime, "sha256", fp.sha256());
     }
 
     /** The DELETE of the object of the path {@code delete} names. */

@@ -13,19 +13,39 @@ import java.nio.file.Path;
  * {@code size} bytes — the size that was hashed — or it fails with {@link FileChangedException}, so that what S3
  * receives is what the checksum describes. mark/reset seek in the file: the S3 client reads the body twice over
  * plain HTTP (once to sign it).
+ *
+ * <p>{@link #part} gives one part of a multipart upload: the bytes from an offset, in a file that must still have the
+ * size that was hashed.
  */
 public final class TreeFileStream extends InputStream {
 
     private final Path root;
     private final String path;
     private final long size;
+    private final long start;
+    private final long end;
     private SeekableByteChannel channel;
     private long markedAt;
 
     public TreeFileStream(Path root, String path, long size) {
+        this(root, path, size, 0, size);
+    }
+
+    private TreeFileStream(Path root, String path, long size, long start, long end) {
         this.root = root;
         this.path = path;
         this.size = size;
+        this.start = start;
+        this.end = end;
+        this.markedAt = start;
+    }
+
+    /** The {@code length} bytes from {@code offset} of a file of {@code size} bytes. */
+    public static TreeFileStream part(Path root, String path, long size, long offset, long length) {
+        if (offset < 0 || length < 0 || offset + length > size) {
+            throw new IllegalArgumentException("no part " + offset + "+" + length + " in " + size + " bytes");
+        }
+        return new TreeFileStream(root, path, size, offset, offset + length);
     }
 
     private SeekableByteChannel channel() throws IOException {
@@ -36,6 +56,7 @@ public final class TreeFileStream extends InputStream {
                 throw new FileChangedException(path + " changed size since it was hashed");
             }
             channel = file.channel();
+            channel.position(start);
         }
         return channel;
     }
@@ -49,9 +70,9 @@ public final class TreeFileStream extends InputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         SeekableByteChannel c = channel();
-        long left = size - c.position();
+        long left = end - c.position();
         if (left <= 0) {
-            if (c.size() > size) {
+            if (end == size && c.size() > size) {
                 throw new FileChangedException(path + " grew while it was being sent");
             }
             return -1;
@@ -66,7 +87,7 @@ public final class TreeFileStream extends InputStream {
     @Override
     public long skip(long n) throws IOException {
         SeekableByteChannel c = channel();
-        long to = Math.min(size, c.position() + Math.max(0, n));
+        long to = Math.min(end, c.position() + Math.max(0, n));
         long skipped = to - c.position();
         c.position(to);
         return skipped;
@@ -74,7 +95,7 @@ public final class TreeFileStream extends InputStream {
 
     @Override
     public int available() throws IOException {
-        return channel == null ? 0 : (int) Math.min(Integer.MAX_VALUE, size - channel.position());
+        return channel == null ? 0 : (int) Math.min(Integer.MAX_VALUE, end - channel.position());
     }
 
     @Override
@@ -85,9 +106,9 @@ public final class TreeFileStream extends InputStream {
     @Override
     public synchronized void mark(int readLimit) {
         try {
-            markedAt = channel == null ? 0 : channel.position();
+            markedAt = channel == null ? start : channel.position();
         } catch (IOException e) {
-            markedAt = 0;
+            markedAt = start;
         }
     }
 
@@ -104,7 +125,7 @@ public final class TreeFileStream extends InputStream {
                 channel.close();
             } finally {
                 channel = null;
-                markedAt = 0;
+                markedAt = start;
             }
         }
     }

@@ -1,0 +1,240 @@
+package io.watch2s3.sync;
+
+import io.watch2s3.change.Fingerprint;
+import io.watch2s3.health.S3RequestEvents;
+import io.watch2s3.tree.FileStat;
+import io.watch2s3.tree.TreeFileStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.aws2.s3.AWS2S3Constants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+
+/**
+ * Sends a file larger than s3.part-size as a multipart upload: the object's headers and user metadata (the same as a
+ * single PUT's, which {@link ObjectRequests} set on the message), then the parts one after another, each streamed
+ * from disk and checked by S3 (a CRC32 per part, or Content-MD5 with s3.checksums=when-required), then the
+ * completion. Before completing, the file is looked at once more: if it changed while its parts went (size, mtime or
+ * ctime), the upload is not completed, so S3 never holds a mix of two versions.
+ *
+ * <p>A failed part fails the file's exchange like any failed request, and the route's error handler sends it again:
+ * the upload goes on from the part that failed, with the parts S3 already holds kept (in the exchange property
+ * {@link #PROGRESS}). When the file's turn ends without the upload completed (given up, or the file changed), the
+ * upload is aborted ({@link #abortUnfinished}), so its parts do not stay in the bucket. After a crash they do: the
+ * README advises the usual lifecycle rule for incomplete multipart uploads.
+ *
+ * <p>Written on the S3 client rather than with camel-aws2-s3's {@code multiPartUpload}: in 4.17 that drops the user
+ * metadata (mtime, sha256), ignores Content-MD5 and cannot send a failed part again (it aborts the whole upload). The
+ * SDK's own multipart helpers need its asynchronous client, a second HTTP stack (Netty or the CRT) beside the one the
+ * route uses.
+ */
+public class PartedUploads {
+
+    /** The exchange property that holds an upload under way: its id and the parts S3 confirmed. */
+    static final String PROGRESS = "Watch2S3Parts";
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
+
+    private S3Client client;
+    private String bucket;
+    private boolean md5PerPart;
+    private boolean dryRun;
+    private S3RequestEvents requests;
+
+    public void setClient(S3Client client) {
+        this.client = client;
+    }
+
+    public void setBucket(String bucket) {
+        this.bucket = bucket.trim();
+    }
+
+    /** s3.checksums: with when-required each part carries its Content-MD5; with auto, a CRC32 the SDK computes. */
+    public void setChecksums(String checksums) {
+        this.md5PerPart = "when-required".equals(checksums.trim());
+    }
+
+    /** sync.dry-run: nothing is sent. */
+    public void setDryRun(boolean dryRun) {
+        this.dryRun = dryRun;
+    }
+
+    /** Counts each request in flight and tells S3Health how it went, as for the route's own requests. */
+    public void setRequests(S3RequestEvents requests) {
+        this.requests = requests;
+    }
+
+    /** Sends the file's parts that S3 does not hold yet, and completes the upload. */
+    public void sendParts(Exchange exchange, @Body FileInParts file) throws IOException {
+        if (dryRun) {
+            LOG.debug("dry run: the {} parts of this upload are not sent", file.parts());
+            return;
+        }
+        Message message = exchange.getMessage();
+        String key = ObjectRequests.keyOf(message);
+        Upload upload = exchange.getProperty(PROGRESS, Upload.class);
+        if (upload == null || !upload.isOf(key, file)) {
+            upload = begin(message, key, file);
+            exchange.setProperty(PROGRESS, upload);
+        }
+        try {
+            finish(upload);
+        } catch (S3Exception e) {
+            if (!"NoSuchUpload".equals(errorCode(e))) {
+                throw e;
+            }
+            // the upload is gone (a lifecycle rule for incomplete uploads aborted a slow one): once more, anew; a 404
+            // otherwise counts as S3 refusing the file, which is then not sent again until it changes
+            exchange.removeProperty(PROGRESS);
+            upload = begin(message, key, file);
+            exchange.setProperty(PROGRESS, upload);
+            finish(upload);
+        }
+        exchange.removeProperty(PROGRESS);
+    }
+
+    /** Called when the file's turn ends: an upload still under way then will never be completed. */
+    public void abortUnfinished(Exchange exchange) {
+        Upload upload = exchange.getProperty(PROGRESS, Upload.class);
+        if (upload == null) {
+            return;
+        }
+        exchange.removeProperty(PROGRESS);
+        try {
+            request(upload.file.path(), () -> client.abortMultipartUpload(
+                    b -> b.bucket(bucket).key(upload.key).uploadId(upload.id)));
+        } catch (RuntimeException e) {
+            LOG.debug("the unfinished multipart upload of {} could not be aborted: {}", upload.file.path(),
+                    io.watch2s3.failure.Failure.describe(e));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Upload begin(Message message, String key, FileInParts file) {
+        CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
+                .contentType(message.getHeader(AWS2S3Constants.CONTENT_TYPE, String.class))
+                .metadata(message.getHeader(AWS2S3Constants.METADATA, Map.class));
+        String acl = message.getHeader(AWS2S3Constants.CANNED_ACL, String.class);
+        if (acl != null) {
+            create.acl(ObjectCannedACL.valueOf(acl));
+        }
+        String storageClass = message.getHeader(AWS2S3Constants.STORAGE_CLASS, String.class);
+        if (storageClass != null) {
+            create.storageClass(storageClass);
+        }
+        if (!md5PerPart) {
+            create.checksumAlgorithm(ChecksumAlgorithm.CRC32);
+        }
+        String id = request(file.path(), () -> client.createMultipartUpload(create.build())).uploadId();
+        return new Upload(key, file, id);
+    }
+
+    private void finish(Upload upload) throws IOException {
+        FileInParts file = upload.file;
+        for (int number = upload.done.size() + 1; number <= file.parts(); number++) {
+            upload.done.add(sendPart(upload, number));
+        }
+        checkUnchanged(file);
+        request(file.path(), () -> client.completeMultipartUpload(b -> b.bucket(bucket).key(upload.key)
+                .uploadId(upload.id).multipartUpload(m -> m.parts(upload.done))));
+    }
+
+    private CompletedPart sendPart(Upload upload, int number) throws IOException {
+        FileInParts file = upload.file;
+        long offset = file.offsetOf(number);
+        long length = file.lengthOf(number);
+        UploadPartRequest.Builder part = UploadPartRequest.builder().bucket(bucket).key(upload.key)
+                .uploadId(upload.id).partNumber(number).contentLength(length);
+        if (md5PerPart) {
+            part.contentMD5(md5(file, offset, length));
+        } else {
+            part.checksumAlgorithm(ChecksumAlgorithm.CRC32);
+        }
+        // a new stream for each time the SDK reads the part (over plain HTTP it reads it twice: to sign, to send)
+        RequestBody body = RequestBody.fromContentProvider(() -> TreeFileStream.part(file.root(), file.path(),
+                file.fingerprint().size(), offset, length), length, "application/octet-stream");
+        UploadPartResponse sent = request(file.path(), () -> client.uploadPart(part.build(), body));
+        return CompletedPart.builder().partNumber(number).eTag(sent.eTag()).checksumCRC32(sent.checksumCRC32())
+                .build();
+    }
+
+    /** The file is still the one that was hashed: same size, mtime and ctime as its fingerprint's stat. */
+    private static void checkUnchanged(FileInParts file) throws IOException {
+        Fingerprint fp = file.fingerprint();
+        FileStat now = FileStat.of(file.root().resolve(file.path()));
+        boolean sameCtime = now.ctimeNanos() == FileStat.UNKNOWN_CTIME || now.ctimeNanos() == fp.ctimeNanos();
+        if (!now.isRegularFile() || now.size() != fp.size() || now.mtimeNanos() != fp.mtimeNanos() || !sameCtime) {
+            throw new TreeFileStream.FileChangedException(file.path() + " changed while its parts were sent");
+        }
+    }
+
+    private static String md5(FileInParts file, long offset, long length) throws IOException {
+        MessageDigest md5;
+        try {
+            md5 = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buffer = new byte[256 * 1024];
+        try (InputStream in = TreeFileStream.part(file.root(), file.path(), file.fingerprint().size(), offset,
+                length)) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                md5.update(buffer, 0, n);
+            }
+        }
+        return Base64.getEncoder().encodeToString(md5.digest());
+    }
+
+    private <T> T request(String path, Supplier<T> call) {
+        requests.requestStarting();
+        try {
+            T answer = call.get();
+            requests.requestEnded(path, null);
+            return answer;
+        } catch (RuntimeException e) {
+            requests.requestEnded(path, e);
+            throw e;
+        }
+    }
+
+    private static String errorCode(S3Exception e) {
+        return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    }
+
+    /** One multipart upload under way: S3's id for it, and the parts S3 confirmed, in order. */
+    static final class Upload {
+        private final String key;
+        private final FileInParts file;
+        private final String id;
+        private final List<CompletedPart> done = new ArrayList<>();
+
+        Upload(String key, FileInParts file, String id) {
+            this.key = key;
+            this.file = file;
+            this.id = id;
+        }
+
+        boolean isOf(String key, FileInParts file) {
+            return this.key.equals(key) && this.file.equals(file);
+        }
+    }
+}
