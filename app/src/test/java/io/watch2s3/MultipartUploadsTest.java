@@ -157,13 +157,13 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         assertArrayEquals(content, s3.get(bucket, key));
     }
 
-    /** The part numbers of {@code key}'s UploadPart requests, in the order they reached the proxy. */
+    /** The part numbers of {@code key}'s UploadPart requests, in order (four are sent at once). */
     private List<Integer> partsSent(String key) {
         return proxy.requests().stream()
                 .filter(s -> s.request().isPut() && s.request().key().equals(key)
                         && s.request().query().contains("partNumber="))
                 .map(s -> Integer.parseInt(s.request().query().replaceAll(".*partNumber=(\\d+).*", "$1")))
-                .toList();
+                .sorted().toList();
     }
 
     private List<MultipartUpload> unfinishedUploads() {

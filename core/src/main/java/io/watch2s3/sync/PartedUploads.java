@@ -12,8 +12,17 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.camel.Body;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.aws2.s3.AWS2S3Constants;
@@ -31,9 +40,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * Sends a file larger than s3.part-size as a multipart upload: the object's headers and user metadata (the same as a
- * single PUT's, which {@link ObjectRequests} set on the message), then the parts one after another, each streamed
- * from disk and checked by S3 (a CRC32 per part, or Content-MD5 with s3.checksums=when-required), then the
- * completion. Before completing, the file is looked at once more: if it changed while its parts went (size, mtime or
+ * single PUT's, which {@link ObjectRequests} set on the message), then the parts, each streamed
+ * from disk and checked by S3 (a CRC32 per part, or Content-MD5 with s3.checksums=when-required), four at a time, then
+ * the completion. Before completing, the file is looked at once more: if it changed while its parts went (size, mtime or
  * ctime), the upload is not completed, so S3 never holds a mix of two versions.
  *
  * <p>A failed part fails the file's exchange like any failed request, and the route's error handler sends it again:
@@ -47,18 +56,37 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * SDK's own multipart helpers need its asynchronous client, a second HTTP stack (Netty or the CRT) beside the one the
  * route uses.
  */
-public class PartedUploads {
+public class PartedUploads implements CamelContextAware {
 
     /** The exchange property that holds an upload under way: its id and the parts S3 confirmed. */
     static final String PROGRESS = "Watch2S3Parts";
 
+    /**
+     * Parts of one file in flight at once (rclone sends 4, the aws CLI 10): one connection alone seldom carries all a
+     * link can. They come on top of sync.parallelism, which counts files.
+     */
+    static final int PARTS_AT_ONCE = 4;
+
     private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
+
+    private CamelContext camelContext;
+    private ExecutorService partSenders;
 
     private S3Client client;
     private String bucket;
     private boolean md5PerPart;
     private boolean dryRun;
     private S3RequestEvents requests;
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
 
     public void setClient(S3Client client) {
         this.client = client;
@@ -150,12 +178,65 @@ public class PartedUploads {
 
     private void finish(Upload upload) throws IOException {
         FileInParts file = upload.file;
-        for (int number = upload.done.size() + 1; number <= file.parts(); number++) {
-            upload.done.add(sendPart(upload, number));
-        }
+        sendMissingParts(upload);
         checkUnchanged(file);
+        List<CompletedPart> parts = List.copyOf(upload.done.values());
         request(file.path(), () -> client.completeMultipartUpload(b -> b.bucket(bucket).key(upload.key)
-                .uploadId(upload.id).multipartUpload(m -> m.parts(upload.done))));
+                .uploadId(upload.id).multipartUpload(m -> m.parts(parts))));
+    }
+
+    /**
+     * The parts S3 does not hold yet, {@link #PARTS_AT_ONCE} at a time: the file's own thread and helpers from the
+     * pool take the next part until none is left. After a failure no part is begun; the parts in flight end, S3 keeps
+     * what it took, and the first failure is the file's.
+     */
+    private void sendMissingParts(Upload upload) throws IOException {
+        Queue<Integer> missing = new ConcurrentLinkedQueue<>();
+        for (int number = 1; number <= upload.file.parts(); number++) {
+            if (!upload.done.containsKey(number)) {
+                missing.add(number);
+            }
+        }
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        Runnable sender = () -> {
+            for (Integer number = missing.poll(); number != null && failure.get() == null; number = missing.poll()) {
+                try {
+                    upload.done.put(number, sendPart(upload, number));
+                } catch (IOException | RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }
+        };
+        List<Future<?>> helpers = new ArrayList<>();
+        for (int i = 1; i < Math.min(PARTS_AT_ONCE, missing.size()); i++) {
+            helpers.add(helpers().submit(sender));
+        }
+        sender.run();
+        for (Future<?> helper : helpers) {
+            try {
+                helper.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure.compareAndSet(null, e);
+            } catch (ExecutionException e) {
+                failure.compareAndSet(null, e);
+            }
+        }
+        Exception first = failure.get();
+        if (first instanceof IOException io) {
+            throw io;
+        } else if (first instanceof RuntimeException runtime) {
+            throw runtime;
+        } else if (first != null) {
+            throw new IOException("the parts of " + upload.file.path() + " were not all sent", first);
+        }
+    }
+
+    private synchronized ExecutorService helpers() {
+        if (partSenders == null) {
+            partSenders = camelContext.getExecutorServiceManager().newCachedThreadPool(this, "watch2s3-parts");
+        }
+        return partSenders;
     }
 
     private CompletedPart sendPart(Upload upload, int number) throws IOException {
@@ -225,7 +306,8 @@ public class PartedUploads {
         private final String key;
         private final FileInParts file;
         private final String id;
-        private final List<CompletedPart> done = new ArrayList<>();
+        /** By part number: S3 wants them in order. */
+        private final Map<Integer, CompletedPart> done = new ConcurrentSkipListMap<>();
 
         Upload(String key, FileInParts file, String id) {
             this.key = key;
