@@ -58,6 +58,14 @@ class SettingsTest {
     }
 
     @Test
+    void serverSideEncryptionIsOneS3KnowsAndAKmsKeyNeedsKms() {
+        assertTrue(refusal("s3.sse", "aes256").contains("allowed: AES256, aws:kms, aws:kms:dsse"));
+        assertEquals("s3.kms-key-id: needs s3.sse=aws:kms (or aws:kms:dsse); s3.sse is 'AES256'",
+                assertThrows(ConfigurationException.class, () -> resolve(Map.of("s3.sse", "AES256",
+                        "s3.kms-key-id", "arn:aws:kms:eu-west-1:1:key/k"))).getMessage());
+    }
+
+    @Test
     void aPartSizeOutsideS3sLimitsIsRefused() {
         assertEquals("s3.part-size: '4MB' is out of range; allowed 5MB to 5GB (S3's part sizes)",
                 refusal("s3.part-size", "4MB"));

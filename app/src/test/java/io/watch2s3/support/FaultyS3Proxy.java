@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -166,7 +167,19 @@ public final class FaultyS3Proxy implements AutoCloseable {
         } finally {
             exchange.close();
         }
-        seen.add(new Seen(request, outcome));
+        seen.add(new Seen(request, outcome, amzHeaders(exchange)));
+    }
+
+    /** The request's x-amz-* headers but its signature's, names in lower case. */
+    private static Map<String, String> amzHeaders(HttpExchange exchange) {
+        Map<String, String> headers = new java.util.TreeMap<>();
+        exchange.getRequestHeaders().forEach((name, values) -> {
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (lower.startsWith("x-amz-") && !lower.equals("x-amz-content-sha256") && !values.isEmpty()) {
+                headers.put(lower, values.get(0));
+            }
+        });
+        return headers;
     }
 
     private volatile byte[] watchedFor;
@@ -367,8 +380,9 @@ public final class FaultyS3Proxy implements AutoCloseable {
      *                closed). {@code "200 (not delivered: …)"} when writing the answer failed; a client that has
      *                just timed out often still shows as {@code "200"}, as the first write to a socket the peer
      *                closed succeeds.
+     * @param amzHeaders its x-amz-* headers (names in lower case), e.g. x-amz-server-side-encryption
      */
-    public record Seen(Request request, String outcome) {
+    public record Seen(Request request, String outcome, Map<String, String> amzHeaders) {
 
         /** The HTTP status the proxy sent or meant to send, -1 if there was none. */
         public int status() {

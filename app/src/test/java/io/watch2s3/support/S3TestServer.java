@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -30,10 +32,12 @@ public final class S3TestServer implements AutoCloseable {
     private final LocalS3Endpoint endpoint;
     private final S3Client client;
 
-    private S3TestServer(Path dir, int port) {
+    private S3TestServer(Path dir, int port, Map<String, Object> extra) {
         this.dir = dir;
         this.accessLog = dir.resolve("logs/access.log");
-        this.endpoint = LocalS3Endpoint.start(dir.resolve("objects"), port, "", LocalS3Endpoint.accessLog(dir.resolve("logs")));
+        Map<String, Object> settings = new HashMap<>(LocalS3Endpoint.accessLog(dir.resolve("logs")));
+        settings.putAll(extra);
+        this.endpoint = LocalS3Endpoint.start(dir.resolve("objects"), port, "", settings);
         this.client = S3Client.builder()
                 .endpointOverride(URI.create(endpoint.url()))
                 .region(Region.US_EAST_1)
@@ -43,12 +47,17 @@ public final class S3TestServer implements AutoCloseable {
     }
 
     public static S3TestServer start(Path dir) {
-        return new S3TestServer(dir, 0);
+        return new S3TestServer(dir, 0, Map.of());
+    }
+
+    /** A server that knows these KMS keys (ARNs; requests name them by id) and refuses any other (KMS.NotFoundException), as S3 does. */
+    public static S3TestServer startWithKmsKeys(Path dir, String... keyArns) {
+        return new S3TestServer(dir, 0, Map.of("com.adobe.testing.s3mock.store.valid-kms-keys", String.join(",", keyArns)));
     }
 
     /** Starts again on the same port and directory, as a restarted server. */
     public static S3TestServer restart(Path dir, int port) {
-        return new S3TestServer(dir, port);
+        return new S3TestServer(dir, port, Map.of());
     }
 
     public String url() {

@@ -162,6 +162,15 @@ final class Checks {
         }
     }
 
+    /** What S3 can be asked to encrypt an object with (aws:fsx is for FSx's own buckets, not ours to choose). */
+    static void serverSideEncryption(String key, String value) {
+        List<String> allowed = List.of("AES256", "aws:kms", "aws:kms:dsse");
+        if (!value.isEmpty() && !allowed.contains(value)) {
+            throw ConfigurationException.forKey(key, "'" + value + "' is not a server-side encryption; allowed: "
+                    + String.join(", ", allowed) + ", or empty for the bucket's default");
+        }
+    }
+
     static BiConsumer<String, String> oneOf(String... allowed) {
         return (key, value) -> {
             if (!Arrays.asList(allowed).contains(value)) {

@@ -28,8 +28,8 @@ public final class Settings {
             Setting.of("s3.secret-key", "", Checks::any),
             Setting.of("s3.acl", "", Checks::cannedAcl),
             Setting.of("s3.storage-class", "", Checks::storageClass),
-            Setting.notYet("s3.sse", ""),
-            Setting.notYet("s3.kms-key-id", ""),
+            Setting.of("s3.sse", "", Checks::serverSideEncryption),
+            Setting.of("s3.kms-key-id", "", Checks::any),
             Setting.of("s3.part-size", "64MB", Checks::partSize),
             Setting.of("s3.create-bucket", "false", Checks::bool),
             Setting.of("s3.checksums", "auto", Checks.oneOf("auto", "when-required")),
@@ -178,6 +178,10 @@ public final class Settings {
     }
 
     private void checkCombinations() {
+        if (!get("s3.kms-key-id").isEmpty() && !get("s3.sse").startsWith("aws:kms")) {
+            throw ConfigurationException.forKey("s3.kms-key-id", "needs s3.sse=aws:kms (or aws:kms:dsse); s3.sse is '"
+                    + get("s3.sse") + "'");
+        }
         if (get("s3.access-key").isEmpty() != get("s3.secret-key").isEmpty()) {
             throw ConfigurationException.forKey(get("s3.access-key").isEmpty() ? "s3.access-key" : "s3.secret-key",
                     "must be set together with the other of s3.access-key / s3.secret-key (or leave both empty)");

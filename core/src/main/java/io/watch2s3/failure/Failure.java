@@ -76,8 +76,10 @@ public record Failure(FailureKind kind, String cause) {
     private static FailureKind kindOfAnswer(S3Exception e) {
         int status = e.statusCode();
         String code = code(e);
+        // KMS.*: the key s3.kms-key-id names is unknown, disabled or not ours to use: no upload can work until the
+        // setting changes, as with a bucket that refuses us
         if (status == 401 || status == 403 || status == 301 || status == 307
-                || (status == 404 && "NoSuchBucket".equals(code))) {
+                || (status == 404 && "NoSuchBucket".equals(code)) || code.startsWith("KMS.")) {
             return FailureKind.BUCKET_REFUSED;
         }
         if (BODY_CHANGED_CODES.contains(code)) {

@@ -236,9 +236,11 @@ public class S3Health {
             nextProbeMillis = downSinceMillis + probeDelayMillis;
             freshFileWaited = false;
             downCause = cause;
-            LOG.error("{} ({}). {}", bucketProblem != null
-                    ? "S3 refuses the bucket: check the bucket, the region, s3.access-key and the bucket's permissions"
-                    : "S3 is not answering", cause, once
+            LOG.error("{} ({}). {}", bucketProblem == null ? "S3 is not answering"
+                    : cause.contains(" KMS.") ? "S3 refuses the encryption key: check s3.sse and s3.kms-key-id, and"
+                            + " that the key is enabled and we may use it"
+                    : "S3 refuses the bucket: check the bucket, the region, s3.access-key and the bucket's permissions",
+                    cause, once
                     ? "This run (--once) does not wait for it: what it cannot send is counted at its end, and the next"
                             + " run syncs it; nothing is lost."
                     : "Files wait and are synced once it accepts them again; nothing is lost. Trying one request after"

@@ -30,6 +30,8 @@ public class S3ClientBuilder {
     private String accessKey = "";
     private String secretKey = "";
     private String checksums = "auto";
+    private String sse = "";
+    private String kmsKeyId = "";
     private int parallelism = 16;
     private Duration requestTimeout = Duration.ofSeconds(60);
 
@@ -58,6 +60,16 @@ public class S3ClientBuilder {
     /** {@code auto} (the SDK's default integrity checksums) or {@code when-required}. */
     public void setChecksums(String checksums) {
         this.checksums = checksums.trim();
+    }
+
+    /** s3.sse: AES256, aws:kms or aws:kms:dsse; empty for the bucket's default encryption. */
+    public void setSse(String sse) {
+        this.sse = sse == null ? "" : sse.trim();
+    }
+
+    /** s3.kms-key-id, with s3.sse=aws:kms: the key; empty for the account's default KMS key. */
+    public void setKmsKeyId(String kmsKeyId) {
+        this.kmsKeyId = kmsKeyId == null ? "" : kmsKeyId.trim();
     }
 
     /** s3.request-timeout: a request that gets no data for this long fails (and is retried by the route). */
@@ -96,6 +108,9 @@ public class S3ClientBuilder {
             c.addExecutionInterceptor(new NoContinueForSmallBodies()).retryStrategy(AwsRetryStrategy.doNotRetry());
             if (!"when-required".equals(checksums)) {
                 c.addExecutionInterceptor(new StateHashAsChecksum());
+            }
+            if (!sse.isEmpty()) {
+                c.addExecutionInterceptor(new EncryptedUploads(sse, kmsKeyId));
             }
         });
         if (endpoint.startsWith("http://")) {

@@ -33,6 +33,7 @@ public class ObjectRequests {
     private String storageClass;
     private boolean dryRun;
     private long partSize = 64L << 20;
+    private boolean etagIsNoMd5;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -58,6 +59,11 @@ public class ObjectRequests {
         this.partSize = io.watch2s3.config.Sizes.parse("s3.part-size", partSize);
     }
 
+    /** s3.sse: with SSE-KMS an object's ETag is no MD5 of its content (see {@link #metadata}). */
+    public void setSse(String sse) {
+        this.etagIsNoMd5 = sse != null && sse.trim().startsWith("aws:kms");
+    }
+
     /** The dry-run interceptor's condition: true when requests are prepared but not sent (sync.dry-run). */
     public boolean notSending() {
         return dryRun;
@@ -76,7 +82,7 @@ public class ObjectRequests {
         setKey(exchange, upload);
         message.setHeader(AWS2S3Constants.CONTENT_TYPE, contentTypes.forName(Path.of(path).getFileName().toString()));
         boolean inParts = upload.content() == null && fp.size() > partSize;
-        message.setHeader(AWS2S3Constants.METADATA, metadata(fp, inParts));
+        message.setHeader(AWS2S3Constants.METADATA, metadata(fp, inParts || etagIsNoMd5));
         if (cannedAcl != null) {
             message.setHeader(AWS2S3Constants.CANNED_ACL, cannedAcl);
         }
@@ -99,12 +105,13 @@ public class ObjectRequests {
     }
 
     /**
-     * mtime and sha256; a multipart upload's ETag is no MD5 of the content, so it also gets the MD5 as rclone keeps
-     * it for its own multipart uploads ({@code md5chksum}, base64), which {@code rclone check} then compares.
+     * mtime and sha256; where the object's ETag will be no MD5 of the content (a multipart upload, SSE-KMS), also the
+     * MD5 as rclone keeps it for its own such uploads ({@code md5chksum}, base64), which {@code rclone check} then
+     * compares.
      */
-    private static Map<String, String> metadata(Fingerprint fp, boolean inParts) {
+    private static Map<String, String> metadata(Fingerprint fp, boolean etagIsNoMd5) {
         String mtime = rcloneTime(fp.mtimeNanos());
-        if (inParts && fp.md5Base64() != null) {
+        if (etagIsNoMd5 && fp.md5Base64() != null) {
             return Map.of("mtime", mtime, "sha256", fp.sha256(), "md5chksum", fp.md5Base64());
         }
         return Map.of("mtime", mtime, "sha256", fp.sha256());
