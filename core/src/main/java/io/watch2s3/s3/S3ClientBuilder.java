@@ -33,6 +33,19 @@ public class S3ClientBuilder {
     private String sse = "";
     private String kmsKeyId = "";
     private int parallelism = 16;
+
+    /** Parts of one file sent at once by a multipart upload (rclone sends 4, the aws CLI 10). */
+    public static final int PARTS_AT_ONCE_PER_FILE = 4;
+
+    /**
+     * Connections the pool may open: a request never waits for one. Files in flight are sync.parallelism, plus one
+     * per batch lane's own thread (8), which uploads when the pool is busy; each may be a file sent in parts. With
+     * the SDK's 50, 16 large files sending 4 parts each waited for a connection, and after 10 s the SDK failed them
+     * as if S3 had not answered.
+     */
+    static int maxConnections(int parallelism) {
+        return Math.max(50, (parallelism + 8) * PARTS_AT_ONCE_PER_FILE);
+    }
     private Duration requestTimeout = Duration.ofSeconds(60);
 
     /** Empty for AWS, else the URL of an S3-compatible server. */
@@ -90,7 +103,9 @@ public class S3ClientBuilder {
                 .forcePathStyle(pathStyle)
                 .credentialsProvider(credentials())
                 .httpClientBuilder(ApacheHttpClient.builder()
-                        .maxConnections(Math.max(50, parallelism + 8))
+                        .maxConnections(maxConnections(parallelism))
+                        // waiting for a connection is no failure of S3's: only a request that gets no answer is
+                        .connectionAcquisitionTimeout(requestTimeout)
                         .connectionTimeout(Duration.ofSeconds(5))
                         // the SDK marks the requests that should wait for "100 Continue" (see NoContinueForSmallBodies)
                         .expectContinueEnabled(false)

@@ -65,6 +65,10 @@ public class StateDatabase implements Service {
             CREATE TABLE IF NOT EXISTS storage_check (
               id INT PRIMARY KEY,
               checked_at TIMESTAMP WITH TIME ZONE NOT NULL);
+            CREATE TABLE IF NOT EXISTS unfinished_upload (
+              upload_id VARCHAR(1024) PRIMARY KEY,
+              object_key VARCHAR(1024) NOT NULL,
+              started_at TIMESTAMP WITH TIME ZONE NOT NULL);
             """;
     private static final String COLUMNS = "SELECT path, size, mtime_ns, ctime_ns, sha256 FROM synced_file ";
     private static final String PENDING_SHA = "0".repeat(64);
@@ -444,6 +448,51 @@ public class StateDatabase implements Service {
             return;
         }
         update("DELETE FROM synced_file WHERE path = ?", path);
+    }
+
+    /**
+     * A multipart upload was begun: until it is completed or aborted its parts cost storage in S3. On the disk before
+     * the first part is sent, so that after a crash the next start finds and aborts it.
+     */
+    public void rememberUnfinishedUpload(String key, String uploadId) {
+        if (readOnly) {
+            return;
+        }
+        update("INSERT INTO unfinished_upload (upload_id, object_key, started_at) VALUES (?, ?, CURRENT_TIMESTAMP)",
+                uploadId, key);
+        try {
+            checkpoint();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    /** The multipart upload was completed or aborted. */
+    public void forgetUnfinishedUpload(String uploadId) {
+        if (readOnly) {
+            return;
+        }
+        update("DELETE FROM unfinished_upload WHERE upload_id = ?", uploadId);
+    }
+
+    /** Multipart uploads begun and neither completed nor aborted: a run that crashed left them. */
+    public List<UnfinishedUpload> unfinishedUploads() {
+        List<UnfinishedUpload> uploads = new ArrayList<>();
+        try {
+            PreparedStatement ps = statement("SELECT object_key, upload_id FROM unfinished_upload ORDER BY started_at");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    uploads.add(new UnfinishedUpload(rs.getString(1), rs.getString(2)));
+                }
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+        return uploads;
+    }
+
+    /** A multipart upload of {@code key} that S3 knows as {@code uploadId}. */
+    public record UnfinishedUpload(String key, String uploadId) {
     }
 
     /** Why the database cannot be used now, or null when it works (for health). */

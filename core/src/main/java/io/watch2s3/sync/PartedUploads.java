@@ -1,7 +1,11 @@
 package io.watch2s3.sync;
 
 import io.watch2s3.change.Fingerprint;
+import io.watch2s3.failure.Failure;
 import io.watch2s3.health.S3RequestEvents;
+import io.watch2s3.log.LogSafe;
+import io.watch2s3.s3.S3ClientBuilder;
+import io.watch2s3.state.StateDatabase;
 import io.watch2s3.tree.FileStat;
 import io.watch2s3.tree.TreeFileStream;
 import java.io.IOException;
@@ -48,8 +52,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * <p>A failed part fails the file's exchange like any failed request, and the route's error handler sends it again:
  * the upload goes on from the part that failed, with the parts S3 already holds kept (in the exchange property
  * {@link #PROGRESS}). When the file's turn ends without the upload completed (given up, or the file changed), the
- * upload is aborted ({@link #abortUnfinished}), so its parts do not stay in the bucket. After a crash they do: the
- * README advises the usual lifecycle rule for incomplete multipart uploads.
+ * upload is aborted ({@link #abortUnfinished}), so its parts do not stay in the bucket; the state database remembers
+ * every upload under way, and the next start aborts those a crash left ({@link #abortLeftovers}).
  *
  * <p>Written on the S3 client rather than with camel-aws2-s3's {@code multiPartUpload}: in 4.17 that drops the user
  * metadata (mtime, sha256), ignores Content-MD5 and cannot send a failed part again (it aborts the whole upload). The
@@ -62,15 +66,16 @@ public class PartedUploads implements CamelContextAware {
     static final String PROGRESS = "Watch2S3Parts";
 
     /**
-     * Parts of one file in flight at once (rclone sends 4, the aws CLI 10): one connection alone seldom carries all a
-     * link can. They come on top of sync.parallelism, which counts files.
+     * Parts of one file in flight at once: one connection alone seldom carries all a link can. They come on top of
+     * sync.parallelism, which counts files; the S3 client's pool has a connection for each.
      */
-    static final int PARTS_AT_ONCE = 4;
+    static final int PARTS_AT_ONCE = S3ClientBuilder.PARTS_AT_ONCE_PER_FILE;
 
     private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
 
     private CamelContext camelContext;
     private ExecutorService partSenders;
+    private StateDatabase state;
 
     private S3Client client;
     private String bucket;
@@ -106,6 +111,11 @@ public class PartedUploads implements CamelContextAware {
         this.dryRun = dryRun;
     }
 
+    /** Remembers each upload under way until it is completed or aborted: a crash leaves no parts behind for good. */
+    public void setState(StateDatabase state) {
+        this.state = state;
+    }
+
     /** Counts each request in flight and tells S3Health how it went, as for the route's own requests. */
     public void setRequests(S3RequestEvents requests) {
         this.requests = requests;
@@ -133,11 +143,13 @@ public class PartedUploads implements CamelContextAware {
             // the upload is gone (a lifecycle rule for incomplete uploads aborted a slow one): once more, anew; a 404
             // otherwise counts as S3 refusing the file, which is then not sent again until it changes
             exchange.removeProperty(PROGRESS);
+            forget(upload);
             upload = begin(message, key, file);
             exchange.setProperty(PROGRESS, upload);
             finish(upload);
         }
         exchange.removeProperty(PROGRESS);
+        forget(upload);
     }
 
     /** Called when the file's turn ends: an upload still under way then will never be completed. */
@@ -150,9 +162,50 @@ public class PartedUploads implements CamelContextAware {
         try {
             request(upload.file.path(), () -> client.abortMultipartUpload(
                     b -> b.bucket(bucket).key(upload.key).uploadId(upload.id)));
+            forget(upload);
         } catch (RuntimeException e) {
+            // S3 or the state database fails: the next start tries again
             LOG.debug("the unfinished multipart upload of {} could not be aborted: {}", upload.file.path(),
-                    io.watch2s3.failure.Failure.describe(e));
+                    Failure.describe(e));
+        }
+    }
+
+    /**
+     * initMethod: aborts the multipart uploads a run that crashed (kill -9, power loss) left unfinished, so that their
+     * parts do not stay in the bucket. Stops at the first that gets no answer: S3 is not there, the next start tries
+     * again. Never keeps watch2s3 from starting.
+     */
+    public void abortLeftovers() {
+        if (dryRun) {
+            return;
+        }
+        try {
+            for (StateDatabase.UnfinishedUpload left : state.unfinishedUploads()) {
+                try {
+                    request(null, () -> client.abortMultipartUpload(
+                            b -> b.bucket(bucket).key(left.key()).uploadId(left.uploadId())));
+                    LOG.info("aborted the multipart upload of {} that the last run left unfinished",
+                            LogSafe.name(left.key()));
+                } catch (S3Exception e) {
+                    if (!"NoSuchUpload".equals(errorCode(e))) {
+                        throw e;
+                    }
+                }
+                state.forgetUnfinishedUpload(left.uploadId());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not abort the multipart uploads the last run left unfinished (tried again at the next start):"
+                    + " {}", Failure.describe(e));
+        }
+    }
+
+    private void forget(Upload upload) {
+        try {
+            state.forgetUnfinishedUpload(upload.id);
+        } catch (RuntimeException e) {
+            // the upload is done; the next start aborts it once more, and S3 answers NoSuchUpload
+            LOG.debug("could not record that the multipart upload of {} ended: {}", upload.file.path(),
+                    Failure.describe(e));
         }
     }
 
@@ -173,6 +226,17 @@ public class PartedUploads implements CamelContextAware {
             create.checksumAlgorithm(ChecksumAlgorithm.CRC32);
         }
         String id = request(file.path(), () -> client.createMultipartUpload(create.build())).uploadId();
+        try {
+            state.rememberUnfinishedUpload(key, id);
+        } catch (RuntimeException e) {
+            // not remembered: a crash would leave it for good, so no part is sent; the file waits for the database
+            try {
+                request(file.path(), () -> client.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)));
+            } catch (RuntimeException abortFailed) {
+                e.addSuppressed(abortFailed);
+            }
+            throw e;
+        }
         return new Upload(key, file, id);
     }
 
@@ -208,7 +272,8 @@ public class PartedUploads implements CamelContextAware {
             }
         };
         List<Future<?>> helpers = new ArrayList<>();
-        for (int i = 1; i < Math.min(PARTS_AT_ONCE, missing.size()); i++) {
+        int senders = Math.min(PARTS_AT_ONCE, missing.size()); // counted once: each helper takes a part as it starts
+        for (int i = 1; i < senders; i++) {
             helpers.add(helpers().submit(sender));
         }
         sender.run();
