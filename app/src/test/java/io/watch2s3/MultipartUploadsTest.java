@@ -206,6 +206,30 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         }
     }
 
+    /**
+     * A single large file whose parts take longer than sync.stall-timeout, with no file finishing meanwhile, is no
+     * stalled backlog: each part S3 confirms counts as progress. (Before, health turned DOWN during a healthy upload.)
+     */
+    @Test
+    void partsThatKeepComingKeepTheBacklogHealthyThroughALongUpload() throws Exception {
+        proxy.when(r -> r.isPut() && r.query().contains("partNumber=")).delay(Duration.ofSeconds(2));
+        Map<String, String> settings = new java.util.HashMap<>(IN_PARTS_OF_5MB);
+        settings.put("sync.stall-timeout", "3s");
+        try (TestApp app = startThroughProxy(settings)) {
+            var backlog = app.bean("backlogHealth", io.watch2s3.health.WatchHealthChecks.Backlog.class);
+            Thread.sleep(3_500); // longer than the stall timeout since the start, when nothing had finished yet
+            byte[] large = write("long.bin", 8 * PART + 1, 12); // 9 parts, 4 at a time, 2 s each: about 6 s
+            List<String> states = new java.util.ArrayList<>();
+            await().atMost(LONG).pollInterval(Duration.ofMillis(200)).until(() -> {
+                var result = backlog.call();
+                states.add(result.getState() + result.getMessage().map(m -> ": " + m).orElse(""));
+                return s3.exists(bucket, "long.bin");
+            });
+            assertArrayEquals(large, s3.get(bucket, "long.bin"));
+            assertTrue(states.stream().allMatch(state -> state.startsWith("UP")), states.toString());
+        }
+    }
+
     @Test
     void withChecksumsWhenRequiredEachPartCarriesItsContentMd5() throws Exception {
         Map<String, String> settings = new java.util.HashMap<>(IN_PARTS_OF_5MB);

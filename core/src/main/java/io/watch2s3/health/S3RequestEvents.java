@@ -83,6 +83,7 @@ public class S3RequestEvents implements CamelContextAware {
     public void requestEnded(String path, Throwable failure) {
         counters.requestEnded();
         if (failure == null) {
+            counters.requestConfirmed();
             s3.succeeded(path);
         } else {
             s3.requestFailed(Failure.of(failure), path);

@@ -159,7 +159,8 @@ public final class WatchHealthChecks {
             long idle = System.currentTimeMillis() - counters.getLastProgressMillis();
             builder.detail("backlog", counters.getBacklog());
             if (counters.getBacklog() > 0 && idle > stallMillis) {
-                builder.down().message(counters.getBacklog() + " files wait and none finished for " + idle / 1000 + " s");
+                builder.down().message(counters.getBacklog() + " files wait and none finished (nor did S3 confirm any"
+                        + " request) for " + idle / 1000 + " s");
             } else {
                 builder.up();
             }

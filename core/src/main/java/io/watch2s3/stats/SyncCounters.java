@@ -193,11 +193,23 @@ public class SyncCounters implements CamelContextAware {
 
     public void batchPlanned(int files) {
         batchSize.record(files);
-        backlog.addAndGet(files);
+        if (backlog.getAndAdd(files) == 0 && files > 0) {
+            // nothing waited until now: the stall clock starts here, not at the last file done before a quiet hour
+            // (the health check said DOWN for the first moments of every change after sync.stall-timeout of quiet)
+            lastProgressMillis.set(System.currentTimeMillis());
+        }
     }
 
     public void fileDone() {
         backlog.decrementAndGet();
+        lastProgressMillis.set(System.currentTimeMillis());
+    }
+
+    /**
+     * S3 confirmed a request: the backlog moves, even while a single large file's parts go for longer than
+     * sync.stall-timeout without any file finishing.
+     */
+    public void requestConfirmed() {
         lastProgressMillis.set(System.currentTimeMillis());
     }
 
@@ -275,7 +287,7 @@ public class SyncCounters implements CamelContextAware {
         return gauge == null ? Double.NaN : gauge.value();
     }
 
-    /** When a file last finished, for the stalled-backlog health check. */
+    /** When a file last finished or S3 last confirmed a request, for the stalled-backlog health check. */
     public long getLastProgressMillis() {
         return lastProgressMillis.get();
     }
