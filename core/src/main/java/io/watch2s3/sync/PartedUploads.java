@@ -160,8 +160,7 @@ public class PartedUploads implements CamelContextAware {
         }
         exchange.removeProperty(PROGRESS);
         try {
-            request(upload.file.path(), () -> client.abortMultipartUpload(
-                    b -> b.bucket(bucket).key(upload.key).uploadId(upload.id)));
+            abort(upload.file.path(), upload.key, upload.id);
             forget(upload);
         } catch (RuntimeException e) {
             // S3 or the state database fails: the next start tries again
@@ -182,8 +181,7 @@ public class PartedUploads implements CamelContextAware {
         try {
             for (StateDatabase.UnfinishedUpload left : state.unfinishedUploads()) {
                 try {
-                    request(null, () -> client.abortMultipartUpload(
-                            b -> b.bucket(bucket).key(left.key()).uploadId(left.uploadId())));
+                    abort(null, left.key(), left.uploadId());
                     LOG.info("aborted the multipart upload of {} that the last run left unfinished",
                             LogSafe.name(left.key()));
                 } catch (S3Exception e) {
@@ -197,6 +195,11 @@ public class PartedUploads implements CamelContextAware {
             LOG.warn("could not abort the multipart uploads the last run left unfinished (tried again at the next start):"
                     + " {}", Failure.describe(e));
         }
+    }
+
+    /** The file at {@code path} (null: none of this run's) no longer needs upload {@code id} of {@code key}. */
+    private void abort(String path, String key, String id) {
+        request(path, () -> client.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)));
     }
 
     private void forget(Upload upload) {
@@ -231,7 +234,7 @@ public class PartedUploads implements CamelContextAware {
         } catch (RuntimeException e) {
             // not remembered: a crash would leave it for good, so no part is sent; the file waits for the database
             try {
-                request(file.path(), () -> client.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)));
+                abort(file.path(), key, id);
             } catch (RuntimeException abortFailed) {
                 e.addSuppressed(abortFailed);
             }
