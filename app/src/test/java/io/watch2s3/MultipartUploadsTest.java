@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import io.watch2s3.failure.FailureKind;
 import io.watch2s3.support.FaultyS3Proxy;
 import io.watch2s3.support.JavaProcess;
+import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.ProxiedS3TestBase;
 import io.watch2s3.support.TestApp;
 import java.nio.file.Files;
@@ -227,6 +229,41 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
             });
             assertArrayEquals(large, s3.get(bucket, "long.bin"));
             assertTrue(states.stream().allMatch(state -> state.startsWith("UP")), states.toString());
+        }
+    }
+
+    /**
+     * An abort S3 does not answer: the upload stays remembered. At the next start S3 still does not answer it (one
+     * WARN, the start goes on and changes arrive); at the start after that it is aborted.
+     */
+    @Test
+    void anAbortS3DoesNotAnswerIsDoneByALaterStart() throws Exception {
+        FaultyS3Proxy.Fault refusedPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=2"))
+                .respond(400, "InvalidArgument");
+        FaultyS3Proxy.Fault noAborts = proxy.when(r -> r.method().equals("DELETE") && r.query().contains("uploadId"))
+                .respond(503, "ServiceUnavailable");
+        try (TestApp app = startThroughProxy(IN_PARTS_OF_5MB)) {
+            write("refused.bin", 2 * PART + 1, 13);
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.REFUSED_BY_S3) == 1);
+            await().atMost(LONG).until(() -> noAborts.matches() >= 1);
+            aLaterChangeStillArrives();
+        }
+        assertEquals(1, unfinishedUploads().size(), "the abort was not answered");
+        refusedPart.remove();
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(IN_PARTS_OF_5MB)) {
+            assertTrue(log.atLeast(Level.WARN).stream().anyMatch(line -> line.contains(
+                    "could not abort the multipart uploads the last run left unfinished")), log.atLeast(Level.WARN)
+                    .toString());
+            io.watch2s3.support.Files2.write(tree, "second-run.txt", "arrives all the same");
+            awaitObject("second-run.txt", "arrives all the same");
+        }
+        noAborts.remove();
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(IN_PARTS_OF_5MB)) {
+            await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
+            assertTrue(log.atLeast(Level.INFO).stream().anyMatch(line -> line.contains(
+                    "aborted the multipart upload of refused.bin that the last run left unfinished")));
+            io.watch2s3.support.Files2.write(tree, "third-run.txt", "arrives too");
+            awaitObject("third-run.txt", "arrives too");
         }
     }
 
