@@ -221,6 +221,30 @@ class OperateTest extends S3TestBase {
         assertTrue(Files.isDirectory(state.resolve("pairs/docs")), "the pair's state is its own, under main's");
     }
 
+    /**
+     * The README's recipe for a symlinked directory (a Capistrano {@code shared/} link): main does not follow it and
+     * says so; a pair for its target with the link's path as prefix syncs it, live, into the same bucket.
+     */
+    @Test
+    void aSymlinkedDirectoryIsSyncedByAPairOfItsTargetUnderTheLinksPath() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared/uploads"));
+        write(shared, "a.jpg", "first");
+        write(tree, "public/index.html", "home");
+        Files.createSymbolicLink(tree.resolve("public/uploads"), shared);
+        try (JavaProcess watching = run(Map.of("sync.deletes", "true", "sync.quiet-period", "500ms",
+                "pair.uploads.watch.dir", shared.toString(), "pair.uploads.s3.prefix", "public/uploads/"))) {
+            await().atMost(LONG).until(() -> s3.keys(bucket).containsAll(List.of("public/index.html",
+                    "public/uploads/a.jpg")));
+            write(shared, "b.jpg", "second");
+            Files.delete(shared.resolve("a.jpg"));
+            await().atMost(LONG).until(() -> s3.keys(bucket).equals(List.of("public/index.html",
+                    "public/uploads/b.jpg")));
+            assertEquals("second", s3.getText(bucket, "public/uploads/b.jpg"));
+            assertTrue(watching.stderr().contains("1 symlink not followed (sync.follow-symlinks=false): public/uploads -> "
+                    + shared), watching.stderr());
+        }
+    }
+
     @Test
     void aMistypedPairKeyStopsTheStartWithTheKeyMeant() throws Exception {
         Path props = Files.writeString(dir.resolve("pairs.properties"), """

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import io.watch2s3.support.AccessLogEntry;
+import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.S3TestBase;
 import io.watch2s3.support.TestApp;
 import java.math.BigDecimal;
@@ -290,6 +292,23 @@ class SyncToS3Test extends S3TestBase {
             write(tree, "real.txt", "real");
             awaitObject("real.txt", "real");
             assertEquals(List.of("real.txt"), s3.keys(bucket));
+        }
+    }
+
+    @Test
+    void symlinksTheScanPassesByAreNamedInItsLineAsNotFollowed() throws Exception {
+        Path outside = write(dir, "outside/secret.txt", "not for the bucket");
+        Files.createSymbolicLink(tree.resolve("link.txt"), outside);
+        Files.createSymbolicLink(write(tree, "public/index.html", "home").resolveSibling("uploads"), outside.getParent());
+        try (LogCapture log = new LogCapture(); TestApp app = start()) {
+            awaitObject("public/index.html", "home");
+            String line = await().atMost(Duration.ofSeconds(30)).until(
+                    () -> log.lines(Level.INFO, "CatchUpScan").stream().filter(l -> l.startsWith("catch-up scan: "))
+                            .findFirst().orElse(null), java.util.Objects::nonNull);
+            assertTrue(line.contains("; 2 symlinks not followed (sync.follow-symlinks=false): "), line);
+            assertTrue(line.contains("link.txt -> " + outside), line);
+            assertTrue(line.contains("public/uploads -> " + outside.getParent()), line);
+            assertEquals(List.of("public/index.html"), s3.keys(bucket));
         }
     }
 

@@ -211,6 +211,7 @@ public class CatchUpScan {
         private long changed;
         private boolean vanishedDirectoriesChecked;
         private boolean reported;
+        private final SymlinksNotFollowed symlinks = new SymlinksNotFollowed();
 
         Walk() {
             directories.push("");
@@ -232,8 +233,9 @@ public class CatchUpScan {
                         reported = true;
                         directoriesSeen = visited.size();
                         counters.scanned(files, System.nanoTime() - startedNanos);
-                        LOG.info("catch-up scan: {} files in {} directories, {} to check, {} ms", files, visited.size(),
-                                changed, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+                        LOG.info("catch-up scan: {} files in {} directories, {} to check, {} ms{}", files, visited.size(),
+                                changed, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos),
+                                symlinks.summary());
                     }
                     return false;
                 }
@@ -281,6 +283,8 @@ public class CatchUpScan {
                                 && filter.accepts(path)) {
                             found.add(path);
                         }
+                    } else if (filter.accepts(path) && Files.isSymbolicLink(entry)) {
+                        symlinks.add(path, entry);
                     }
                 }
             } catch (IOException | RuntimeException e) {
