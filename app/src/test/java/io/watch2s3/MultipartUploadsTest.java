@@ -183,6 +183,76 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
     }
 
     /**
+     * A stop (SIGTERM) while a part gets no answer: when the stop's grace period ends the part fails (the S3 client
+     * closes its connections), the file's turn ends and the process exits 0 rather than waiting for the request
+     * timeout; the next start sends the file, and no upload is left in S3.
+     */
+    @Test
+    void aStopWhileAPartGetsNoAnswerEndsTheFilesTurnAndTheNextStartSendsIt() throws Exception {
+        byte[] large = write("held.bin", 2 * PART + 3, 14);
+        FaultyS3Proxy.Hold secondPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=2")).times(1)
+                .hold();
+        Map<String, String> settings = settings(IN_PARTS_OF_5MB);
+        settings.put("s3.endpoint", proxy.url());
+        settings.put("camel.main.shutdown-timeout", "2");
+        List<String> jvm = TestApp.asJvmOptions(settings);
+        try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), jvm, Map.of())) {
+            secondPart.awaitArrival(LONG);
+            first.terminate();
+            assertEquals(0, first.waitFor(120), first.stderr());
+            assertTrue(first.stderr().contains("S3 request failed for held.bin"), first.stderr());
+        }
+        secondPart.release();
+        proxy.clearFaults();
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), jvm, Map.of())) {
+            awaitBytes("held.bin", large);
+            await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
+            second.terminate();
+            assertEquals(0, second.waitFor(60), second.stderr());
+        }
+    }
+
+    /**
+     * The state database fails just as S3 completes an upload: the object is whole, but the database could not forget
+     * the upload, so the next start aborts it once more; S3 answers NoSuchUpload, which counts as done: the memory is
+     * cleared and the object stays.
+     */
+    @Test
+    void anUploadCompletedAsTheStateFailsIsForgottenAtTheNextStartAndItsObjectStays() throws Exception {
+        FaultyS3Proxy.Hold complete = proxy.when(r -> r.method().equals("POST") && r.query().contains("uploadId="))
+                .times(1).hold();
+        byte[] large;
+        String uploadId;
+        try (TestApp app = startThroughProxy(IN_PARTS_OF_5MB)) {
+            large = write("completed.bin", PART + 1, 15);
+            String query = complete.awaitArrival(LONG).query();
+            uploadId = query.replaceFirst(".*uploadId=([^&]+).*", "$1");
+            app.bean("stateDatabase", io.watch2s3.state.StateDatabase.class).stop();
+            complete.release();
+            awaitBytes("completed.bin", large);
+        }
+        var db = new io.watch2s3.state.StateDatabase();
+        db.setDirectory(state.toString());
+        db.start();
+        try {
+            assertEquals(List.of(uploadId), db.unfinishedUploads().stream().map(u -> u.uploadId()).toList(),
+                    "completed, but not forgotten");
+        } finally {
+            db.stop();
+        }
+        proxy.clearFaults();
+        try (TestApp app = startThroughProxy(IN_PARTS_OF_5MB)) {
+            var restarted = app.bean("stateDatabase", io.watch2s3.state.StateDatabase.class);
+            await().atMost(LONG).until(() -> restarted.unfinishedUploads().isEmpty());
+            assertTrue(proxy.requests().stream().anyMatch(seen -> seen.request().method().equals("DELETE")
+                    && seen.request().query().contains("uploadId=" + uploadId) && seen.status() == 404),
+                    "aborted once more, S3 had no such upload: " + proxy.requests());
+            awaitBytes("completed.bin", large);
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /**
      * An upload the state database cannot remember would be left for good by a crash: it is aborted before any part
      * goes, and the file fails as waiting for the database. (Called on the pair's own bean: a database that fails just
      * between a batch's pending rows and a file's first part cannot be timed from outside.)
