@@ -75,8 +75,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
 
     @Test
     void aFileThatChangesWhileItsPartsGoIsNotCompletedAndItsNewContentArrives() throws Exception {
-        FaultyS3Proxy.Hold secondPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=2")).times(1)
-                .hold();
+        FaultyS3Proxy.Hold secondPart = holdSecondPart();
         try (TestApp app = startThroughProxy(IN_PARTS_OF_5MB)) {
             write("growing.log", 2 * PART + 10, 4);
             secondPart.awaitArrival(LONG);
@@ -104,8 +103,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
 
     @Test
     void anUploadAbortedInS3MeanwhileIsBegunAnew() throws Exception {
-        FaultyS3Proxy.Hold secondPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=2")).times(1)
-                .hold();
+        FaultyS3Proxy.Hold secondPart = holdSecondPart();
         try (TestApp app = startThroughProxy(IN_PARTS_OF_5MB)) {
             byte[] large = write("lifecycle.bin", 2 * PART + 7, 7);
             secondPart.awaitArrival(LONG);
@@ -157,11 +155,8 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
     @Test
     void theUploadAKill9LeftUnfinishedIsAbortedAtTheNextStart() throws Exception {
         byte[] large = write("big.bin", 2 * PART + 3, 10);
-        FaultyS3Proxy.Hold secondPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=2")).times(1)
-                .hold();
-        Map<String, String> settings = settings(IN_PARTS_OF_5MB);
-        settings.put("s3.endpoint", proxy.url());
-        List<String> jvm = TestApp.asJvmOptions(settings);
+        FaultyS3Proxy.Hold secondPart = holdSecondPart();
+        List<String> jvm = processThroughProxy(Map.of());
         try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), jvm, Map.of())) {
             secondPart.awaitArrival(LONG);
             first.close(); // SIGKILL, while part 2 is under way
@@ -190,12 +185,8 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
     @Test
     void aStopWhileAPartGetsNoAnswerEndsTheFilesTurnAndTheNextStartSendsIt() throws Exception {
         byte[] large = write("held.bin", 2 * PART + 3, 14);
-        FaultyS3Proxy.Hold secondPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=2")).times(1)
-                .hold();
-        Map<String, String> settings = settings(IN_PARTS_OF_5MB);
-        settings.put("s3.endpoint", proxy.url());
-        settings.put("camel.main.shutdown-timeout", "2");
-        List<String> jvm = TestApp.asJvmOptions(settings);
+        FaultyS3Proxy.Hold secondPart = holdSecondPart();
+        List<String> jvm = processThroughProxy(Map.of("camel.main.shutdown-timeout", "2"));
         try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), jvm, Map.of())) {
             secondPart.awaitArrival(LONG);
             first.terminate();
@@ -370,6 +361,18 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return content;
+    }
+
+    private FaultyS3Proxy.Hold holdSecondPart() {
+        return proxy.when(r -> r.isPut() && r.query().contains("partNumber=2")).times(1).hold();
+    }
+
+    /** The JVM options of a watch2s3 process that sends through the proxy in parts of 5MB. */
+    private List<String> processThroughProxy(Map<String, String> overrides) {
+        Map<String, String> settings = settings(IN_PARTS_OF_5MB);
+        settings.put("s3.endpoint", proxy.url());
+        settings.putAll(overrides);
+        return TestApp.asJvmOptions(settings);
     }
 
     private void awaitBytes(String key, byte[] content) {
