@@ -283,6 +283,27 @@ class SyncToS3Test extends S3TestBase {
         }
     }
 
+    /** The README's exclude for a web root that is a git checkout edited with vim, before the start and while watched. */
+    @Test
+    void anExcludedDirectoryLeavesOutItsWholeTreeAndBracesGroupNames() throws Exception {
+        write(tree, ".git/config", "[core]");
+        write(tree, "index.html", "home");
+        write(tree, ".gitignore", "*.log");
+        try (LogCapture log = new LogCapture(); TestApp app = start(Map.of("sync.exclude", ".git, .*.{swp,swo}, *~"))) {
+            awaitObject("index.html", "home");
+            assertTrue(log.lines(Level.INFO, "CatchUpScan").stream().anyMatch(
+                    l -> l.startsWith("catch-up scan: 2 files in 1 directories")), "the walk did not go into .git: "
+                    + log.lines(Level.INFO, "CatchUpScan"));
+            write(tree, ".git/objects/ab/cdef", "blob");
+            write(tree, ".about.html.swp", "unsaved draft");
+            write(tree, "about.html~", "backup");
+            write(tree, "sub/.git/HEAD", "ref: refs/heads/main");
+            write(tree, "about.html", "about");
+            awaitObject("about.html", "about");
+            assertEquals(List.of(".gitignore", "about.html", "index.html"), s3.keys(bucket).stream().sorted().toList());
+        }
+    }
+
     @Test
     void symlinksAreNotFollowed() throws Exception {
         Path outside = write(dir, "outside/secret.txt", "not for the bucket");

@@ -46,6 +46,14 @@ class SettingsTest {
     }
 
     @Test
+    void aGlobThatCannotBeReadIsNamedAndBracesMayHoldCommas() {
+        assertEquals(".*.{swp,swo}, .git", resolve(Map.of("sync.exclude", ".*.{swp,swo}, .git")).get("sync.exclude"));
+        assertTrue(refusal("sync.exclude", "*.{swp, .git").startsWith("sync.exclude: '*.{swp, .git' is not a valid glob"),
+                refusal("sync.exclude", "*.{swp, .git"));
+        assertTrue(refusal("sync.include", "{a,{b,c}}").startsWith("sync.include: '{a,{b,c}}' is not a valid glob"));
+    }
+
+    @Test
     void hugeNumbersAreOutOfRangeNotAnOverflow() {
         assertEquals("sync.quiet-period: '99999999999999999h' is too long; at most 365d",
                 refusal("sync.quiet-period", "99999999999999999h"));

@@ -1,7 +1,6 @@
 package io.watch2s3.config;
 
 import java.net.URI;
-import java.nio.file.FileSystems;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -139,9 +138,9 @@ final class Checks {
     }
 
     static void globs(String key, String value) {
-        for (String glob : splitList(value)) {
+        for (String glob : Globs.split(value)) {
             try {
-                FileSystems.getDefault().getPathMatcher("glob:" + glob);
+                Globs.matchers(glob);
             } catch (RuntimeException e) {
                 throw ConfigurationException.forKey(key, "'" + glob + "' is not a valid glob: " + e.getMessage());
             }

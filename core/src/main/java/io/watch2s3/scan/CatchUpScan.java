@@ -275,7 +275,9 @@ public class CatchUpScan {
                         continue;
                     }
                     if (attrs.isDirectory()) {
-                        directories.push(path);
+                        if (!filter.excludesAllBelow(path)) { // node_modules, .git: not a stat per file for nothing
+                            directories.push(path);
+                        }
                     } else if (attrs.isRegularFile()) {
                         files++;
                         SyncedFile row = known.remove(path);
