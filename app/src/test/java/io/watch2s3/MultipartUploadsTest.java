@@ -51,6 +51,8 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
             assertEquals(Base64.getEncoder().encodeToString(digest("MD5", large)), head.metadata().get("md5chksum"));
             assertTrue(head.metadata().containsKey("mtime"), head.metadata().toString());
             assertEquals(List.of(1, 2, 3), partsSent("video/big film.mp4"));
+            assertTrue(proxy.requests().stream().filter(seen -> seen.request().query().contains("partNumber="))
+                    .allMatch(seen -> seen.amzHeaders().containsKey("x-amz-checksum-crc32")), "S3 checks each part");
             assertTrue(!s3.head(bucket, "exactly one part.bin").eTag().contains("-"), "a single PUT");
             assertEquals(List.of(), partsSent("exactly one part.bin"));
             assertEquals(2, app.counters().getUploaded());

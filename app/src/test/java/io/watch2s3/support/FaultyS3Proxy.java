@@ -148,7 +148,7 @@ public final class FaultyS3Proxy implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) {
-        Request request = Request.of(exchange.getRequestMethod(), exchange.getRequestURI());
+        Request request = Request.of(exchange.getRequestMethod(), exchange.getRequestURI(), amzHeaders(exchange));
         String outcome;
         try {
             holdBeforeBody(request);
@@ -167,7 +167,7 @@ public final class FaultyS3Proxy implements AutoCloseable {
         } finally {
             exchange.close();
         }
-        seen.add(new Seen(request, outcome, amzHeaders(exchange)));
+        seen.add(new Seen(request, outcome, request.amzHeaders()));
     }
 
     /** The request's x-amz-* headers but its signature's, names in lower case. */
@@ -330,14 +330,30 @@ public final class FaultyS3Proxy implements AutoCloseable {
      * @param bucket the first path segment, empty for the service itself (ListBuckets)
      * @param key    the decoded object key, empty for requests on the bucket
      * @param query  the raw query string, empty if none
+     * @param amzHeaders its x-amz-* headers but its signature's, names in lower case
      */
-    public record Request(String method, String bucket, String key, String query) {
+    public record Request(String method, String bucket, String key, String query, Map<String, String> amzHeaders) {
 
-        static Request of(String method, URI uri) {
+        public Request(String method, String bucket, String key, String query) {
+            this(method, bucket, key, query, Map.of());
+        }
+
+        static Request of(String method, URI uri, Map<String, String> amzHeaders) {
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             String[] parts = path.substring(1).split("/", 2);
             String key = parts.length > 1 ? decode(parts[1]) : "";
-            return new Request(method, decode(parts[0]), key, Objects.requireNonNullElse(uri.getRawQuery(), ""));
+            return new Request(method, decode(parts[0]), key, Objects.requireNonNullElse(uri.getRawQuery(), ""),
+                    Map.copyOf(amzHeaders));
+        }
+
+        /** The same request without its headers, to compare with one written in a test. */
+        public Request withoutHeaders() {
+            return new Request(method, bucket, key, query);
+        }
+
+        /** Whether it carries any x-amz-* header whose (lower-case) name starts with {@code prefix}. */
+        public boolean carriesHeader(String prefix) {
+            return amzHeaders.keySet().stream().anyMatch(name -> name.startsWith(prefix));
         }
 
         // a '+' in a path is a plus, not a space as URLDecoder would have it

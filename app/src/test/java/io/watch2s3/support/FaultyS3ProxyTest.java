@@ -110,7 +110,7 @@ class FaultyS3ProxyTest extends S3TestBase {
         assertEquals(List.of("empty"), s3.keys(bucket));
 
         Seen firstPut = proxy.requests().stream().filter(s -> s.request().isPut()).findFirst().orElseThrow();
-        assertEquals(new Request("PUT", bucket, key, ""), firstPut.request());
+        assertEquals(new Request("PUT", bucket, key, ""), firstPut.request().withoutHeaders());
         assertEquals(200, firstPut.status());
         // the proxy records a request once it has answered it, a moment after the client has the answer
         await().atMost(Duration.ofSeconds(10))
@@ -203,7 +203,7 @@ class FaultyS3ProxyTest extends S3TestBase {
     void aHeldRequestWaitsForReleaseWhileOthersGoThrough() throws Exception {
         Hold hold = proxy.when(r -> r.key().equals("a.txt")).times(1).hold();
         CompletableFuture<Void> held = CompletableFuture.runAsync(() -> put(client, "a.txt", "held"));
-        assertEquals(new Request("PUT", bucket, "a.txt", ""), hold.awaitArrival(Duration.ofSeconds(30)));
+        assertEquals(new Request("PUT", bucket, "a.txt", ""), hold.awaitArrival(Duration.ofSeconds(30)).withoutHeaders());
 
         put(strict, "b.txt", "free");
         assertEquals(List.of("b.txt"), s3.keys(bucket));

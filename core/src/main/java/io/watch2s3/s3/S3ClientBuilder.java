@@ -30,6 +30,7 @@ public class S3ClientBuilder {
     private String accessKey = "";
     private String secretKey = "";
     private String checksums = "auto";
+    private FlexibleChecksums flexibleChecksums;
     private String sse = "";
     private String kmsKeyId = "";
     private int parallelism = 16;
@@ -75,6 +76,11 @@ public class S3ClientBuilder {
         this.checksums = checksums.trim();
     }
 
+    /** The pair's choice of checksums, shared with its multipart uploads; without one, s3.checksums decides alone. */
+    public void setFlexibleChecksums(FlexibleChecksums flexibleChecksums) {
+        this.flexibleChecksums = flexibleChecksums;
+    }
+
     /** s3.sse: AES256, aws:kms or aws:kms:dsse; empty for the bucket's default encryption. */
     public void setSse(String sse) {
         this.sse = sse == null ? "" : sse.trim();
@@ -113,17 +119,23 @@ public class S3ClientBuilder {
         if (!endpoint.isEmpty()) {
             builder.endpointOverride(URI.create(endpoint));
         }
+        // The SDK adds a checksum of its own only where S3 requires one; watch2s3 asks for the flexible checksums it
+        // wants itself (the state's SHA-256 on a PUT, a CRC32 per part), so that it can stop when the server refuses
+        // them (FlexibleChecksums), which a client-wide setting could not.
+        builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
         if ("when-required".equals(checksums)) {
-            builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+            builder.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        }
+        FlexibleChecksums choice = flexibleChecksums != null ? flexibleChecksums : new FlexibleChecksums();
+        if (flexibleChecksums == null) {
+            choice.setChecksums(checksums);
+            choice.setEndpoint(endpoint);
         }
         // One retry layer, the route's (sync.max-retries): with the SDK's own three attempts under each of the route's,
         // a dead endpoint held a file three times as long, and S3Health would learn of an outage only at the end.
         builder.overrideConfiguration(c -> {
             c.addExecutionInterceptor(new NoContinueForSmallBodies()).retryStrategy(AwsRetryStrategy.doNotRetry());
-            if (!"when-required".equals(checksums)) {
-                c.addExecutionInterceptor(new StateHashAsChecksum());
-            }
+            c.addExecutionInterceptor(new StateHashAsChecksum(choice)).addExecutionInterceptor(choice);
             if (!sse.isEmpty()) {
                 c.addExecutionInterceptor(new EncryptedUploads(sse, kmsKeyId));
             }

@@ -15,16 +15,24 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * says S3 holds is what S3 checked. Given a checksum, the SDK computes none of its own (no CRC32 pass, no trailer).
  *
  * <p>The hash travels in the request's user metadata {@code sha256} (hex), which watch2s3 sets anyway: camel-aws2-s3
- * 4.17 has no header for a checksum. Only with {@code s3.checksums=auto}: servers that need {@code when-required}
- * (S3Proxy, older MinIO, Ceph) reject or ignore the flexible-checksum headers, and get Content-MD5 alone.
+ * 4.17 has no header for a checksum. Only while {@link FlexibleChecksums} says so: servers that need
+ * {@code when-required} (S3Proxy, older MinIO, Ceph) reject or ignore the flexible-checksum headers, and get
+ * Content-MD5 alone.
  */
 public class StateHashAsChecksum implements ExecutionInterceptor {
 
     private static final HexFormat HEX = HexFormat.of();
 
+    private final FlexibleChecksums checksums;
+
+    public StateHashAsChecksum(FlexibleChecksums checksums) {
+        this.checksums = checksums;
+    }
+
     @Override
     public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
-        if (!(context.request() instanceof PutObjectRequest put) || put.checksumSHA256() != null) {
+        if (!(context.request() instanceof PutObjectRequest put) || put.checksumSHA256() != null
+                || !checksums.inUse()) {
             return context.request();
         }
         String sha256 = put.metadata().get("sha256");

@@ -4,6 +4,7 @@ import io.watch2s3.change.Fingerprint;
 import io.watch2s3.failure.Failure;
 import io.watch2s3.health.S3RequestEvents;
 import io.watch2s3.log.LogSafe;
+import io.watch2s3.s3.FlexibleChecksums;
 import io.watch2s3.s3.S3ClientBuilder;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.tree.FileStat;
@@ -79,7 +80,7 @@ public class PartedUploads implements CamelContextAware {
 
     private S3Client client;
     private String bucket;
-    private boolean md5PerPart;
+    private FlexibleChecksums checksums = new FlexibleChecksums();
     private boolean dryRun;
     private S3RequestEvents requests;
 
@@ -101,9 +102,13 @@ public class PartedUploads implements CamelContextAware {
         this.bucket = bucket.trim();
     }
 
-    /** s3.checksums: with when-required each part carries its Content-MD5; with auto, a CRC32 the SDK computes. */
-    public void setChecksums(String checksums) {
-        this.md5PerPart = "when-required".equals(checksums.trim());
+    /**
+     * The pair's choice of checksums (s3.checksums): while flexible ones are in use each part carries a CRC32 the SDK
+     * computes, else its Content-MD5. Decided per upload, when it begins: S3 wants every part of an upload begun with
+     * CRC32 to carry one.
+     */
+    public void setFlexibleChecksums(FlexibleChecksums checksums) {
+        this.checksums = checksums;
     }
 
     /** sync.dry-run: nothing is sent. */
@@ -225,6 +230,7 @@ public class PartedUploads implements CamelContextAware {
         if (storageClass != null) {
             create.storageClass(storageClass);
         }
+        boolean md5PerPart = !checksums.inUse();
         if (!md5PerPart) {
             create.checksumAlgorithm(ChecksumAlgorithm.CRC32);
         }
@@ -240,7 +246,7 @@ public class PartedUploads implements CamelContextAware {
             }
             throw e;
         }
-        return new Upload(key, file, id);
+        return new Upload(key, file, id, md5PerPart);
     }
 
     private void finish(Upload upload) throws IOException {
@@ -313,7 +319,7 @@ public class PartedUploads implements CamelContextAware {
         long length = file.lengthOf(number);
         UploadPartRequest.Builder part = UploadPartRequest.builder().bucket(bucket).key(upload.key)
                 .uploadId(upload.id).partNumber(number).contentLength(length);
-        if (md5PerPart) {
+        if (upload.md5PerPart) {
             part.contentMD5(md5(file, offset, length));
         } else {
             part.checksumAlgorithm(ChecksumAlgorithm.CRC32);
@@ -374,13 +380,15 @@ public class PartedUploads implements CamelContextAware {
         private final String key;
         private final FileInParts file;
         private final String id;
+        private final boolean md5PerPart;
         /** By part number: S3 wants them in order. */
         private final Map<Integer, CompletedPart> done = new ConcurrentSkipListMap<>();
 
-        Upload(String key, FileInParts file, String id) {
+        Upload(String key, FileInParts file, String id, boolean md5PerPart) {
             this.key = key;
             this.file = file;
             this.id = id;
+            this.md5PerPart = md5PerPart;
         }
 
         boolean isOf(String key, FileInParts file) {
