@@ -304,6 +304,23 @@ class SyncToS3Test extends S3TestBase {
         }
     }
 
+    /**
+     * Two names of one file (a hard link): the watcher reports only the name that was written, so the other name's
+     * object would keep the old bytes; a change to a file with other links has the tree looked at for them.
+     */
+    @Test
+    void aFileWrittenThroughOneHardLinkUpdatesTheObjectOfItsOtherName() throws Exception {
+        try (TestApp app = start(Map.of("sync.quiet-period", "500ms"))) {
+            Path first = write(tree, "a.txt", "one");
+            Files.createLink(Files.createDirectories(tree.resolve("sub")).resolve("b.txt"), first);
+            awaitObject("a.txt", "one");
+            awaitObject("sub/b.txt", "one");
+            Files.writeString(first, "two, written through a.txt");
+            awaitObject("a.txt", "two, written through a.txt");
+            awaitObject("sub/b.txt", "two, written through a.txt");
+        }
+    }
+
     @Test
     void symlinksAreNotFollowed() throws Exception {
         Path outside = write(dir, "outside/secret.txt", "not for the bucket");

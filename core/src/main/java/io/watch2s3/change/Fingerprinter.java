@@ -42,6 +42,7 @@ public class Fingerprinter {
     private Path root;
     private StateDatabase state;
     private SyncCounters counters;
+    private Runnable otherNamesChanged = () -> { };
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -54,6 +55,16 @@ public class Fingerprinter {
 
     public void setCounters(SyncCounters counters) {
         this.counters = counters;
+    }
+
+    /**
+     * The catch-up scan, asked for when a file that changed has other hard links: the watcher reports only the name
+     * that was written, and another name in the tree, with the same bytes, would keep its old object. The scan finds
+     * it by its stat (the links share size, mtime and ctime), as it finds any file changed unseen.
+     */
+    public void setScan(TreeScan scan) {
+        this.otherNamesChanged = () -> scan.request("a file with other hard links changed: the tree is looked at"
+                + " for its other names");
     }
 
     /**
@@ -79,6 +90,9 @@ public class Fingerprinter {
             state.turnEnded(path); // this turn ends here: its batch's doubt goes
             return new Read(new Fingerprint(stat.size(), stat.mtimeNanos(), stat.ctimeNanos(), row.get().sha256(), null,
                     true), null);
+        }
+        if (stat.links() > 1) {
+            otherNamesChanged.run();
         }
         Read read;
         try {

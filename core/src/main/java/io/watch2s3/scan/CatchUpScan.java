@@ -3,6 +3,7 @@ package io.watch2s3.scan;
 import io.watch2s3.change.BatchLanes;
 import io.watch2s3.change.DeleteGuard;
 import io.watch2s3.change.PathFilter;
+import io.watch2s3.change.TreeScan;
 import io.watch2s3.config.Durations;
 import io.watch2s3.failure.FailureKind;
 import io.watch2s3.log.LogSafe;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * happens later, only for those). Paths with a row but no file, and directories that vanished, are reported too, so
  * the planner can delete their objects. Lazy: one directory's worth of paths in memory at a time.
  */
-public class CatchUpScan {
+public class CatchUpScan implements TreeScan {
 
     private static final Logger LOG = LoggerFactory.getLogger(CatchUpScan.class);
 
@@ -132,6 +133,7 @@ public class CatchUpScan {
      * Asks for a scan soon (the watcher lost events, was restarted, or S3 came back). Requests made while a scan
      * runs lead to one more scan after it, never to two at once.
      */
+    @Override
     public void request(String reason) {
         requests.incrementAndGet();
         notBeforeMillis = 0; // a reason to scan now outweighs the back-off of a scan that failed

@@ -10,16 +10,18 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One stat of a path, its symlink not followed: whether it is a regular file or a directory, its size, and its mtime
- * and ctime in nanoseconds since the epoch. The ctime is the time of the inode's last change (a write, a rename, a
- * chmod), which no tool can set back; where the file system has no "unix" view it is {@link #UNKNOWN_CTIME}.
+ * One stat of a path, its symlink not followed: whether it is a regular file or a directory, its size, its mtime and
+ * ctime in nanoseconds since the epoch, and its number of hard links. The ctime is the time of the inode's last change
+ * (a write, a rename, a chmod), which no tool can set back; where the file system has no "unix" view it is
+ * {@link #UNKNOWN_CTIME}, and the links count as 1.
  */
-public record FileStat(boolean isRegularFile, boolean isDirectory, long size, long mtimeNanos, long ctimeNanos) {
+public record FileStat(boolean isRegularFile, boolean isDirectory, long size, long mtimeNanos, long ctimeNanos,
+        int links) {
 
     public static final long UNKNOWN_CTIME = Long.MIN_VALUE;
 
     // one stat for all of them: the "unix" view is the JDK's only way to the ctime
-    private static final String UNIX_ATTRIBUTES = "unix:isRegularFile,isDirectory,size,lastModifiedTime,ctime";
+    private static final String UNIX_ATTRIBUTES = "unix:isRegularFile,isDirectory,size,lastModifiedTime,ctime,nlink";
 
     public static FileStat of(Path path) throws IOException {
         Map<String, Object> a;
@@ -28,10 +30,10 @@ public record FileStat(boolean isRegularFile, boolean isDirectory, long size, lo
         } catch (UnsupportedOperationException e) {
             BasicFileAttributes b = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             return new FileStat(b.isRegularFile(), b.isDirectory(), b.size(), nanos(b.lastModifiedTime()),
-                    UNKNOWN_CTIME);
+                    UNKNOWN_CTIME, 1);
         }
         return new FileStat((Boolean) a.get("isRegularFile"), (Boolean) a.get("isDirectory"), (Long) a.get("size"),
-                nanos((FileTime) a.get("lastModifiedTime")), nanos((FileTime) a.get("ctime")));
+                nanos((FileTime) a.get("lastModifiedTime")), nanos((FileTime) a.get("ctime")), (Integer) a.get("nlink"));
     }
 
     private static long nanos(FileTime time) {
