@@ -10,12 +10,13 @@ import ch.qos.logback.classic.Level;
 import io.watch2s3.failure.FailureKind;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.support.FaultyS3Proxy.Fault;
+import io.watch2s3.support.FaultyS3Proxy.Hold;
 import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.ProxiedS3TestBase;
 import io.watch2s3.support.TestApp;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.health.HealthCheck;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,46 +60,103 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
         }
     }
 
+    /** HeadBucket requests that reached the proxy. */
+    private long headBuckets() {
+        return proxy.requests().stream()
+                .filter(r -> r.request().method().equals("HEAD") && r.request().key().isEmpty()).count();
+    }
+
+    /** PUTs the proxy answered before the first HeadBucket, and after it. */
+    private long[] putsBeforeAndAfterTheHeadBucket() {
+        var seen = proxy.requests();
+        int head = 0;
+        while (head < seen.size() && !(seen.get(head).request().method().equals("HEAD")
+                && seen.get(head).request().key().isEmpty())) {
+            head++;
+        }
+        return new long[] {seen.subList(0, head).stream().filter(r -> r.request().isPut()).count(),
+                seen.subList(Math.min(head + 1, seen.size()), seen.size()).stream()
+                        .filter(r -> r.request().isPut()).count()};
+    }
+
     @Test
-    void whenItIsAllThatWasSentANewFileIsTheNextProbeAndFromThenOnTheKeyIsKnownToFailByItself() throws Exception {
-        Fault bad = failBadTxtForGood();
-        AtomicInteger badBeforeNew = new AtomicInteger(-1);
-        // matches nothing: notes how often bad.txt was sent when new.txt is first sent
-        proxy.when(r -> {
-            if (r.isPut() && r.key().equals("new.txt")) {
-                badBeforeNew.compareAndSet(-1, bad.matches());
+    void whenOnlyFailingKeysWaitTheBucketIsAskedAndOnceItAnswersS3IsUpAndTheKeysWaitByThemselves() throws Exception {
+        // the outside probe's case: S3Proxy answers 500 for a few keys and stores everything else
+        // the first try of each is held until all five are under way, then all fail at once: S3 counts as down;
+        // no retry (one could go as the probe)
+        Hold together = proxy.when(r -> r.isPut() && r.key().startsWith("bad")).times(5).holdBeforeBody();
+        proxy.when(r -> r.isPut() && r.key().startsWith("bad")).respond(500, "InternalError");
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of("sync.max-retries", "0"))) {
+            S3Health health = app.bean("s3Health", S3Health.class);
+            HealthCheck s3Answers = app.bean("s3Answers", HealthCheck.class);
+            proxy.clearRequests(); // the start's own HeadBucket
+            for (int i = 1; i <= 5; i++) { // sent side by side: two fail only once S3 counts as down
+                write(tree, "bad" + i + ".txt", "the server fails this key");
             }
-            return false;
-        }).respond(500, "never");
+            await().atMost(LONG).until(() -> together.arrivals().size() == 5);
+            together.release();
+            // nothing else is sent: for all watch2s3 can tell, S3 is down; sending these keys again would say nothing
+            await().atMost(LONG).until(() -> log.lines(Level.ERROR, "S3Health").size() == 1);
+            await().atMost(LONG).until(() -> headBuckets() == 1);
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.KEY_FAILS) == 5);
+
+            assertFalse(health.isDown(), "the bucket answered: S3 is up, and only these keys fail");
+            assertEquals(HealthCheck.State.UP, s3Answers.call().getState());
+            assertTrue(log.lines(Level.INFO, "S3Health").stream().anyMatch(l -> l.startsWith(
+                    "S3 answers again: the bucket answers")), log.atLeast(Level.INFO).toString());
+            for (int i = 1; i <= 5; i++) {
+                String name = "bad" + i + ".txt";
+                assertTrue(log.lines(Level.WARN, "S3Health").stream().anyMatch(l -> l.startsWith("S3 fails " + name
+                        + " (HTTP 500") && l.contains("while it answers other requests")),
+                        log.atLeast(Level.WARN).toString());
+            }
+            assertEquals(5, app.counters().getWaiting(), 0.0, "each waits by itself: " + app.counters());
+            long[] puts = putsBeforeAndAfterTheHeadBucket();
+            assertEquals(5, puts[0], "all five had failed in this outage: none was sent again as the probe: "
+                    + proxy.requests().stream().map(r -> r.request().method() + " " + r.request().key() + " "
+                    + r.request().amzHeaders().get("x-amz-date")).toList());
+            assertEquals(5, puts[1], "each tried once more after the bucket answered, then it waits");
+
+            aLaterChangeStillArrives();
+            assertFalse(health.isDown());
+            assertEquals(1, headBuckets(), "one HeadBucket ended the outage; no probe since");
+            assertEquals(1, log.lines(Level.ERROR, "S3Health").size(), "one outage: " + log.atLeast(Level.WARN));
+            assertFalse(s3.exists(bucket, "bad1.txt"));
+        }
+    }
+
+    @Test
+    void aServerThatAnswersTheBucketButFailsEveryUploadCountsAsDownUntilAFileGoesThrough() throws Exception {
+        // a full disk, say: HeadBucket is answered, every PUT fails
+        Fault full = proxy.when(r -> r.isPut()).respond(500, "InternalError");
         try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of("sync.max-retries", "1"))) {
             S3Health health = app.bean("s3Health", S3Health.class);
-            write(tree, "bad.txt", "the server fails this key");
-            // nothing else was sent: for all watch2s3 can tell, S3 is down
-            await().atMost(LONG).until(health::isDown);
-            // sent, retried once, then three probes: the next probe is 8 s away
-            await().atMost(LONG).until(() -> bad.matches() >= 5);
-
-            write(tree, "new.txt", "written while bad.txt waits");
-            await().atMost(LONG).until(() -> app.counters().getWaiting() == 2); // both wait; no probe is out
-            int badWhenBothWaited = bad.matches();
-            long s3UnavailableWhenBothWaited = app.counters().getFailed(FailureKind.S3_UNAVAILABLE);
-            awaitObject("new.txt", "written while bad.txt waits");
-            assertEquals(badWhenBothWaited, badBeforeNew.get(), "new.txt went as the probe before bad.txt again");
-
-            // S3 answered new.txt while bad.txt failed: bad.txt's key is the problem, and S3 does not go down for it
-            await().atMost(LONG).until(() -> log.lines(Level.WARN, "S3Health").stream()
-                    .anyMatch(l -> l.startsWith("S3 fails bad.txt (HTTP 500") && l.contains("while it accepts other files")));
-            // once S3 answered again, bad.txt is tried again at once, fails, and waits again
-            await().atMost(LONG).until(() -> bad.matches() >= badBeforeNew.get() + 1 && app.counters().getWaiting() == 1);
-            assertFalse(health.isDown(), "a key known to fail by itself does not make S3 count as down");
-            // its failures while S3 seemed down counted as an outage's; the try after that, as the key's own
+            HealthCheck s3Answers = app.bean("s3Answers", HealthCheck.class);
+            proxy.clearRequests();
+            write(tree, "first.txt", "written first");
+            // alone, it cannot tell a full disk from a bad key: the bucket answers, and it waits by itself
             await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.KEY_FAILS) == 1);
-            assertEquals(s3UnavailableWhenBothWaited, app.counters().getFailed(FailureKind.S3_UNAVAILABLE),
-                    app.counters().toString());
-            assertEquals(badBeforeNew.get() + 1, bad.matches(), "nor is it retried at once: one request per try");
-            assertEquals(1, log.lines(Level.ERROR, "S3Health").size(), "one outage: " + log.atLeast(Level.WARN));
+            assertEquals(1, headBuckets());
+
+            for (String name : new String[] {"d.txt", "e.txt", "f.txt"}) {
+                write(tree, name, name);
+            }
+            await().atMost(LONG).until(() -> log.lines(Level.ERROR, "S3Health").size() == 2);
+            // probes go while it is down; once all three failed in this outage, the next probe is a file again, not
+            // the bucket, which would call S3 up once more
+            await().atMost(LONG).until(() -> putsOf("d.txt") >= 2 && putsOf("e.txt") >= 2 && putsOf("f.txt") >= 2
+                    && putsOf("d.txt") + putsOf("e.txt") + putsOf("f.txt") >= 8);
+            assertTrue(health.isDown());
+            assertEquals(HealthCheck.State.DOWN, s3Answers.call().getState());
+            assertEquals(1, headBuckets(), "the bucket answered the last outage's probe; no file went through since");
+
+            full.remove(); // space is freed
+            for (String name : new String[] {"d.txt", "e.txt", "f.txt"}) {
+                awaitObject(name, name);
+            }
+            awaitObject("first.txt", "written first"); // its own wait ends when S3 answers again
+            assertFalse(health.isDown());
             aLaterChangeStillArrives();
-            assertFalse(s3.exists(bucket, "bad.txt"));
         }
     }
 }

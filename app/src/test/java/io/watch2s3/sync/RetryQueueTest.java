@@ -80,6 +80,19 @@ class RetryQueueTest {
     }
 
     @Test
+    void aPathThatFailedInThisOutageIsNoFreshProbeWhenItsNextTurnIsSetAsideUnsent() throws Exception {
+        for (String path : List.of("a.txt", "b.txt", "c.txt")) { // their failures open the outage
+            s3.requestFailed(new Failure(FailureKind.S3_UNAVAILABLE, "HTTP 500 InternalError"), path);
+            queue.waitForRecovery(path);
+        }
+        queue.setAside("a.txt"); // a second event for it came meanwhile: not sent, S3 counts as down
+        queue.setAside("new.txt");
+        Thread.sleep(1_100);
+        assertEquals(List.of("new.txt"), queue.takeDue(), "only new.txt is fresh");
+        assertEquals(3, queue.size(), "a.txt waits once, with b.txt and c.txt");
+    }
+
+    @Test
     void filesChangedMeanwhileGoBackAtOnceEvenWhileS3IsDown() {
         s3GoesDown();
         queue.lookAgain("moved.txt");
@@ -155,6 +168,29 @@ class RetryQueueTest {
         now.addAndGet(30_000);
         assertEquals(List.of("bad.txt"), queue.takeDue(), "handed out once, not once per list");
         assertEquals(0, queue.size());
+    }
+
+    @Test
+    void aFailingKeyGoesAtOnceWhenS3AnswersAgainAfterAnOutageWhichMayHaveBeenItsCause() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        queue.setClock(now::get);
+        queue.waitForKey("bad.txt"); // its next try is 30 s away
+        queue.waitForKey("other-bad.txt");
+        now.addAndGet(1_000);
+        assertEquals(List.of(), queue.takeDue());
+        for (String path : List.of("a.txt", "b.txt", "c.txt")) { // then every request fails: S3 is down
+            s3.requestFailed(new Failure(FailureKind.S3_UNAVAILABLE, "HTTP 500 InternalError"), path);
+            queue.waitForRecovery(path);
+        }
+        assertEquals(List.of(), queue.takeDue(), "no probe yet, and no key while S3 is down");
+        s3.succeeded("d.txt"); // S3 takes a file again
+        now.addAndGet(1_000);
+        assertEquals(List.of("bad.txt", "other-bad.txt", "a.txt", "b.txt", "c.txt"), queue.takeDue());
+        queue.waitForKey("bad.txt"); // it still fails: its pause doubles, as after any try
+        now.addAndGet(59_000);
+        assertEquals(List.of(), queue.takeDue());
+        now.addAndGet(1_000);
+        assertEquals(List.of("bad.txt"), queue.takeDue());
     }
 
     @Test

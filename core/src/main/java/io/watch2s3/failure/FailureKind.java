@@ -11,8 +11,8 @@ public enum FailureKind {
     /** S3 did not answer, timed out, or said "later" (5xx, throttling): worth a few retries, then a wait for S3. */
     S3_UNAVAILABLE("s3-unavailable", Next.WAIT_FOR_RECOVERY),
     /**
-     * S3 fails this one key (5xx) while it accepts other files: S3Proxy's filesystem backend does so for a file where
-     * a directory's objects still are. Never the kind of an exception: S3Health finds it out, and the file's
+     * S3 fails this one key (5xx) while it answers other requests: S3Proxy's filesystem backend does so for a file
+     * where a directory's objects still are. Never the kind of an exception: S3Health finds it out, and the file's
      * failures are counted under this tag instead of s3-unavailable, so that an alert on an outage does not fire for
      * one bad key. Not retried at once; it waits by itself, ever longer between tries (30 s, 1 min, 2 … an hour).
      */

@@ -7,6 +7,7 @@ import io.watch2s3.failure.S3UnavailableException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether S3 answers, as seen by the uploads themselves (a circuit breaker, with no request of its own). S3 counts
+ * Whether S3 answers, as seen by the uploads themselves (a circuit breaker). S3 counts
  * as down once requests for three different files failed in a row, a file used up its retries while S3 confirmed no
  * request at all, or the bucket refused us. While it is down, files do not wait out their retries one after another
  * (a burst of 10,000 files against a dead endpoint would take hours): they are set aside at once, and only one request
@@ -29,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * files each time: a key that used up its retries while S3 confirmed other requests fails by itself, and so do the
  * keys whose failures opened an outage that a request for another file ended. From then on their failures are not
  * taken for S3's, until S3 accepts them (in a real outage, at once when the files that waited are synced).
+ *
+ * <p>When only such keys wait, nothing else being sent, sending one of them again as the probe says nothing new: the
+ * probe is then a HeadBucket (see {@link BucketProbe}), and its answer ends the outage; the keys then wait by
+ * themselves. Not twice in a row, though: a server that answers HeadBucket but fails every upload (its disk is full)
+ * would otherwise count as up whenever nothing new was sent. After a HeadBucket ended an outage, only a file's
+ * request S3 confirms makes the next outage's probe a HeadBucket again.
  */
 public class S3Health {
 
@@ -62,6 +69,8 @@ public class S3Health {
     /** Whether a file S3 had not failed has been set aside in this outage yet (guarded by this). */
     private boolean freshFileWaited;
     private boolean once;
+    /** A HeadBucket ended the last outage, and no file's request was confirmed since. */
+    private volatile boolean onlyTheBucketAnswered;
 
     /** A request to S3 failed with {@code failure}; whether the file is retried is decided elsewhere. */
     public void requestFailed(Failure failure, String path) {
@@ -124,6 +133,9 @@ public class S3Health {
         if (path != null && !failingAlone.isEmpty()) {
             failingAlone.remove(path);
         }
+        if (path != null && onlyTheBucketAnswered) {
+            onlyTheBucketAnswered = false;
+        }
         if (downCause != null || bucketProblem != null) {
             synchronized (this) {
                 if (downCause == null && bucketProblem == null) {
@@ -141,7 +153,15 @@ public class S3Health {
                 bucketProblem = null;
                 probeDelayMillis = FIRST_PROBE_MILLIS;
                 lastRecoveryMillis = System.currentTimeMillis();
-                LOG.info("S3 answers again (was: {}, for {} s); the files that waited are synced now", was, seconds);
+                onlyTheBucketAnswered = path == null;
+                if (path == null) {
+                    LOG.info("S3 answers again: the bucket answers (was: {}, for {} s), and only the files that failed"
+                            + " waited; they are tried again, and a key that still fails waits by itself",
+                            was, seconds);
+                } else {
+                    LOG.info("S3 answers again (was: {}, for {} s); the files that waited are synced now",
+                            was, seconds);
+                }
             }
         }
     }
@@ -154,7 +174,7 @@ public class S3Health {
     }
 
     private static void warnFailsAlone(String path, Failure failure) {
-        LOG.warn("S3 fails {} ({}) while it accepts other files: a problem of that key, not an outage; it waits by"
+        LOG.warn("S3 fails {} ({}) while it answers other requests: a problem of that key, not an outage; it waits by"
                 + " itself and is tried again after 30 s, then less often (up to hourly), and at its next change",
                 LogSafe.name(path), failure.cause());
     }
@@ -199,6 +219,21 @@ public class S3Health {
     /** True when S3 is down and the next probe may go: a waiting file can be sent to find out. */
     public synchronized boolean isProbeDue() {
         return downCause != null && System.currentTimeMillis() >= nextProbeMillis;
+    }
+
+    /**
+     * True when the next probe is due and should be a HeadBucket rather than a file: S3 is down (not a bucket
+     * problem), the files that wait for it ({@code waiting}, none of them set aside unsent) all failed in this
+     * outage, and no HeadBucket ended the last outage without a file going through since.
+     */
+    public synchronized boolean isBucketProbeDue(Collection<String> waiting) {
+        return isProbeDue() && bucketProblem == null && !onlyTheBucketAnswered && !waiting.isEmpty()
+                && suspects.size() <= MAX_SUSPECTS && suspects.containsAll(waiting);
+    }
+
+    /** True when {@code path} failed in the outage now (it opened it, or was given up during it). */
+    public synchronized boolean failedInThisOutage(String path) {
+        return downCause != null && suspects.contains(path);
     }
 
     /** Why S3 is down, or null (for health). */

@@ -1,5 +1,6 @@
 package io.watch2s3.sync;
 
+import io.watch2s3.health.BucketProbe;
 import io.watch2s3.health.S3Health;
 import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.state.StateDatabase;
@@ -21,11 +22,13 @@ import org.slf4j.LoggerFactory;
  * those that waited for S3 or the state database go back into the pipeline as soon as it works again (or, failing a
  * sign of that, every 30 s); while S3 is down, one of them at a time goes as the probe that finds out whether it
  * answers again: first those set aside without being sent, as S3 has not failed them yet (a key that a server fails
- * for good must not be every probe while new files wait behind it). A key S3 fails by itself while it accepts others
- * waits on its own, ever longer: 30 s, then 1 min, 2, 4 … up to an hour between tries (at its next change it goes at
- * once anyway). Paths that changed under an upload go back at once. The route's timer calls {@link #takeDue} every
- * second. Held in memory and bounded: past 100,000 paths it keeps none and has the tree scanned instead. A restart
- * loses nothing: its catch-up scan finds every path the state database does not show as synced.
+ * for good must not be every probe while new files wait behind it); when only files that failed in this outage wait,
+ * the probe is a HeadBucket instead (see {@link S3Health#isBucketProbeDue}). A key S3 fails by itself while it
+ * accepts others waits on its own, ever longer: 30 s, then 1 min, 2, 4 … up to an hour between tries (at its next
+ * change it goes at once anyway, and when S3 answers again after an outage, as the outage may have been its cause).
+ * Paths that changed under an upload go back at once. The route's timer calls {@link #takeDue} every second. Held
+ * in memory and bounded: past 100,000 paths it keeps none and has the tree scanned instead. A restart loses nothing:
+ * its catch-up scan finds every path the state database does not show as synced.
  */
 public class RetryQueue {
 
@@ -58,9 +61,12 @@ public class RetryQueue {
     private String probe;
     private long probeSinceMillis;
     private long lastDrainMillis = clock.getAsLong();
+    /** S3Health's last recovery that this queue acted on (its own clock may differ from S3Health's). */
+    private long recoverySeenMillis;
     private S3Health s3;
     private StateDatabase state;
     private CatchUpScan scan;
+    private BucketProbe bucketProbe;
 
     public void setS3(S3Health s3) {
         this.s3 = s3;
@@ -72,6 +78,10 @@ public class RetryQueue {
 
     public void setScan(CatchUpScan scan) {
         this.scan = scan;
+    }
+
+    public void setBucketProbe(BucketProbe bucketProbe) {
+        this.bucketProbe = bucketProbe;
     }
 
     public void setCounters(SyncCounters counters) {
@@ -128,8 +138,15 @@ public class RetryQueue {
         keysDue.put(path, now + pause);
     }
 
-    /** The file waits for S3 to answer again without having been sent: it is among the first probes. */
+    /**
+     * The file waits for S3 to answer again without having been sent: it is among the first probes, unless it
+     * failed in this very outage (its second event came while it was failing, say): then it says nothing new.
+     */
     public synchronized void setAside(String path) {
+        if (path != null && s3.failedInThisOutage(path)) {
+            waitForRecovery(path);
+            return;
+        }
         waiting.remove(path);
         keysDue.remove(path);
         keep(setAside, path);
@@ -176,46 +193,66 @@ public class RetryQueue {
         if (stateBack) {
             scan.request("the state database works again: finding what it did not record meanwhile");
         }
-        synchronized (this) {
-            List<String> due = new ArrayList<>(lookAgain);
-            lookAgain.clear();
-            if ((waiting.isEmpty() && setAside.isEmpty() && keysDue.isEmpty() && !overflowed) || state.isBroken()) {
-                return due;
-            }
-            long now = clock.getAsLong();
-            if (s3.isDown()) {
-                boolean probeFree = probe == null || now - probeSinceMillis > PROBE_PATIENCE_MILLIS;
-                if (probeFree && s3.isProbeDue() && !(waiting.isEmpty() && setAside.isEmpty())) {
-                    Iterator<String> first = (setAside.isEmpty() ? waiting : setAside).iterator();
-                    probe = first.next();
-                    probeSinceMillis = now;
-                    first.remove();
-                    due.add(probe);
-                }
-                return due;
-            }
-            probe = null;
-            takeDueKeys(now, due);
-            if (stateBack || s3.getLastRecoveryMillis() > lastDrainMillis || now - lastDrainMillis >= RETRY_EVERY_MILLIS) {
-                lastDrainMillis = now;
-                due.addAll(waiting);
-                waiting.clear();
-                due.addAll(setAside);
-                setAside.clear();
-                if (overflowed) {
-                    overflowed = false;
-                    scan.request("more files waited for a retry than were kept");
-                }
-            }
-            return due;
+        List<String> due = new ArrayList<>();
+        if (takeDue(stateBack, due)) {
+            bucketProbe.askTheBucket(); // outside the lock: files that fail meanwhile are set aside as usual
         }
+        return due;
     }
 
-    /** The failing keys whose pause is over; and the ones handed out long ago that did not fail again are forgotten. */
-    private void takeDueKeys(long now, List<String> due) {
+    /** Fills {@code due}; true when the probe due now is a HeadBucket. */
+    private synchronized boolean takeDue(boolean stateBack, List<String> due) {
+        due.addAll(lookAgain);
+        lookAgain.clear();
+        if (waiting.isEmpty() && setAside.isEmpty() && keysDue.isEmpty() && !overflowed) {
+            recoverySeenMillis = s3.getLastRecoveryMillis(); // nothing waited for it
+            return false;
+        }
+        if (state.isBroken()) {
+            return false;
+        }
+        long now = clock.getAsLong();
+        if (s3.isDown()) {
+            boolean probeFree = probe == null || now - probeSinceMillis > PROBE_PATIENCE_MILLIS;
+            if (!probeFree || !s3.isProbeDue() || (waiting.isEmpty() && setAside.isEmpty())) {
+                return false;
+            }
+            if (setAside.isEmpty() && bucketProbe != null && s3.isBucketProbeDue(waiting)) {
+                return true;
+            }
+            Iterator<String> first = (setAside.isEmpty() ? waiting : setAside).iterator();
+            probe = first.next();
+            probeSinceMillis = now;
+            first.remove();
+            due.add(probe);
+            return false;
+        }
+        probe = null;
+        boolean s3Back = s3.getLastRecoveryMillis() != recoverySeenMillis;
+        recoverySeenMillis = s3.getLastRecoveryMillis();
+        takeDueKeys(s3Back ? Long.MAX_VALUE : now, now, due);
+        if (stateBack || s3Back || now - lastDrainMillis >= RETRY_EVERY_MILLIS) {
+            lastDrainMillis = now;
+            due.addAll(waiting);
+            waiting.clear();
+            due.addAll(setAside);
+            setAside.clear();
+            if (overflowed) {
+                overflowed = false;
+                scan.request("more files waited for a retry than were kept");
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The failing keys whose pause is over by {@code until} (all of them when S3 answers again after an outage); and
+     * the ones handed out long ago that did not fail again are forgotten.
+     */
+    private void takeDueKeys(long until, long now, List<String> due) {
         for (Iterator<Map.Entry<String, Long>> it = keysDue.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Long> key = it.next();
-            if (key.getValue() <= now) {
+            if (key.getValue() <= until) {
                 it.remove();
                 due.add(key.getKey());
                 keyPauses.computeIfPresent(key.getKey(), (path, pause) -> new KeyPause(pause.millis(), now));

@@ -1,10 +1,13 @@
 package io.watch2s3.health;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.failure.Failure;
 import io.watch2s3.failure.FailureKind;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** When one file's failures say that S3 is down, and when they only say that its key fails. */
@@ -125,6 +128,53 @@ class S3HealthTest {
         s3.freshFileWaits();
         Thread.sleep(1_100);
         assertFalse(s3.isProbeDue(), "once per outage");
+    }
+
+    @Test
+    void whenOnlyTheFilesThatFailedInTheOutageWaitTheProbeIsTheBucketAndItsAnswerLeavesThemFailingByThemselves() {
+        for (String path : new String[] {"a", "b", "c"}) {
+            s3.requestFailed(HTTP_500, path);
+        }
+        assertTrue(s3.isDown());
+        assertFalse(s3.isBucketProbeDue(List.of("a", "b")), "the first probe is due only after 1 s");
+        await().atMost(Duration.ofSeconds(30)).until(s3::isProbeDue);
+        assertFalse(s3.isBucketProbeDue(List.of("a", "new.txt")), "a file S3 did not fail yet says more");
+        assertFalse(s3.isBucketProbeDue(List.of()));
+        assertTrue(s3.isBucketProbeDue(List.of("a", "b", "c")));
+
+        s3.succeeded(null); // the HeadBucket was answered
+        assertFalse(s3.isDown());
+        failsUntilGivenUp("a"); // tried again, failing again
+        assertFalse(s3.isDown(), "S3 answers: the key fails");
+        assertTrue(s3.failsByItself("a"));
+    }
+
+    @Test
+    void afterTheBucketEndedAnOutageTheNextOutagesProbesAreFilesUntilAFileGoesThrough() {
+        for (String path : new String[] {"a", "b", "c"}) {
+            s3.requestFailed(HTTP_500, path);
+        }
+        s3.succeeded(null); // HeadBucket answered; every upload still fails, say: the server's disk is full
+        for (String path : new String[] {"d", "e", "f"}) {
+            s3.requestFailed(HTTP_500, path);
+        }
+        assertTrue(s3.isDown());
+        await().atMost(Duration.ofSeconds(30)).until(s3::isProbeDue);
+        assertFalse(s3.isBucketProbeDue(List.of("d", "e", "f")), "S3 would count as up again and again");
+
+        s3.succeeded("d"); // a file's probe goes through: S3 takes uploads again
+        for (String path : new String[] {"g", "h", "i"}) {
+            s3.requestFailed(HTTP_500, path);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(s3::isProbeDue);
+        assertTrue(s3.isBucketProbeDue(List.of("g", "h", "i")), "a file went through since the last HeadBucket");
+    }
+
+    @Test
+    void aBucketProblemIsNeverProbedWithTheBucketItself() {
+        s3.requestFailed(new Failure(FailureKind.BUCKET_REFUSED, "HTTP 403 AccessDenied"), "a");
+        await().atMost(Duration.ofSeconds(30)).until(s3::isProbeDue);
+        assertFalse(s3.isBucketProbeDue(List.of("a")));
     }
 
     @Test
