@@ -38,12 +38,10 @@ public class BucketProbe {
         } catch (S3UnavailableException e) {
             return;
         }
-        requests.requestStarting();
         try {
-            client.headBucket(b -> b.bucket(bucket));
-            requests.requestEnded(null, null);
+            requests.counted(null, () -> client.headBucket(b -> b.bucket(bucket)));
         } catch (RuntimeException e) {
-            requests.requestEnded(null, e);
+            // S3Health heard of it: the outage goes on, and the next probe comes later
         }
     }
 }

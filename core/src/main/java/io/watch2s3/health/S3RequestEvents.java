@@ -11,6 +11,7 @@ import org.apache.camel.component.aws2.s3.AWS2S3Endpoint;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.InterceptSendToEndpoint;
 import org.apache.camel.support.EventNotifierSupport;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -77,6 +78,22 @@ public class S3RequestEvents implements CamelContextAware {
     /** A request to S3 goes out: through an aws2-s3 endpoint, or one part of a multipart upload (PartedUploads). */
     public void requestStarting() {
         counters.requestStarted();
+    }
+
+    /**
+     * A request of our own code to S3 (not through an aws2-s3 endpoint), for the file at {@code path} (null: for no
+     * file), counted and judged like the endpoints' ones; its exception is thrown on.
+     */
+    public <T> T counted(String path, Supplier<T> call) {
+        requestStarting();
+        try {
+            T answer = call.get();
+            requestEnded(path, null);
+            return answer;
+        } catch (RuntimeException e) {
+            requestEnded(path, e);
+            throw e;
+        }
     }
 
     /** ...and ended, for the file at {@code path}: answered, or failed with {@code failure}. */

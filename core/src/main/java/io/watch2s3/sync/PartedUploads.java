@@ -24,7 +24,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import org.apache.camel.Body;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
@@ -204,7 +203,7 @@ public class PartedUploads implements CamelContextAware {
 
     /** The file at {@code path} (null: none of this run's) no longer needs upload {@code id} of {@code key}. */
     private void abort(String path, String key, String id) {
-        request(path, () -> client.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)));
+        requests.counted(path, () -> client.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)));
     }
 
     private void forget(Upload upload) {
@@ -234,7 +233,7 @@ public class PartedUploads implements CamelContextAware {
         if (!md5PerPart) {
             create.checksumAlgorithm(ChecksumAlgorithm.CRC32);
         }
-        String id = request(file.path(), () -> client.createMultipartUpload(create.build())).uploadId();
+        String id = requests.counted(file.path(), () -> client.createMultipartUpload(create.build())).uploadId();
         try {
             state.rememberUnfinishedUpload(key, id);
         } catch (RuntimeException e) {
@@ -254,7 +253,7 @@ public class PartedUploads implements CamelContextAware {
         sendMissingParts(upload);
         checkUnchanged(file);
         List<CompletedPart> parts = List.copyOf(upload.done.values());
-        request(file.path(), () -> client.completeMultipartUpload(b -> b.bucket(bucket).key(upload.key)
+        requests.counted(file.path(), () -> client.completeMultipartUpload(b -> b.bucket(bucket).key(upload.key)
                 .uploadId(upload.id).multipartUpload(m -> m.parts(parts))));
     }
 
@@ -327,7 +326,7 @@ public class PartedUploads implements CamelContextAware {
         // a new stream for each time the SDK reads the part (over plain HTTP it reads it twice: to sign, to send)
         RequestBody body = RequestBody.fromContentProvider(() -> TreeFileStream.part(file.root(), file.path(),
                 file.fingerprint().size(), offset, length), length, "application/octet-stream");
-        UploadPartResponse sent = request(file.path(), () -> client.uploadPart(part.build(), body));
+        UploadPartResponse sent = requests.counted(file.path(), () -> client.uploadPart(part.build(), body));
         return CompletedPart.builder().partNumber(number).eTag(sent.eTag()).checksumCRC32(sent.checksumCRC32())
                 .build();
     }
@@ -357,18 +356,6 @@ public class PartedUploads implements CamelContextAware {
             }
         }
         return Base64.getEncoder().encodeToString(md5.digest());
-    }
-
-    private <T> T request(String path, Supplier<T> call) {
-        requests.requestStarting();
-        try {
-            T answer = call.get();
-            requests.requestEnded(path, null);
-            return answer;
-        } catch (RuntimeException e) {
-            requests.requestEnded(path, e);
-            throw e;
-        }
     }
 
     private static String errorCode(S3Exception e) {
