@@ -126,6 +126,31 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
     }
 
     @Test
+    void whileTheBucketDoesNotAnswerEitherS3StaysDownAndIsAskedAgainUntilItDoes() throws Exception {
+        proxy.when(r -> r.isPut() && r.key().startsWith("bad")).respond(500, "InternalError");
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of("sync.max-retries", "0"))) {
+            S3Health health = app.bean("s3Health", S3Health.class);
+            HealthCheck s3Answers = app.bean("s3Answers", HealthCheck.class);
+            // after the start's own HeadBucket: the connection is dropped, as by a server that is gone
+            Fault bucketGone = proxy.when(r -> r.method().equals("HEAD") && r.key().isEmpty()).dropConnection();
+            for (int i = 1; i <= 3; i++) {
+                write(tree, "bad" + i + ".txt", "the server fails this key");
+            }
+            await().atMost(LONG).until(() -> bucketGone.matches() >= 2); // probes at 1 s, then 2 s later
+            assertTrue(health.isDown(), "the bucket did not answer: S3 is down");
+            assertEquals(HealthCheck.State.DOWN, s3Answers.call().getState());
+            assertEquals(0, app.counters().getFailed(FailureKind.KEY_FAILS), app.counters().toString());
+
+            bucketGone.remove();
+            await().atMost(LONG).until(() -> !health.isDown());
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.KEY_FAILS) == 3);
+            assertEquals(HealthCheck.State.UP, s3Answers.call().getState());
+            aLaterChangeStillArrives();
+            assertEquals(1, log.lines(Level.ERROR, "S3Health").size(), "one outage: " + log.atLeast(Level.WARN));
+        }
+    }
+
+    @Test
     void aServerThatAnswersTheBucketButFailsEveryUploadCountsAsDownUntilAFileGoesThrough() throws Exception {
         // a full disk, say: HeadBucket is answered, every PUT fails
         Fault full = proxy.when(r -> r.isPut()).respond(500, "InternalError");
