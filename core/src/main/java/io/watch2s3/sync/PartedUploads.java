@@ -220,7 +220,12 @@ public class PartedUploads implements CamelContextAware {
     private Upload begin(Message message, String key, FileInParts file) {
         CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
                 .contentType(message.getHeader(AWS2S3Constants.CONTENT_TYPE, String.class))
-                .metadata(message.getHeader(AWS2S3Constants.METADATA, Map.class));
+                .metadata(message.getHeader(AWS2S3Constants.METADATA, Map.class))
+                // the headers aws2-s3 gives a single PUT, so that a route that sets them (the README's Cache-Control)
+                // sets them on large files too
+                .cacheControl(message.getHeader(AWS2S3Constants.CACHE_CONTROL, String.class))
+                .contentDisposition(message.getHeader(AWS2S3Constants.CONTENT_DISPOSITION, String.class))
+                .contentEncoding(message.getHeader(AWS2S3Constants.CONTENT_ENCODING, String.class));
         String acl = message.getHeader(AWS2S3Constants.CANNED_ACL, String.class);
         if (acl != null) {
             create.acl(ObjectCannedACL.valueOf(acl));

@@ -1,0 +1,95 @@
+package io.watch2s3;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.watch2s3.support.Files2;
+import io.watch2s3.support.S3TestBase;
+import io.watch2s3.support.TestApp;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * The README's recipes for editing the route, applied to a copy of routes/watch-to-s3.yaml exactly as the README
+ * shows them: what they promise holds for a file sent in one PUT and for one sent in parts.
+ */
+class RouteRecipesTest extends S3TestBase {
+
+    private static final Duration LONG = Duration.ofMinutes(3);
+    private static final String AFTER = "- bean: { ref: objectRequests, method: prepareUpload }";
+
+    @Test
+    void theReadmesCacheControlReachesEveryObjectWhetherSentInOnePutOrInParts() throws Exception {
+        List<String> steps = new ArrayList<>(readmeSnippetAfter("or to set a `Cache-Control` header on every object"));
+        // the other headers the README says work the same way
+        steps.addAll(List.of(
+                "- setHeader:",
+                "    name: CamelAwsS3ContentDisposition",
+                "    constant: \"attachment\"",
+                "- setHeader:",
+                "    name: CamelAwsS3ContentEncoding",
+                "    constant: \"identity\""));
+        Path routes = routesWith(steps);
+        try (TestApp app = TestApp.start(settings(Map.of("s3.part-size", "5MB")), "file:" + routes)) {
+            Files2.write(tree, "index.html", "<h1>hello</h1>");
+            byte[] large = new byte[2 * 5 * 1024 * 1024 + 17];
+            new Random(1).nextBytes(large);
+            Files.write(tree.resolve("video.mp4"), large);
+
+            await().atMost(LONG).until(() -> s3.exists(bucket, "index.html") && s3.exists(bucket, "video.mp4"));
+            HeadObjectResponse page = s3.head(bucket, "index.html");
+            HeadObjectResponse video = s3.head(bucket, "video.mp4");
+            assertTrue(video.eTag().endsWith("-3\""), "sent in three parts: " + video.eTag());
+            for (HeadObjectResponse head : List.of(page, video)) {
+                assertEquals("public, max-age=300", head.cacheControl());
+                assertEquals("attachment", head.contentDisposition());
+                assertEquals("identity", head.contentEncoding());
+            }
+            assertEquals("text/html", page.contentType().replaceAll(";.*", ""));
+            assertEquals("video/mp4", video.contentType());
+            assertTrue(Arrays.equals(large, s3.get(bucket, "video.mp4")));
+        }
+    }
+
+    /** The YAML block that follows {@code intro} in the README, its lines without their common indent. */
+    private static List<String> readmeSnippetAfter(String intro) throws Exception {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        int at = readme.indexOf(intro);
+        assertTrue(at >= 0, "the README no longer has the recipe: " + intro);
+        Matcher block = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        assertTrue(block.find(at), "no yaml block after: " + intro);
+        List<String> lines = block.group(1).lines().filter(l -> !l.isBlank()).toList();
+        int indent = lines.stream().mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+        return lines.stream().map(l -> l.substring(indent)).toList();
+    }
+
+    /** A copy of the shipped route with {@code steps} added after the upload branch's prepareUpload step. */
+    private Path routesWith(List<String> steps) throws Exception {
+        List<String> out = new ArrayList<>();
+        int found = 0;
+        for (String line : Files.readAllLines(Path.of("routes/watch-to-s3.yaml"), StandardCharsets.UTF_8)) {
+            out.add(line);
+            if (line.stripLeading().startsWith(AFTER)) {
+                String indent = line.substring(0, line.length() - line.stripLeading().length());
+                steps.forEach(step -> out.add(indent + step));
+                found++;
+            }
+        }
+        assertEquals(1, found, "the upload branch's prepareUpload step");
+        Path copy = dir.resolve("routes.yaml");
+        Files.write(copy, out, StandardCharsets.UTF_8);
+        return copy;
+    }
+}
