@@ -4,7 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import io.watch2s3.support.Files2;
+import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.S3TestBase;
 import io.watch2s3.support.TestApp;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +15,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -28,7 +32,9 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 class RouteRecipesTest extends S3TestBase {
 
     private static final Duration LONG = Duration.ofMinutes(3);
-    private static final String AFTER = "- bean: { ref: objectRequests, method: prepareUpload }";
+    private static final String PREPARED = "- bean: { ref: objectRequests, method: prepareUpload }";
+    /** Its first one is the upload branch's. */
+    private static final String CONFIRMED = "- bean: { ref: confirmedRequests, method: recordConfirmed }";
 
     @Test
     void theReadmesCacheControlReachesEveryObjectWhetherSentInOnePutOrInParts() throws Exception {
@@ -41,7 +47,7 @@ class RouteRecipesTest extends S3TestBase {
                 "- setHeader:",
                 "    name: CamelAwsS3ContentEncoding",
                 "    constant: \"identity\""));
-        Path routes = routesWith(steps);
+        Path routes = routesWith(Map.of(PREPARED, steps));
         try (TestApp app = TestApp.start(settings(Map.of("s3.part-size", "5MB")), "file:" + routes)) {
             Files2.write(tree, "index.html", "<h1>hello</h1>");
             byte[] large = new byte[2 * 5 * 1024 * 1024 + 17];
@@ -63,6 +69,24 @@ class RouteRecipesTest extends S3TestBase {
         }
     }
 
+    @Test
+    void theReadmesLogOfUploadedKeysNamesEveryUploadAndNoContent() throws Exception {
+        Path routes = routesWith(Map.of(CONFIRMED, readmeSnippetAfter("to log every uploaded key")));
+        try (LogCapture log = new LogCapture();
+                TestApp app = TestApp.start(settings(Map.of("s3.part-size", "5MB")), "file:" + routes)) {
+            Files2.write(tree, "secret/index.html", "<h1>password=hunter2</h1>");
+            Files2.write(tree, "${env:HOME} null.txt", "a name Simple must not read");
+            byte[] large = new byte[5 * 1024 * 1024 + 1];
+            Files.write(tree.resolve("video.mp4"), large);
+
+            await().atMost(LONG).until(() -> log.lines(Level.INFO, "uploaded").size() == 3);
+            assertEquals(List.of("${env:HOME} null.txt", "secret/index.html", "video.mp4"),
+                    log.lines(Level.INFO, "uploaded").stream().sorted().toList());
+            assertTrue(log.atLeast(Level.TRACE).stream().noneMatch(line -> line.contains("hunter2")),
+                    "a file's content was logged");
+        }
+    }
+
     /** The YAML block that follows {@code intro} in the README, its lines without their common indent. */
     private static List<String> readmeSnippetAfter(String intro) throws Exception {
         String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
@@ -75,19 +99,21 @@ class RouteRecipesTest extends S3TestBase {
         return lines.stream().map(l -> l.substring(indent)).toList();
     }
 
-    /** A copy of the shipped route with {@code steps} added after the upload branch's prepareUpload step. */
-    private Path routesWith(List<String> steps) throws Exception {
+    /** A copy of the shipped route with steps added after the first step that starts with each key of {@code after}. */
+    private Path routesWith(Map<String, List<String>> after) throws Exception {
         List<String> out = new ArrayList<>();
-        int found = 0;
+        Set<String> found = new HashSet<>();
         for (String line : Files.readAllLines(Path.of("routes/watch-to-s3.yaml"), StandardCharsets.UTF_8)) {
             out.add(line);
-            if (line.stripLeading().startsWith(AFTER)) {
-                String indent = line.substring(0, line.length() - line.stripLeading().length());
-                steps.forEach(step -> out.add(indent + step));
-                found++;
-            }
+            String step = line.stripLeading();
+            after.forEach((anchor, steps) -> {
+                if (step.startsWith(anchor) && found.add(anchor)) {
+                    String indent = line.substring(0, line.length() - step.length());
+                    steps.forEach(added -> out.add(indent + added));
+                }
+            });
         }
-        assertEquals(1, found, "the upload branch's prepareUpload step");
+        assertEquals(after.keySet(), found, "the steps to add after");
         Path copy = dir.resolve("routes.yaml");
         Files.write(copy, out, StandardCharsets.UTF_8);
         return copy;
