@@ -1,7 +1,11 @@
 package io.watch2s3.support;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -50,6 +54,13 @@ public abstract class S3TestBase {
         Map<String, String> s = TestApp.settings(s3, bucket, tree, state);
         s.putAll(overrides);
         return s;
+    }
+
+    /** Waits (5 minutes at most) until {@code server} holds every key of {@code expected}, then checks each content. */
+    protected void awaitObjects(S3TestServer server, Map<String, String> expected) {
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> server.keys(bucket).containsAll(expected.keySet()));
+        expected.forEach((key, content) -> assertEquals(content, server.getText(bucket, key), key));
     }
 
     protected TestApp start(Map<String, String> overrides) throws Exception {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -42,6 +43,20 @@ public final class TreeFiles {
             }
         }
         return objects;
+    }
+
+    /** {@code count} files {@code dirName/f<i>.txt}, each with a content of its own, in order. */
+    public static Map<String, String> numbered(String dirName, int count) {
+        Map<String, String> files = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            files.put(dirName + "/f" + i + ".txt", "file " + i + " of " + dirName);
+        }
+        return files;
+    }
+
+    /** Writes each relative path's content below {@code root}. */
+    public static void writeAll(Path root, Map<String, String> files) {
+        files.forEach((path, content) -> Files2.write(root, path, content));
     }
 
     /** Deletes {@code root} and everything below it, without following links. */
