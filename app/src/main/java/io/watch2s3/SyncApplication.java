@@ -18,7 +18,10 @@ import io.watch2s3.state.StateDatabase;
 import io.watch2s3.stats.SyncCounters;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.properties.PropertiesComponent;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.model.TemplatedRouteDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,6 +106,15 @@ public final class SyncApplication implements AutoCloseable {
             main.setPropertyPlaceholderLocations(camelPropertiesLocation);
         }
         main.setOverrideProperties(camelProperties(given));
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport configured) {
+                // Camel looks up an environment variable named like a placeholder (WATCH_DIR) before anything else:
+                // the settings above already hold the environment in its place (below -D, above the file)
+                ((PropertiesComponent) configured.getCamelContext().getPropertiesComponent())
+                        .setEnvironmentVariableMode(PropertiesComponent.ENVIRONMENT_VARIABLES_MODE_FALLBACK);
+            }
+        });
         if (!settings.flag("sync.once")) {
             // a watcher's first change should not pay the client's first request; --once sends its own right away,
             // and a warm-up beside it only cost CPU (0.4 s of a 500-file run)
