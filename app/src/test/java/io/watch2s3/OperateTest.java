@@ -242,6 +242,41 @@ class OperateTest extends S3TestBase {
             assertEquals("second", s3.getText(bucket, "public/uploads/b.jpg"));
             assertTrue(watching.stderr().contains("1 symlink not followed (sync.follow-symlinks=false): public/uploads -> "
                     + shared), watching.stderr());
+            assertFalse(watching.stderr().contains("inside pair"), "main has no directory there: " + watching.stderr());
+        }
+    }
+
+    /**
+     * A pair that sets neither bucket nor prefix would write main's keys: each would overwrite the other's objects and,
+     * with deletes on, delete them (found by an outside probe: a file still in main's tree lost its object for good).
+     * A prefix inside main's is allowed, with a warning only while main's tree has that directory and does not
+     * exclude it.
+     */
+    @Test
+    void twoPairsMayNotWriteTheSameKeysAndAPrefixInsideAnotherPairsIsWarnedAbout() throws Exception {
+        Path docs = secondTree(bucket + "-unused");
+        try (JavaProcess p = run(Map.of("pair.docs.watch.dir", docs.toString()), "--once")) {
+            assertEquals(2, p.waitFor(60), p.stderr());
+            assertTrue(p.stderr().contains("watch2s3: s3.prefix: pairs main and docs both write to s3://" + bucket
+                    + "/ and would overwrite and delete each other's objects; give each pair a bucket or an s3.prefix"
+                    + " of its own"), p.stderr());
+        }
+        assertEquals(List.of(), s3.keys(bucket), "nothing was sent");
+
+        Files.createDirectories(tree.resolve("docs"));
+        String warning = "pair docs writes to s3://" + bucket + "/docs/, inside pair main's s3://" + bucket + "/, and"
+                + " main's tree has a directory docs: its files would be the same objects as docs's; keep main out of"
+                + " it (sync.exclude = docs/**)";
+        try (JavaProcess p = run(Map.of("pair.docs.watch.dir", docs.toString(), "pair.docs.s3.prefix", "docs/"),
+                "--once")) {
+            assertEquals(0, p.waitFor(120), p.stderr());
+            assertTrue(p.stderr().contains(warning), p.stderr());
+        }
+        assertEquals(List.of("docs/guide.md", "index.html"), s3.keys(bucket));
+        try (JavaProcess p = run(Map.of("pair.docs.watch.dir", docs.toString(), "pair.docs.s3.prefix", "docs/",
+                "sync.exclude", "docs/**"), "--once")) {
+            assertEquals(0, p.waitFor(120), p.stderr());
+            assertFalse(p.stderr().contains("inside pair"), p.stderr());
         }
     }
 

@@ -35,14 +35,16 @@ class SettingsTest {
     @Test
     void aPrefixMustMakeKeysThatEveryToolReadsTheSameWay() {
         assertEquals("site/", resolve(Map.of("s3.prefix", "site/")).get("s3.prefix"));
-        assertEquals("a/b/c", resolve(Map.of("s3.prefix", "a/b/c")).get("s3.prefix"));
+        assertEquals("a/b/c/", resolve(Map.of("s3.prefix", "a/b/c/")).get("s3.prefix"));
+        assertEquals("s3.prefix: 'site' does not end with '/', so index.html would be the key 'siteindex.html'; write"
+                + " site/", refusal("s3.prefix", "site"));
         assertTrue(refusal("s3.prefix", "{{s3.secret-key}}/").contains("placeholder"));
         assertTrue(refusal("s3.prefix", "/site/").contains("starts with '/'"));
         assertTrue(refusal("s3.prefix", "a//b/").contains("segment"));
         assertTrue(refusal("s3.prefix", "../up/").contains("segment"));
         assertTrue(refusal("s3.prefix", "a/./b/").contains("segment"));
         assertTrue(refusal("s3.prefix", "new\nline/").startsWith("s3.prefix: 'new\\nline/'"), "escaped");
-        assertTrue(refusal("s3.prefix", "p".repeat(600)).contains("512 bytes"));
+        assertTrue(refusal("s3.prefix", "p".repeat(600) + "/").contains("512 bytes"));
     }
 
     @Test

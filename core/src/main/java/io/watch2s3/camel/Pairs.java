@@ -1,5 +1,6 @@
 package io.watch2s3.camel;
 
+import io.watch2s3.change.PathFilter;
 import io.watch2s3.config.ConfigurationException;
 import io.watch2s3.config.Settings;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.DefaultRegistry;
 import org.apache.camel.support.ObjectHelper;
 import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes each {@code templatedRoute} of the template {@value #TEMPLATE} a whole pipeline. A Camel route template is
@@ -42,6 +45,8 @@ import org.apache.camel.support.service.ServiceSupport;
  * while Camel creates a route it asks this registry, which answers with the beans of that route's pair.
  */
 public class Pairs extends ServiceSupport implements CamelContextAware, ModelLifecycleStrategy {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pairs.class);
 
     /** The template a host instantiates, once per directory → bucket pair. */
     public static final String TEMPLATE = "watch2s3";
@@ -231,6 +236,54 @@ public class Pairs extends ServiceSupport implements CamelContextAware, ModelLif
     }
 
     private final Map<java.nio.file.Path, String> stateDirectories = new ConcurrentHashMap<>();
+
+    /**
+     * A pair takes its keys for itself: two pairs writing the same keys overwrite each other's objects, and with
+     * deletes on one deletes what the other still has (its state never hears of the other's uploads). The same bucket
+     * and prefix is refused. A prefix inside another pair's (a symlinked public/uploads/ synced by a pair of its own,
+     * as the README shows) is fine while the outer pair has nothing there: a warning when its tree holds a directory
+     * of that name it does not exclude. Called by the pair's Watch2S3Setup.
+     */
+    public synchronized void claimTarget(String pair, String endpoint, Settings settings) {
+        Target mine = new Target(pair, endpoint, settings.get("s3.bucket"), settings.get("s3.prefix"),
+                settings.watchDir(), settings.get("sync.exclude"));
+        for (Target other : targets) {
+            if (other.pair.equals(pair) || !other.endpoint.equals(endpoint) || !other.bucket.equals(mine.bucket)) {
+                continue;
+            }
+            if (other.prefix.equals(mine.prefix)) {
+                throw ConfigurationException.forKey("s3.prefix", "pairs " + other.pair + " and " + pair
+                        + " both write to s3://" + mine.bucket + "/" + mine.prefix + " and would overwrite and delete"
+                        + " each other's objects; give each pair a bucket or an s3.prefix of its own");
+            }
+            if (mine.prefix.startsWith(other.prefix) || other.prefix.startsWith(mine.prefix)) {
+                Target outer = mine.prefix.startsWith(other.prefix) ? other : mine;
+                Target inner = outer == other ? mine : other;
+                String below = inner.prefix.substring(outer.prefix.length(), inner.prefix.length() - 1);
+                if (outer.holdsUnexcluded(below)) {
+                    LOG.warn("pair {} writes to s3://{}/{}, inside pair {}'s s3://{}/{}, and {}'s tree has a"
+                            + " directory {}: its files would be the same objects as {}'s; keep {} out of it"
+                            + " (sync.exclude = {}/**)", inner.pair, inner.bucket, inner.prefix, outer.pair,
+                            outer.bucket, outer.prefix, outer.pair, below, inner.pair, outer.pair, below);
+                }
+            }
+        }
+        targets.add(mine);
+    }
+
+    private record Target(String pair, String endpoint, String bucket, String prefix, java.nio.file.Path tree,
+            String excludes) {
+
+        boolean holdsUnexcluded(String directory) {
+            PathFilter filter = new PathFilter();
+            filter.setExclude(excludes);
+            // "docs/**" leaves out everything in docs but not the name docs itself: ask for a name inside it
+            return java.nio.file.Files.isDirectory(tree.resolve(directory), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && !filter.excludesAllBelow(directory + "/any-name");
+        }
+    }
+
+    private final List<Target> targets = new java.util.ArrayList<>();
 
     @Override
     public void onRemoveRouteDefinition(RouteDefinition route) {

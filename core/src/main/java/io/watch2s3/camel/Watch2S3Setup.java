@@ -112,6 +112,7 @@ public class Watch2S3Setup implements CamelContextAware {
         Pairs pairs = context.getRegistry().findSingleByType(Pairs.class);
         if (pairs != null) {
             pairs.claimStateDirectory(pair, resolved.stateDir());
+            pairs.claimTarget(pair, endpointName, resolved);
         }
         int parallelism = Integer.parseInt(resolved.get("sync.parallelism"));
         // Files are handed over, never queued: when every upload thread is busy, the thread that hands a file over

@@ -44,6 +44,11 @@ final class Checks {
             why = "starts with '/'; write site/ rather than /site/";
         } else if (value.chars().anyMatch(c -> Character.isISOControl(c))) {
             why = "contains a control character";
+        } else if (!value.endsWith("/")) {
+            // S3 would take it (key = prefix + path: "siteindex.html"), but every sync tool, rclone check and the
+            // console read "site" as a folder, and a prefix inside another pair's could not be told apart
+            why = "does not end with '/', so index.html would be the key '" + io.watch2s3.log.LogSafe.name(value)
+                    + "index.html'; write " + io.watch2s3.log.LogSafe.name(value) + "/";
         } else if (value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 512) {
             why = "is longer than 512 bytes, which leaves too little of S3's 1024 for the paths";
         } else {
