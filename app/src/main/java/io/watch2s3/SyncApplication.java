@@ -206,7 +206,9 @@ public final class SyncApplication implements AutoCloseable {
         }
         boolean synced = counters.getFailed() == 0 && counters.getRefused() == 0 && counters.getDeletesHeld() == 0
                 && scan.getLastFailure() == null && !state.isBroken();
-        LOG.info("{}done: {}{}", pairs().size() > 1 ? "pair " + pair.id() + ": " : "", counters, synced ? ""
+        LOG.info("{}done{}: {}{}", pairs().size() > 1 ? "pair " + pair.id() + ": " : "",
+                settings.flag("sync.dry-run") ? " (dry run: nothing was sent; what a real run would do)" : "", counters,
+                synced ? ""
                 : scan.getLastFailure() != null ? "; the scan failed: " + scan.getLastFailure() : state.isBroken()
                 ? "; the state database failed: " + state.getBrokenCause() : "; not everything was synced");
         return synced;

@@ -4,6 +4,7 @@ import static io.watch2s3.support.Files2.write;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.state.StateDatabase;
@@ -27,6 +28,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 
 /** Operating it: health and metrics over HTTP, --once and --dry-run, key typos, progress, secrets kept out of logs. */
 class OperateTest extends S3TestBase {
@@ -168,6 +170,8 @@ class OperateTest extends S3TestBase {
             assertTrue(dry.stderr().contains("dry run: would upload change.txt"), dry.stderr());
             assertTrue(dry.stderr().contains("dry run: would upload add.txt"), dry.stderr());
             assertTrue(dry.stderr().contains("dry run: would delete remove.txt"), dry.stderr());
+            assertTrue(dry.stderr().contains("done (dry run: nothing was sent; what a real run would do): uploaded=2"
+                    + " deleted=1"), dry.stderr());
         }
         assertEquals(bucketBefore, bucketContent(), "bucket unchanged after a dry run");
         List<AccessLogEntry> all = s3.requests(bucket);
@@ -179,6 +183,24 @@ class OperateTest extends S3TestBase {
             assertEquals(0, once.waitFor(120), once.stderr());
         }
         assertEquals(Map.of("keep.txt", "keep", "change.txt", "v2", "add.txt", "added"), bucketContent());
+    }
+
+    /** A dry run changes nothing in S3, not even a bucket that s3.create-bucket would create (outside probe). */
+    @Test
+    void aDryRunDoesNotCreateTheBucket() throws Exception {
+        String missing = bucket + "-not-yet";
+        write(tree, "index.html", "home");
+        try (JavaProcess dry = run(Map.of("s3.bucket", missing, "s3.create-bucket", "true"), "--dry-run")) {
+            assertEquals(0, dry.waitFor(120), dry.stderr());
+            assertTrue(dry.stderr().contains("dry run: bucket " + missing + " does not exist at " + s3.url()
+                    + "; a run that is no dry run creates it (s3.create-bucket=true)"), dry.stderr());
+            assertTrue(dry.stderr().contains("dry run: would upload index.html"), dry.stderr());
+        }
+        assertThrows(NoSuchBucketException.class, () -> s3.client().headBucket(b -> b.bucket(missing)));
+        try (JavaProcess once = run(Map.of("s3.bucket", missing, "s3.create-bucket", "true"), "--once")) {
+            assertEquals(0, once.waitFor(120), once.stderr());
+        }
+        assertEquals("home", s3.getText(missing, "index.html"));
     }
 
     /** The command line runs more pairs when its route files add them: each to its bucket, --once waits for all. */

@@ -15,11 +15,17 @@ public final class BucketCheck {
     private BucketCheck() {
     }
 
-    /** @return true when the bucket was created by this call */
-    public static boolean verify(S3Client s3, String bucket, boolean create, String where) {
+    /** What the check found, or did. */
+    public enum Outcome { THERE, CREATED, MISSING_AND_NOT_CREATED_IN_A_DRY_RUN }
+
+    /**
+     * Checks the bucket with one HeadBucket; a missing bucket is created when {@code create} is set, except in a dry
+     * run ({@code dryRun}), which changes nothing in S3.
+     */
+    public static Outcome verify(S3Client s3, String bucket, boolean create, boolean dryRun, String where) {
         try {
             s3.headBucket(b -> b.bucket(bucket));
-            return false;
+            return Outcome.THERE;
         } catch (NoSuchBucketException e) {
             if (!create) {
                 throw ConfigurationException.forKey("s3.bucket", "bucket '" + bucket + "' does not exist at " + where
@@ -47,9 +53,12 @@ public final class BucketCheck {
             }
             throw ConfigurationException.forKey("s3.endpoint", "cannot reach " + where + ": " + firstLine(message));
         }
+        if (dryRun) {
+            return Outcome.MISSING_AND_NOT_CREATED_IN_A_DRY_RUN;
+        }
         try {
             s3.createBucket(b -> b.bucket(bucket));
-            return true;
+            return Outcome.CREATED;
         } catch (S3Exception e) {
             throw ConfigurationException.forKey("s3.create-bucket", "creating bucket '" + bucket + "' at " + where
                     + " failed with HTTP " + e.statusCode() + ": " + e.awsErrorDetails().errorMessage());

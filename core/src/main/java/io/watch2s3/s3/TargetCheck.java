@@ -36,8 +36,13 @@ public final class TargetCheck {
                 return;
             }
             try (S3Client s3 = clientFor(settings).build()) {
-                if (BucketCheck.verify(s3, settings.get("s3.bucket"), settings.flag("s3.create-bucket"), where)) {
-                    LOG.info("created bucket {} at {}", settings.get("s3.bucket"), where);
+                switch (BucketCheck.verify(s3, settings.get("s3.bucket"), settings.flag("s3.create-bucket"),
+                        settings.flag("sync.dry-run"), where)) {
+                    case CREATED -> LOG.info("created bucket {} at {}", settings.get("s3.bucket"), where);
+                    case MISSING_AND_NOT_CREATED_IN_A_DRY_RUN -> LOG.warn("dry run: bucket {} does not exist at {};"
+                            + " a run that is no dry run creates it (s3.create-bucket=true)", settings.get("s3.bucket"),
+                            where);
+                    case THERE -> { }
                 }
             }
             long forgotten = state.adoptTarget(target);
