@@ -47,6 +47,27 @@ class SettingsTest {
         assertTrue(refusal("s3.prefix", "p".repeat(600) + "/").contains("512 bytes"));
     }
 
+    /** Keys of the file that read as a setting but are none: the value meant would silently not be in effect. */
+    @Test
+    void aKeySpeltLikeASettingInTheFileIsRefusedWithTheKeyMeant() throws Exception {
+        assertEquals("SYNC_DELETES: unknown key (in the properties file); did you mean sync.deletes?",
+                refusal("SYNC_DELETES", "true"));
+        assertEquals("sync_deletes: unknown key (in the properties file); did you mean sync.deletes?",
+                refusal("sync_deletes", "true"));
+        assertEquals("s3-prefix: unknown key (in the properties file); did you mean s3.prefix?",
+                refusal("s3-prefix", "site/"));
+        assertEquals("SYNC_MAX_BATCH: unknown key (in the properties file); did you mean sync.max-batch?",
+                refusal("SYNC_MAX_BATCH", "10"));
+        // a key of the user's own, for a placeholder in an edited route, is no setting's look-alike
+        assertEquals("false", resolve(Map.of("site.cache-control", "x")).get("sync.deletes"));
+
+        // a byte order mark before the first key (an editor's) is not part of the key
+        Path file = dir.resolve("bom.properties");
+        java.nio.file.Files.writeString(file, "\uFEFFsync.deletes = true\nwatch.dir = " + dir.resolve("tree")
+                + "\nstate.dir = " + dir.resolve("state") + "\n");
+        assertEquals("true", Settings.resolve(Settings.read(file), Map.of(), new Properties()).get("sync.deletes"));
+    }
+
     @Test
     void aGlobThatCannotBeReadIsNamedAndBracesMayHoldCommas() {
         assertEquals(".*.{swp,swo}, .git", resolve(Map.of("sync.exclude", ".*.{swp,swo}, .git")).get("sync.exclude"));

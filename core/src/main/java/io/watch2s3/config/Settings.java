@@ -1,7 +1,6 @@
 package io.watch2s3.config;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +79,7 @@ public final class Settings {
     public static Settings resolve(Properties file, Map<String, String> environment, Properties systemProperties,
             Map<String, String> otherDefaults) {
         rejectUnknownKeys(file.stringPropertyNames(), "the properties file");
+        rejectKeysSpeltLikeASetting(file.stringPropertyNames(), "the properties file");
         rejectUnknownKeys(systemProperties.stringPropertyNames(), "-D");
         Map<String, String> resolved = new LinkedHashMap<>();
         for (Setting setting : CONTRACT) {
@@ -166,11 +166,32 @@ public final class Settings {
         }
     }
 
-    /** Reads a properties file as UTF-8. */
+    /**
+     * A key of a file that is no setting but reads as one with case, '_' and '-' aside (SYNC_DELETES, the environment's
+     * spelling; sync_deletes; s3-prefix): the value the user meant would silently not be in effect. A key of the
+     * user's own (a placeholder of an edited route) stays allowed; only look-alikes of settings are refused.
+     */
+    private static void rejectKeysSpeltLikeASetting(Iterable<String> keys, String where) {
+        Map<String, String> bySpelling = new java.util.HashMap<>();
+        CONTRACT.forEach(setting -> bySpelling.put(spelling(setting.key()), setting.key()));
+        for (String key : keys) {
+            String meant = bySpelling.get(spelling(key));
+            if (meant != null && !meant.equals(key)) {
+                throw ConfigurationException.forKey(key, "unknown key (in " + where + "); did you mean " + meant + "?");
+            }
+        }
+    }
+
+    private static String spelling(String key) {
+        return key.toLowerCase(java.util.Locale.ROOT).replaceAll("[._-]", "");
+    }
+
+    /** Reads a properties file as UTF-8 (a byte order mark, as some editors write one, is not part of the first key). */
     public static Properties read(Path file) {
         Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            properties.load(new java.io.StringReader(text.startsWith("\uFEFF") ? text.substring(1) : text));
         } catch (IOException e) {
             throw new ConfigurationException("cannot read the properties file " + file + ": " + e.getMessage());
         }
