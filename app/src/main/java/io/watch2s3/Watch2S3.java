@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /** {@code java -jar watch2s3.jar}: reads the command line and settings, checks them, and runs the sync. */
@@ -56,13 +59,17 @@ public final class Watch2S3 {
                 // chosen before the first log line: logback reads this when it starts
                 System.setProperty("logback.configurationFile", "watch2s3/logback-json.xml");
             }
+            Map<String, Map<String, String>> morePairs = PairSettings.from(file, system);
+            List<String> secrets = new ArrayList<>(List.of(settings.get("s3.secret-key")));
+            morePairs.values().forEach(pair -> secrets.add(pair.get("s3.secret-key")));
+            SecretsKeptOutOfLogs.install(secrets);
             JitDirectives.apply();
             // The built-in route is named exactly: a wildcard makes Camel walk the whole class path (a 58 MB jar),
             // twice, which cost 1.6 s of every start.
             String routes = Files.isDirectory(Path.of("routes")) ? "file:routes/*.yaml,file:routes/*.xml"
                     : "classpath:watch2s3/routes/watch-to-s3.yaml";
             String camelProperties = fromFile ? "file:" + propertiesFile.toAbsolutePath() : null;
-            app = new SyncApplication(settings, routes, camelProperties, PairSettings.from(file, system));
+            app = new SyncApplication(settings, routes, camelProperties, morePairs);
             app.start();
             if (settings.flag("sync.once")) {
                 return app.awaitOnceDone() ? 0 : 1;

@@ -47,6 +47,19 @@ class SettingsTest {
         assertTrue(refusal("s3.prefix", "p".repeat(600) + "/").contains("512 bytes"));
     }
 
+    /** A password in the endpoint's URL is refused without being echoed; a bucket name as its path is named. */
+    @Test
+    void anEndpointWithAPasswordOrTheBucketInItIsRefused() {
+        String refusal = refusal("s3.endpoint", "http://minio:Zq7SecretVALUE@127.0.0.1:9000");
+        assertEquals("s3.endpoint: holds a user name or password (user:password@); give the server's URL alone, and"
+                + " the keys as s3.access-key and s3.secret-key", refusal);
+        assertEquals("s3.endpoint: ends with the bucket's name (/site); give the server's URL alone: the bucket is"
+                + " s3.bucket", assertThrows(ConfigurationException.class, () -> resolve(Map.of(
+                        "s3.endpoint", "http://127.0.0.1:9000/site", "s3.bucket", "site"))).getMessage());
+        assertEquals("http://127.0.0.1:9000/", resolve(Map.of("s3.endpoint", "http://127.0.0.1:9000/",
+                "s3.bucket", "site")).get("s3.endpoint"));
+    }
+
     /** Keys of the file that read as a setting but are none: the value meant would silently not be in effect. */
     @Test
     void aKeySpeltLikeASettingInTheFileIsRefusedWithTheKeyMeant() throws Exception {

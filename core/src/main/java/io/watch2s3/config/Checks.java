@@ -131,6 +131,11 @@ final class Checks {
         }
         try {
             URI uri = URI.create(value);
+            if (uri.getRawUserInfo() != null) {
+                // not echoed: it holds a password
+                throw ConfigurationException.forKey(key, "holds a user name or password (user:password@); give the"
+                        + " server's URL alone, and the keys as s3.access-key and s3.secret-key");
+            }
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
                 return;

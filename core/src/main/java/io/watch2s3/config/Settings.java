@@ -1,6 +1,7 @@
 package io.watch2s3.config;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -202,6 +203,11 @@ public final class Settings {
         if (!get("s3.kms-key-id").isEmpty() && !get("s3.sse").startsWith("aws:kms")) {
             throw ConfigurationException.forKey("s3.kms-key-id", "needs s3.sse=aws:kms (or aws:kms:dsse); s3.sse is '"
                     + get("s3.sse") + "'");
+        }
+        String endpointPath = get("s3.endpoint").startsWith("http") ? URI.create(get("s3.endpoint")).getPath() : "";
+        if (endpointPath != null && endpointPath.replaceAll("/+$", "").equals("/" + get("s3.bucket"))) {
+            throw ConfigurationException.forKey("s3.endpoint", "ends with the bucket's name (" + endpointPath + "); give"
+                    + " the server's URL alone: the bucket is s3.bucket");
         }
         if (get("s3.access-key").isEmpty() != get("s3.secret-key").isEmpty()) {
             throw ConfigurationException.forKey(get("s3.access-key").isEmpty() ? "s3.access-key" : "s3.secret-key",
