@@ -26,6 +26,8 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +38,20 @@ import org.slf4j.LoggerFactory;
  * happens later, only for those). Paths with a row but no file, and directories that vanished, are reported too, so
  * the planner can delete their objects. Lazy: one directory's worth of paths in memory at a time.
  */
-public class CatchUpScan implements TreeScan {
+public class CatchUpScan implements TreeScan, CamelContextAware {
+
+    private CamelContext camelContext;
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
 
     private static final Logger LOG = LoggerFactory.getLogger(CatchUpScan.class);
 
@@ -152,8 +167,15 @@ public class CatchUpScan implements TreeScan {
         request("a burst filled the batch queue: its latest paths are found by a scan");
     }
 
-    /** True when a scan should start now: asked for, or sync.rescan-interval has passed since the last one. */
+    /**
+     * True when a scan should start now: asked for, or sync.rescan-interval has passed since the last one. Not before
+     * Camel has started: a first scan that ends earlier cannot close its batch (the aggregator refuses to complete
+     * groups before then), and its files would wait a quiet period (seen once in 45 --once runs).
+     */
     public boolean isDue() {
+        if (camelContext != null && !camelContext.getStatus().isStarted()) {
+            return false;
+        }
         long now = System.currentTimeMillis();
         return now >= notBeforeMillis && (requested.get() != null
                 || (intervalMillis > 0 && now - lastStartMillis >= intervalMillis));
