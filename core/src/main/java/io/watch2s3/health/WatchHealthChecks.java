@@ -47,7 +47,10 @@ public final class WatchHealthChecks {
         }
     }
 
-    /** DOWN while the watcher is known to be dead (watch.dir gone, replaced or unmounted). */
+    /**
+     * DOWN while the watcher is known to be dead (watch.dir gone, replaced or unmounted) or cannot watch every
+     * directory (the inotify watch limit).
+     */
     public static class Watcher extends DownWhileProblem {
         private WatcherCheck check;
 
@@ -61,7 +64,8 @@ public final class WatchHealthChecks {
 
         @Override
         String problem() {
-            return check.isLost() ? "the watcher of watch.dir stopped (directory gone, replaced or unmounted)" : null;
+            return check.isLost() ? "the watcher of watch.dir stopped (directory gone, replaced or unmounted)"
+                    : check.unwatched();
         }
     }
 

@@ -27,7 +27,11 @@ public class WatcherCheck {
     private CatchUpScan scan;
     private volatile Object watchedRoot;
     private volatile boolean lost;
-    private volatile boolean limitReported;
+    private volatile boolean restartWanted;
+    private boolean restartTried;
+    private volatile boolean countedAfterRestart;
+    private volatile String unwatched;
+    private String limitWhenUnwatched;
     private long lastWatchCount = System.nanoTime() - WATCH_COUNT_INTERVAL_NANOS;
 
     /** watch.dir; the directory as it is now is the one the watcher watches. */
@@ -46,6 +50,9 @@ public class WatcherCheck {
      * or its file system was unmounted: either way the kernel dropped every watch).
      */
     public boolean needsRestart() {
+        if (restartWanted) {
+            return true;
+        }
         Object now = identity(root);
         if (now == null) {
             if (!lost) {
@@ -90,6 +97,8 @@ public class WatcherCheck {
     public void restarted() {
         watchedRoot = identity(root);
         lost = false;
+        countedAfterRestart = false;
+        restartWanted = false;
         LOG.warn("watching {} again", root);
         scan.request("the watcher was restarted on " + realPath(root));
     }
@@ -99,22 +108,61 @@ public class WatcherCheck {
         return lost;
     }
 
+    /** What keeps directories from being watched, for health; null while every directory is watched. */
+    public String unwatched() {
+        return unwatched;
+    }
+
     /**
-     * After a scan: the watcher needs one inotify watch per directory. Fewer watches than directories means the
-     * limit was hit and those directories are only covered by the periodic scan; say how to raise the limit.
+     * After a scan: the watcher needs one inotify watch per directory. Fewer watches than directories means that
+     * the watcher missed directories: ones made while it lost events (a queue overflow: it registers a new directory
+     * when it sees it made), or ones it could not register (the inotify watch limit; camel-file-watch gives up on
+     * them silently, and a limit reached at start left it watching nothing). It is started again, which registers
+     * every directory there is; if that does not help, it is the limit: said once with the sysctl to raise it, health
+     * DOWN, and a scan every 30 s or so finds the changes meanwhile. Raising the limit gets the watcher started again.
      */
     public void checkWatchLimit() {
+        if (restartWanted) {
+            return; // counted again after the restart
+        }
         int directories = scan.directoriesSeen();
         long watches = inotifyWatches();
-        if (watches <= 0 || directories == 0 || watches >= directories) { // none at all: needsRestart() handles it
+        if (watches <= 0 || directories == 0) { // no /proc to tell, or none at all: needsRestart() handles it
             return;
         }
-        if (!limitReported) {
-            limitReported = true;
-            LOG.error("only {} of {} directories under {} are watched: the inotify watch limit is probably reached"
-                    + " (fs.inotify.max_user_watches = {}). Raise it, e.g. 'sysctl fs.inotify.max_user_watches={}'"
-                    + " (one watch per directory); until then changes there are found by the catch-up scan every"
-                    + " sync.rescan-interval.", watches, directories, root, maxWatches(), Math.max(524288, directories * 2L));
+        if (watches >= directories) {
+            if (unwatched != null) {
+                LOG.warn("all {} directories under {} are watched again", directories, root);
+            }
+            unwatched = null;
+            restartTried = false;
+            scan.setSomeDirectoriesUnwatched(false);
+            return;
+        }
+        String limit = maxWatches();
+        if (!restartTried || (unwatched != null && !limit.equals(limitWhenUnwatched))) {
+            restartTried = true;
+            unwatched = null;
+            LOG.warn("only {} of {} directories under {} are watched (events were lost, or the inotify watch limit"
+                    + " was reached): starting the watcher again", watches, directories, root);
+            restartWanted = true;
+            return;
+        }
+        if (!countedAfterRestart) {
+            // the scan the restart asked for may have ended before the new watcher registered every directory
+            countedAfterRestart = true;
+            scan.request("counting the watcher's inotify watches once more");
+            return;
+        }
+        if (unwatched == null) {
+            limitWhenUnwatched = limit;
+            scan.setSomeDirectoriesUnwatched(true);
+            unwatched = "only " + watches + " of " + directories + " directories are watched: the inotify watch limit"
+                    + " (fs.inotify.max_user_watches = " + limit + ") is reached";
+            LOG.error("{} under {}. Raise it, e.g. 'sysctl fs.inotify.max_user_watches={}' (one watch per directory;"
+                    + " watch2s3 starts its watcher again when the limit changes); until then a catch-up scan every"
+                    + " {} s finds the changes.", unwatched, root, Math.max(524288, directories * 2L),
+                    scan.currentIntervalMillis() / 1000);
         }
     }
 

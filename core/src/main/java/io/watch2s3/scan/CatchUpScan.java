@@ -64,6 +64,8 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
     private volatile long lastStartMillis;
     private final AtomicReference<String> requested = new AtomicReference<>("start-up");
     private volatile int directoriesSeen;
+    private volatile long lastWalkMillis;
+    private volatile boolean someDirectoriesUnwatched;
     private volatile boolean scanning;
     private volatile long foundByLastWalk;
     private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
@@ -177,8 +179,26 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
             return false;
         }
         long now = System.currentTimeMillis();
+        long interval = currentIntervalMillis();
         return now >= notBeforeMillis && (requested.get() != null
-                || (intervalMillis > 0 && now - lastStartMillis >= intervalMillis));
+                || (interval > 0 && now - lastStartMillis >= interval));
+    }
+
+    /**
+     * While some directories are not watched (the inotify watch limit), changes there are found by scans alone: one
+     * at least every 30 s, or every 20 walks' time when a walk takes longer (at most 5 % of the time spent walking).
+     */
+    public long currentIntervalMillis() {
+        if (!someDirectoriesUnwatched) {
+            return intervalMillis;
+        }
+        long often = Math.max(30_000, 20 * lastWalkMillis);
+        return intervalMillis > 0 ? Math.min(intervalMillis, often) : often;
+    }
+
+    /** Set by WatcherCheck while the watcher cannot watch every directory. */
+    public void setSomeDirectoriesUnwatched(boolean unwatched) {
+        this.someDirectoriesUnwatched = unwatched;
     }
 
     /** How many directories the last complete scan walked (the watcher needs one inotify watch for each). */
@@ -256,6 +276,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
                     if (!reported) {
                         reported = true;
                         directoriesSeen = visited.size();
+                        lastWalkMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
                         counters.scanned(files, System.nanoTime() - startedNanos);
                         LOG.info("catch-up scan: {} files in {} directories, {} to check, {} ms{}", files, visited.size(),
                                 changed, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos),
