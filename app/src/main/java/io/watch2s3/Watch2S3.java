@@ -85,6 +85,11 @@ public final class Watch2S3 {
                 System.err.println("watch2s3: " + cause.getMessage());
                 return BAD_CONFIGURATION;
             }
+            String camelKey = camelKeyRefused(e);
+            if (camelKey != null) {
+                System.err.println("watch2s3: " + camelKey);
+                return BAD_CONFIGURATION;
+            }
             System.err.println("watch2s3: could not start: " + causes(e));
             return 1;
         } finally {
@@ -102,6 +107,26 @@ public final class Watch2S3 {
             mode.put("sync.dry-run", "true");
         }
         return mode;
+    }
+
+    /**
+     * A camel.* key of the properties file that Camel could not bind (camel.main.shutdown-timout, or a value of the
+     * wrong type): one line naming it, as for watch2s3's own keys, instead of Camel's exception; null for other errors.
+     */
+    private static String camelKeyRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.camel.PropertyBindingException binding && binding.getPropertyName() != null) {
+                // Camel names the option in camel case (shutdownTimout); the file has it in kebab case
+                String option = (binding.getOptionKey() != null ? binding.getOptionKey() : binding.getPropertyName())
+                        .replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+                String key = (binding.getOptionPrefix() == null ? "" : binding.getOptionPrefix()) + option;
+                Throwable reason = binding.getCause();
+                return key + ": " + (reason == null ? "unknown option, or a value it cannot take ('"
+                        + binding.getValue() + "')" : "cannot take '" + binding.getValue() + "' ("
+                        + reason.getClass().getSimpleName() + ": " + reason.getMessage() + ")");
+            }
+        }
+        return null;
     }
 
     /** The messages of an exception and its causes, one line, for errors nobody planned for. */

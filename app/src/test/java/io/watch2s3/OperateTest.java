@@ -318,6 +318,17 @@ class OperateTest extends S3TestBase {
             assertTrue(p.stderr().contains("watch2s3: pair.docs: a pair's key is pair.<name>.<key>, e.g."
                     + " pair.docs.watch.dir"), p.stderr());
         }
+        // a pair's value that cannot be used is named with the pair, not taken for main's
+        try (JavaProcess p = run(Map.of("pair.docs.watch.dir", dir.resolve("no such dir").toString(),
+                "pair.docs.s3.bucket", "docs"))) {
+            assertEquals(2, p.waitFor(60), p.stderr());
+            assertTrue(p.stderr().contains("watch2s3: pair docs: watch.dir: "), p.stderr());
+        }
+        try (JavaProcess p = run(Map.of("pair.docs.watch.dir", tree.toString(), "pair.docs.management.port", "9"))) {
+            assertEquals(2, p.waitFor(60), p.stderr());
+            assertTrue(p.stderr().contains("watch2s3: management.port: is shared by every pair (one HTTP port, one"
+                    + " log) and no parameter of the pair docs; set it once for all of them"), p.stderr());
+        }
     }
 
     /** A second tree with one file and its bucket; main's tree gets a file too. */

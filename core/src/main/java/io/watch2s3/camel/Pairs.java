@@ -124,7 +124,11 @@ public class Pairs extends ServiceSupport implements CamelContextAware, ModelLif
         parameters.put(PAIR_PARAMETER, id);
         Pair pair = new Pair(id, userParameters(route));
         for (String name : pair.parameters().keySet()) {
-            if (!Settings.isKnown(name) || name.startsWith("management.") || name.startsWith("log.")) {
+            if (Settings.isKnown(name) && (name.startsWith("management.") || name.startsWith("log."))) {
+                throw ConfigurationException.forKey(name, "is shared by every pair (one HTTP port, one log) and no"
+                        + " parameter of the pair " + id + "; set it once for all of them");
+            }
+            if (!Settings.isKnown(name)) {
                 String closest = Settings.closestKey(name);
                 throw ConfigurationException.forKey(name, "is no parameter of the pair " + id
                         + (closest == null ? "" : "; did you mean " + closest + "?"));

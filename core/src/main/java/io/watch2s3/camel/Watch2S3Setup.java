@@ -75,6 +75,20 @@ public class Watch2S3Setup implements CamelContextAware {
 
     /** The bean's init method: throws {@link ConfigurationException} for anything the user must fix. */
     public void checkAndPrepare() {
+        String pair = context.getPropertiesComponent().resolveProperty(Pairs.PAIR_PARAMETER).orElse(Pairs.TEMPLATE);
+        try {
+            checkAndPrepare(pair);
+        } catch (ConfigurationException e) {
+            // with several pairs, the line says whose key it is (watch.dir of docs, not of the others)
+            Pairs pairs = context.getRegistry().findSingleByType(Pairs.class);
+            if (pairs != null && pairs.all().size() > 1) {
+                throw new ConfigurationException("pair " + pair + ": " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    private void checkAndPrepare(String pair) {
         PropertiesComponent properties = context.getPropertiesComponent();
         Properties given = new Properties();
         for (Setting setting : Settings.CONTRACT) {
@@ -108,7 +122,6 @@ public class Watch2S3Setup implements CamelContextAware {
             endpointName = resolved.get("s3.endpoint");
             where = endpointName.isEmpty() ? "AWS (" + resolved.get("s3.region") + ")" : endpointName;
         }
-        String pair = properties.resolveProperty(Pairs.PAIR_PARAMETER).orElse(Pairs.TEMPLATE);
         Pairs pairs = context.getRegistry().findSingleByType(Pairs.class);
         if (pairs != null) {
             pairs.claimStateDirectory(pair, resolved.stateDir());
