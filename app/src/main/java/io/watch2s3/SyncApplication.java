@@ -98,6 +98,9 @@ public final class SyncApplication implements AutoCloseable {
                 });
             }
         });
+        // the shipped file's camel.main.shutdown-timeout, also without a file or with one that leaves it out: Camel's
+        // own 45 s outlasts the 30 s a service manager such as Kubernetes gives before SIGKILL. A file's value wins.
+        main.configure().withShutdownTimeout(20);
         main.configure().withRoutesReloadEnabled(false);
         main.configure().withJmxEnabled(false);
         // every line an exchange writes carries its route id (<pair>-sync-file, …): which pair wrote it
