@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.support.AccessLogEntry;
@@ -106,6 +107,9 @@ class OperateTest extends S3TestBase {
         int port = freePort();
         // a long quiet period: the three paths sit in the open batch, not yet planned, for 6 s after the last event
         try (TestApp app = start(Map.of("management.port", Integer.toString(port), "sync.quiet-period", "6s"))) {
+            // after the start's scan: one that found them would close their batch at once
+            CatchUpScan scan = app.bean("catchUpScan", CatchUpScan.class);
+            await().atMost(LONG).until(scan::isSettled);
             write(tree, "a.txt", "a");
             write(tree, "b.txt", "b");
             write(tree, "c.txt", "c");
@@ -279,7 +283,7 @@ class OperateTest extends S3TestBase {
         Path docs = secondTree(bucket + "-unused");
         try (JavaProcess p = run(Map.of("pair.docs.watch.dir", docs.toString()), "--once")) {
             assertEquals(2, p.waitFor(60), p.stderr());
-            assertTrue(p.stderr().contains("watch2s3: s3.prefix: pairs main and docs both write to s3://" + bucket
+            assertTrue(p.stderr().contains("watch2s3: pair docs: s3.prefix: pairs main and docs both write to s3://" + bucket
                     + "/ and would overwrite and delete each other's objects; give each pair a bucket or an s3.prefix"
                     + " of its own"), p.stderr());
         }

@@ -169,15 +169,8 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
         request("a burst filled the batch queue: its latest paths are found by a scan");
     }
 
-    /**
-     * True when a scan should start now: asked for, or sync.rescan-interval has passed since the last one. Not before
-     * Camel has started: a first scan that ends earlier cannot close its batch (the aggregator refuses to complete
-     * groups before then), and its files would wait a quiet period (seen once in 45 --once runs).
-     */
+    /** True when a scan should start now: asked for, or sync.rescan-interval has passed since the last one. */
     public boolean isDue() {
-        if (camelContext != null && !camelContext.getStatus().isStarted()) {
-            return false;
-        }
         long now = System.currentTimeMillis();
         long interval = currentIntervalMillis();
         return now >= notBeforeMillis && (requested.get() != null
@@ -240,7 +233,28 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
      * the watcher lost), so they have long been written: their batch closes now rather than after a quiet period.
      */
     public boolean foundChanges() {
-        return foundByLastWalk > 0;
+        if (foundByLastWalk == 0) {
+            return false;
+        }
+        awaitCamelStarted();
+        return true;
+    }
+
+    /**
+     * The first scan runs while Camel still starts the other routes. Its batch is closed by completing the
+     * aggregator's groups, which the aggregator refuses until Camel has started: a walk that ended earlier left its
+     * files waiting a quiet period (an outside probe saw it once in 45 --once runs). So it waits for the start here.
+     */
+    void awaitCamelStarted() {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (camelContext != null && camelContext.getStatus().isStarting() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private final class Walk implements Iterator<String> {
