@@ -283,7 +283,7 @@ class OperateTest extends S3TestBase {
         Path docs = secondTree(bucket + "-unused");
         try (JavaProcess p = run(Map.of("pair.docs.watch.dir", docs.toString()), "--once")) {
             assertEquals(2, p.waitFor(60), p.stderr());
-            assertTrue(p.stderr().contains("watch2s3: pair docs: s3.prefix: pairs main and docs both write to s3://" + bucket
+            assertTrue(p.stderr().contains("watch2s3: s3.prefix: pairs main and docs both write to s3://" + bucket
                     + "/ and would overwrite and delete each other's objects; give each pair a bucket or an s3.prefix"
                     + " of its own"), p.stderr());
         }

@@ -118,8 +118,8 @@ class StartupErrorsTest {
     void twoPairsOnOneStateDirectoryAreRefused() throws Exception {
         Files.createDirectories(dir.resolve("docs"));
         String line = runWithSecondPair(TestApp.pairYaml("docs", Map.of("watch.dir", dir.resolve("docs").toString())));
-        assertTrue(line.matches("watch2s3: (pair docs: )?state\\.dir: pairs (main and docs|docs and main) both use .*"),
-                line);
+        assertTrue(line.startsWith("watch2s3: state.dir: pairs main and docs both use ")
+                || line.startsWith("watch2s3: state.dir: pairs docs and main both use "), line);
     }
 
     /** A camel.* key Camel cannot bind gets watch2s3's one line and exit 2, not Camel's exception and exit 1. */

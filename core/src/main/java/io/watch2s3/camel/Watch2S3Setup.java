@@ -79,9 +79,10 @@ public class Watch2S3Setup implements CamelContextAware {
         try {
             checkAndPrepare(pair);
         } catch (ConfigurationException e) {
-            // with several pairs, the line says whose key it is (watch.dir of docs, not of the others)
+            // with several pairs, the line says whose key it is (watch.dir of docs, not of the others), unless it names
+            // the pairs already (two pairs on one state.dir, or one bucket and prefix)
             Pairs pairs = context.getRegistry().findSingleByType(Pairs.class);
-            if (pairs != null && pairs.all().size() > 1) {
+            if (pairs != null && pairs.all().size() > 1 && !e.getMessage().contains(": pairs ")) {
                 throw new ConfigurationException("pair " + pair + ": " + e.getMessage());
             }
             throw e;
