@@ -8,14 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.watch2s3.change.LatestChangePerPath;
-import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.support.AccessLogEntry;
 import io.watch2s3.support.S3TestBase;
 import io.watch2s3.support.S3TestServer;
 import io.watch2s3.support.TestApp;
 import io.watch2s3.support.TreeFiles;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -23,7 +21,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -31,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Nothing is lost: watcher overflow and death, directory moves, partial writes, a vanished watch.dir with deletes on
- * (S3 outages, kill -9 and SIGTERM: {@link NothingLostAcrossOutagesAndCrashesTest}). Each test checks the final bucket
- * content, not only the absence of errors.
+ * (S3 outages, kill -9 and SIGTERM: {@link NothingLostAcrossOutagesAndCrashesTest}; a kernel queue overflow:
+ * {@link KernelEventQueueTest}). Each test checks the final bucket content, not only the absence of errors.
  */
 class NothingLostTest extends S3TestBase {
 
@@ -50,84 +47,6 @@ class NothingLostTest extends S3TestBase {
             TreeFiles.writeAll(tree, burst);
             awaitObjects(s3, burst);
             assertEquals(5000, s3.keys(bucket).size());
-        }
-    }
-
-    @Test
-    void aKernelEventQueueOverflowIsRecoveredByAScanOfTheTree() throws Exception {
-        Path queueSize = Path.of("/proc/sys/fs/inotify/max_queued_events");
-        assumeTrue(Files.isWritable(queueSize), "needs root to shrink the kernel's inotify queue");
-        String original;
-        try (var in = Files.newInputStream(queueSize)) { // not readString: /proc reports no size
-            original = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
-        }
-        TestApp app;
-        try {
-            // the watcher's inotify instance is created now with a 1-event queue: a burst overflows it unless the
-            // JDK's reader happens to drain every event before the next one
-            Files.writeString(queueSize, "1");
-            app = start(Map.of());
-        } finally {
-            Files.writeString(queueSize, original);
-        }
-        try (app) {
-            Map<String, String> burst = TreeFiles.numbered("overflow", 1000);
-            TreeFiles.writeAll(tree, burst);
-            awaitObjects(s3, burst);
-            CatchUpScan scan = app.bean("catchUpScan", CatchUpScan.class);
-            // every file arrived (asserted above); that the overflow path was the one taken depends on timing:
-            // reported as skipped, not failed, on the rare run where the kernel queue never overflowed
-            assumeTrue(scan.getRequests() > 0, "the kernel queue did not overflow this time");
-        }
-    }
-
-    /**
-     * The watcher registers a new directory when it sees it made: directories made while the kernel queue overflowed
-     * stayed unwatched for good, and later changes in them waited for the periodic scan (outside probe: 15 of 200
-     * arrived). The scan after the overflow counts the watches, finds them short and starts the watcher again.
-     */
-    @Test
-    void directoriesMadeDuringAnOverflowAreWatchedAfterwards() throws Exception {
-        Path queueSize = Path.of("/proc/sys/fs/inotify/max_queued_events");
-        assumeTrue(Files.isWritable(queueSize), "needs root to shrink the kernel's inotify queue");
-        String original;
-        try (var in = Files.newInputStream(queueSize)) {
-            original = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
-        }
-        TestApp app;
-        try {
-            Files.writeString(queueSize, "16");
-            app = start(Map.of("sync.deletes", "true"));
-        } finally {
-            Files.writeString(queueSize, original);
-        }
-        try (app) {
-            // 400 directories made among 2,000 files, as a checkout makes them
-            Map<String, String> burst = new java.util.LinkedHashMap<>();
-            for (int i = 0; i < 2000; i++) {
-                burst.put("made/d" + i % 50 + "/s" + i % 8 + "/f" + i + ".txt", "content " + i);
-            }
-            TreeFiles.writeAll(tree, burst);
-            awaitObjects(s3, burst);
-            CatchUpScan scan = app.bean("catchUpScan", CatchUpScan.class);
-            assumeTrue(scan.getRequests() > 0, "the kernel queue did not overflow this time");
-
-            // no scan comes by itself (rescan-interval=0): only a watcher that watches every directory sees these,
-            // written slowly so that the watcher's small queue does not overflow again (its scan would find them)
-            Map<String, String> later = new java.util.LinkedHashMap<>();
-            List<String> deleted = new java.util.ArrayList<>();
-            paced(100, 50, i -> {
-                String leaf = "made/d" + i % 50 + "/s" + i % 8 + "/";
-                if (i % 2 == 0) {
-                    later.put(leaf + "new.txt", "written after the overflow");
-                    write(tree, leaf + "new.txt", "written after the overflow");
-                } else {
-                    deleted.add(leaf + "f" + i + ".txt");
-                    Files.delete(tree.resolve(leaf + "f" + i + ".txt"));
-                }
-            });
-            awaitObjects(s3, later);
-            await().atMost(LONG).until(() -> s3.keys(bucket).stream().noneMatch(deleted::contains));
         }
     }
 

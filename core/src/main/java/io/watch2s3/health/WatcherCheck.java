@@ -27,8 +27,12 @@ public class WatcherCheck {
     private CatchUpScan scan;
     private volatile Object watchedRoot;
     private volatile boolean lost;
+    private static final long SHORT_BEFORE_RESTART_NANOS = TimeUnit.SECONDS.toNanos(30);
+
     private volatile boolean restartWanted;
-    private boolean restartTried;
+    private volatile boolean restartTried;
+    /** When a count first came out short (0: it did not); a restart waits until it stays short this long. */
+    private volatile long shortSinceNanos;
     private volatile boolean countedAfterRestart;
     private volatile String unwatched;
     private String limitWhenUnwatched;
@@ -52,6 +56,18 @@ public class WatcherCheck {
     public boolean needsRestart() {
         if (restartWanted) {
             return true;
+        }
+        long since = shortSinceNanos;
+        if (since != 0 && System.nanoTime() - since >= SHORT_BEFORE_RESTART_NANOS) {
+            shortSinceNanos = 0;
+            long watches = inotifyWatches();
+            if (watches > 0 && watches < scan.directoriesSeen()) {
+                restartTried = true;
+                LOG.warn("only {} of {} directories under {} are watched (events were lost, or the inotify watch"
+                        + " limit was reached): starting the watcher again", watches, scan.directoriesSeen(), root);
+                restartWanted = true;
+                return true;
+            }
         }
         Object now = identity(root);
         if (now == null) {
@@ -136,16 +152,19 @@ public class WatcherCheck {
             }
             unwatched = null;
             restartTried = false;
+            shortSinceNanos = 0;
             scan.setSomeDirectoriesUnwatched(false);
             return;
         }
         String limit = maxWatches();
         if (!restartTried || (unwatched != null && !limit.equals(limitWhenUnwatched))) {
-            restartTried = true;
+            // a busy watcher registers a directory made a moment ago only when it reads its event: needsRestart()
+            // counts again in 30 s, and starts the watcher again only if the count is still short then
+            if (shortSinceNanos == 0) {
+                shortSinceNanos = System.nanoTime();
+            }
+            restartTried = false;
             unwatched = null;
-            LOG.warn("only {} of {} directories under {} are watched (events were lost, or the inotify watch limit"
-                    + " was reached): starting the watcher again", watches, directories, root);
-            restartWanted = true;
             return;
         }
         if (!countedAfterRestart) {
