@@ -49,6 +49,16 @@ class StateFailuresTest extends S3TestBase {
         return files;
     }
 
+    private void fillUntilBroken(SmallDisk disk, StateDatabase state) throws Exception {
+        disk.fill();
+        // H2 finds out when it must grow its file: keep changing files until it has to
+        int[] round = {0};
+        await().atMost(LONG).pollInterval(Duration.ofSeconds(2)).until(() -> {
+            writeFiles("while-full-" + round[0]++, 100);
+            return state.isBroken();
+        });
+    }
+
     private void awaitBucketEqualsTree() {
         await().atMost(LONG).pollInterval(Duration.ofSeconds(1))
                 .until(() -> TreeFiles.bucket(s3, bucket).equals(TreeFiles.of(tree)));
@@ -101,13 +111,7 @@ class StateFailuresTest extends S3TestBase {
                 StateDatabase state = app.bean("stateDatabase", StateDatabase.class);
                 HealthCheck health = app.bean("stateHealth", WatchHealthChecks.State.class);
 
-                disk.fill();
-                // H2 finds out when it must grow its file: keep changing files until it has to
-                int[] round = {0};
-                await().atMost(LONG).pollInterval(Duration.ofSeconds(2)).until(() -> {
-                    writeFiles("while-full-" + round[0]++, 100);
-                    return state.isBroken();
-                });
+                fillUntilBroken(disk, state);
                 assertEquals(HealthCheck.State.DOWN, health.call().getState());
                 CatchUpScan scan = app.bean("catchUpScan", CatchUpScan.class);
                 scan.request("a scan while the state database cannot be used");
@@ -135,6 +139,97 @@ class StateFailuresTest extends S3TestBase {
                 assertEquals(TreeFiles.of(tree).size(), state.count());
                 await().pollDelay(Duration.ofSeconds(3)).atMost(LONG).until(() -> true);
                 assertEquals(before, puts(), "nothing uploaded again after a restart");
+            }
+        }
+    }
+
+    /**
+     * A cleanup job deletes the state file while watch2s3 runs: H2 went on in the deleted file without a word, and the
+     * next start began empty — every file uploaded again, and the object of a file deleted while down kept for good.
+     */
+    @Test
+    void aStateFileDeletedWhileRunningIsWrittenBackAndARestartUploadsNothingAgain() throws Exception {
+        Map<String, String> files = writeFiles("site", 30);
+        try (LogCapture log = new LogCapture()) {
+            try (TestApp app = TestApp.start(settings(DELETES_ON))) {
+                awaitBucketEqualsTree();
+                StateDatabase db = app.bean("stateDatabase", StateDatabase.class);
+                Files.delete(db.file());
+
+                await().atMost(LONG).until(() -> Files.exists(db.file()) && !db.isBroken());
+                assertTrue(log.lines(Level.ERROR, "StateDatabase").get(0).contains("was deleted"),
+                        log.atLeast(Level.WARN).toString());
+                write(tree, "after.txt", "a change after the file was written back");
+                await().atMost(LONG).until(() -> s3.exists(bucket, "after.txt"));
+            }
+        }
+        long putsBefore = puts();
+        Files.delete(tree.resolve("site/f3.txt")); // while watch2s3 is down
+        try (TestApp app = TestApp.start(settings(DELETES_ON))) {
+            await().atMost(LONG).until(() -> !s3.exists(bucket, "site/f3.txt"));
+            assertEquals(files.size(), app.bean("stateDatabase", StateDatabase.class).count());
+        }
+        assertEquals(putsBefore, puts(), "nothing uploaded again after the restart");
+        awaitBucketEqualsTree();
+    }
+
+    /** The same on a full disk: the file cannot be written back until there is room; nothing is lost meanwhile. */
+    @Test
+    void aStateFileDeletedWhileItsDiskIsFullWaitsForRoomAndIsThenWrittenBack() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(dir.resolve("statefs"), "8m")) {
+            Map<String, String> s = settings(Map.of());
+            s.put("state.dir", disk.path().resolve("state").toString());
+            writeFiles("site", 30);
+            try (TestApp app = TestApp.start(s)) {
+                awaitBucketEqualsTree();
+                StateDatabase db = app.bean("stateDatabase", StateDatabase.class);
+                HealthCheck health = app.bean("stateHealth", WatchHealthChecks.State.class);
+                disk.fill(); // first: deleting the file frees no space while H2 holds it open
+                Files.delete(db.file());
+
+                await().atMost(LONG).until(() -> db.isBroken());
+                writeFiles("while-full", 10);
+                await().pollDelay(Duration.ofSeconds(7)).atMost(LONG).until(() -> true); // two attempts fail meanwhile
+                assertTrue(db.isBroken());
+                assertFalse(Files.exists(db.file()), "no empty database took its place");
+                assertEquals(HealthCheck.State.DOWN, health.call().getState());
+                assertTrue(health.call().getMessage().orElse("").contains("was deleted"),
+                        health.call().getMessage().orElse(""));
+
+                disk.free();
+                await().atMost(LONG).until(() -> !db.isBroken());
+                awaitBucketEqualsTree();
+                assertEquals(HealthCheck.State.UP, health.call().getState());
+            }
+            long putsBefore = puts();
+            try (TestApp app = TestApp.start(s)) {
+                assertEquals(TreeFiles.of(tree).size(), app.bean("stateDatabase", StateDatabase.class).count());
+                await().pollDelay(Duration.ofSeconds(3)).atMost(LONG).until(() -> true);
+            }
+            assertEquals(putsBefore, puts(), "nothing uploaded again after the restart");
+        }
+    }
+
+    /** Deleted while closed by a failure, the file has nothing to be written back from: said, and every file sent. */
+    @Test
+    void aStateFileDeletedWhileTheDatabaseIsBrokenIsSaidAndEveryFileIsSyncedAgain() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(dir.resolve("statefs"), "8m");
+                LogCapture log = new LogCapture()) {
+            Map<String, String> s = settings(Map.of());
+            s.put("state.dir", disk.path().resolve("state").toString());
+            writeFiles("site", 20);
+            try (TestApp app = TestApp.start(s)) {
+                awaitBucketEqualsTree();
+                StateDatabase db = app.bean("stateDatabase", StateDatabase.class);
+                fillUntilBroken(disk, db);
+                Files.delete(db.file());
+                disk.free();
+
+                await().atMost(LONG).until(() -> !db.isBroken());
+                awaitBucketEqualsTree();
+                assertTrue(log.lines(Level.ERROR, "StateDatabase").stream()
+                        .anyMatch(l -> l.contains("was deleted while it could not be used")), log.atLeast(Level.WARN).toString());
+                await().atMost(LONG).until(() -> db.count() == TreeFiles.of(tree).size());
             }
         }
     }

@@ -5,6 +5,7 @@ import io.watch2s3.config.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -38,8 +39,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Storage failures (disk full, read-only, I/O errors) leave H2 half-closed: it keeps answering from memory while
  * nothing reaches the disk. The first failure closes the database, logs one ERROR line, and makes every call fail
- * at once with {@link StateUnavailableException} (the files wait); {@link #reopenIfBroken} tries to open it again
- * every few seconds and says when it works again. Each thread keeps its own connection with its statements prepared
+ * at once with {@link StateUnavailableException} (the files wait); {@link #keepUsable} tries to open it again
+ * every few seconds and says when it works again. A file deleted or moved away while it is open is written back
+ * ({@link StateFileRescue}). Each thread keeps its own connection with its statements prepared
  * once: a pooled connection per call parsed the SQL again every time, a sixth of the CPU of an upload.
  */
 public class StateDatabase implements Service {
@@ -87,6 +89,10 @@ public class StateDatabase implements Service {
     private volatile long nextReopenMillis;
     private volatile int recoveries;
     private volatile boolean stopped;
+    /** The identity (device and inode) of the file the database was opened from: a deleted file is written back. */
+    private Object openedFileKey;
+    /** Set while the database's deleted file is being written back. */
+    private StateFileRescue rescue;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final ThreadLocal<Session> session = new ThreadLocal<>();
     private final Object pendingWriter = new Object();
@@ -128,6 +134,7 @@ public class StateDatabase implements Service {
         refuseEmptyFile();
         url = "jdbc:h2:file:" + directory.resolve("state");
         try {
+            restoreLeftRescue();
             open();
             distrustUnfinishedTurns();
         } catch (SQLException e) {
@@ -173,6 +180,20 @@ public class StateDatabase implements Service {
         }
     }
 
+    /** A rescue that a stop cut short left the rows as SQL beside a missing file: they are the state. */
+    private void restoreLeftRescue() throws SQLException {
+        StateFileRescue left = new StateFileRescue(file(), this::connectTo);
+        if (!left.isLeftBehind()) {
+            return;
+        }
+        try {
+            left.restore();
+        } catch (IOException e) {
+            throw new SQLException("cannot write the state database back from " + left.script() + ": " + e, e);
+        }
+        LOG.warn("the state database {} was written back from {}, which an earlier run left", file(), left.script());
+    }
+
     private String resetAdvice() {
         return ". To start afresh — every file is uploaded again, and objects of files deleted meanwhile stay in S3 —"
                 + " move it away: mv " + file() + " " + file() + ".broken";
@@ -180,6 +201,7 @@ public class StateDatabase implements Service {
 
     private void open() throws SQLException {
         anchor = connect();
+        openedFileKey = fileKey();
         try (Statement s = anchor.createStatement()) {
             s.execute(SCHEMA);
         } catch (SQLException e) {
@@ -210,6 +232,15 @@ public class StateDatabase implements Service {
     }
 
     private Connection connect() throws SQLException {
+        return connect(url);
+    }
+
+    /** Opens the database whose files start with {@code base}. */
+    private Connection connectTo(Path base) throws SQLException {
+        return connect("jdbc:h2:file:" + base);
+    }
+
+    private static Connection connect(String url) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", "sa");
         props.setProperty("password", "");
@@ -220,6 +251,10 @@ public class StateDatabase implements Service {
     @Override
     public synchronized void stop() {
         stopped = true;
+        if (rescue != null || (anchor != null && !isFileInPlace())) {
+            rescueAtStop();
+            return;
+        }
         if (anchor == null) {
             return;
         }
@@ -510,27 +545,106 @@ public class StateDatabase implements Service {
     }
 
     /**
-     * When broken: tries, at most every 5 s, to open the database again and to write to it. True when it works
-     * again (the caller then has the tree scanned, since the last confirmations before the failure may be lost).
+     * Called every second. Writes the database back when its file was deleted or replaced; when it is broken, tries
+     * at most every 5 s to open it again and to write to it. True when it works again (the caller then has the tree
+     * scanned, since the last confirmations before a failure may be lost).
      */
-    public synchronized boolean reopenIfBroken() {
-        if (brokenCause == null || System.currentTimeMillis() < nextReopenMillis) {
+    public synchronized boolean keepUsable() {
+        if (brokenCause == null) {
+            if (stopped || anchor == null || isFileInPlace()) {
+                return false;
+            }
+            startRescue();
+        }
+        if (System.currentTimeMillis() < nextReopenMillis) {
             return false;
         }
         nextReopenMillis = System.currentTimeMillis() + REOPEN_EVERY_MILLIS;
+        boolean lost = rescue == null && !Files.exists(file()); // while closed by a failure: nothing to write back
         try {
+            finishRescue();
             open();
             checkStorage();
-        } catch (SQLException e) {
-            closeBroken();
+        } catch (SQLException | IOException e) {
+            if (rescue == null) {
+                closeBroken();
+            }
             LOG.debug("state database still unusable: {}", firstLine(e.getMessage()));
             return false;
+        }
+        if (lost) {
+            LOG.error("the state database file {} was deleted while it could not be used: a new, empty one takes its"
+                    + " place; every file is uploaded again, and the objects of files deleted meanwhile stay in S3",
+                    file());
         }
         String was = brokenCause;
         brokenCause = null;
         recoveries++;
         LOG.info("the state database in {} works again (was: {})", directory, was);
         return true;
+    }
+
+    /**
+     * H2 goes on in the deleted file as if nothing happened, and the system frees it at the close: the next start
+     * would begin empty. Files wait meanwhile (no session may write into the file that is being copied).
+     */
+    private void startRescue() {
+        String what = Files.exists(file()) ? "was replaced by another file" : "was deleted";
+        brokenCause = "its file " + file() + " " + what + " while watch2s3 ran";
+        LOG.error("the state database file {} {} while watch2s3 ran: writing it back from the open database (files"
+                + " wait meanwhile)", file(), what);
+        rescue = new StateFileRescue(file(), this::connectTo);
+        generation++;
+        sessions.forEach(Session::close);
+        sessions.clear();
+        nextReopenMillis = 0;
+    }
+
+    private void finishRescue() throws SQLException, IOException {
+        if (rescue == null) {
+            return;
+        }
+        if (!rescue.isScriptWritten()) {
+            rescue.writeScript(anchor);
+            closeBroken();
+        }
+        Path aside = rescue.restore();
+        rescue = null;
+        if (aside != null) {
+            LOG.warn("the file that had taken the state database's place is kept as {}", aside);
+        }
+    }
+
+    /** Stopping right after the file was deleted: the database is written back before it is closed for good. */
+    private void rescueAtStop() {
+        if (rescue == null) {
+            startRescue();
+        }
+        try {
+            finishRescue();
+            LOG.info("the state database was written back to {}", file());
+        } catch (SQLException | IOException e) {
+            LOG.error("could not write the state database back to {} ({}){}", file(), firstLine(e.getMessage()),
+                    rescue.isScriptWritten() ? ": its rows are in " + rescue.script() + ", which the next start reads"
+                    : ": the next start finds no state and uploads every file again");
+        }
+        closeBroken();
+    }
+
+    /** False when the path no longer holds the file the database was opened from. */
+    private boolean isFileInPlace() {
+        Object now = fileKey();
+        return now != null && (openedFileKey == null || openedFileKey.equals(now));
+    }
+
+    /** The file's identity (device and inode on Linux), or null when it does not exist. */
+    private Object fileKey() {
+        try {
+            Object key = Files.readAttributes(file(), BasicFileAttributes.class).fileKey();
+            return key == null ? "" : key; // a file system without identities: only its presence is checked
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** A write that must reach the file: proves the storage takes writes again. */

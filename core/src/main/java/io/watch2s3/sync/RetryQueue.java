@@ -189,7 +189,7 @@ public class RetryQueue {
 
     /** The paths to put back into the pipeline now (called every second by the route). */
     public List<String> takeDue() {
-        boolean stateBack = state.reopenIfBroken();
+        boolean stateBack = state.keepUsable();
         if (stateBack) {
             scan.request("the state database works again: finding what it did not record meanwhile");
         }

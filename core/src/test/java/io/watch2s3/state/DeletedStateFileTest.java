@@ -1,0 +1,136 @@
+package io.watch2s3.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The state file deleted (a cleanup job, an {@code rm -rf} of the wrong directory) or replaced while watch2s3 runs:
+ * H2 goes on in the deleted file, which the system frees at the close, so the next start began empty — every file
+ * uploaded again, and the objects of files deleted meanwhile kept in S3 for good. On the real H2 database and real
+ * files: the database is written back, and a restart finds every row.
+ */
+class DeletedStateFileTest {
+
+    private static final int ROWS = 2_000;
+
+    @TempDir
+    Path tmp;
+
+    private Path stateDir;
+    private StateDatabase state;
+
+    @BeforeEach
+    void start() {
+        stateDir = tmp.resolve("state");
+        state = started();
+        for (int i = 0; i < ROWS; i++) {
+            state.confirmUploaded(row(i));
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        state.stop();
+    }
+
+    private StateDatabase started() {
+        StateDatabase db = new StateDatabase();
+        db.setDirectory(stateDir.toString());
+        db.start();
+        return db;
+    }
+
+    private static SyncedFile row(int i) {
+        return new SyncedFile("site/page " + i + ".html", i, 1_000 + i, 2_000 + i, String.format("%064x", i));
+    }
+
+    /** The rows a new start finds. */
+    private long rowsAfterARestart() {
+        state.stop();
+        state = started();
+        return state.count();
+    }
+
+    @Test
+    void aDeletedFileIsWrittenBackAndTheDatabaseGoesOn() throws Exception {
+        Files.delete(state.file());
+
+        assertTrue(state.keepUsable(), "works again");
+        assertNull(state.getBrokenCause());
+        assertTrue(Files.exists(state.file()), "written back");
+        state.confirmUploaded(row(ROWS)); // a confirmation after it is kept too
+        assertFalse(state.keepUsable(), "nothing more to do");
+        assertEquals(ROWS + 1, rowsAfterARestart());
+        assertEquals(row(7), state.find(row(7).path()).orElseThrow());
+        assertEquals(List.of(), leftovers(), "no rescue file left");
+    }
+
+    @Test
+    void aDeletedStateDirectoryIsMadeAgain() throws Exception {
+        try (Stream<Path> files = Files.walk(stateDir)) {
+            files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+        }
+        assertFalse(Files.exists(stateDir));
+
+        assertTrue(state.keepUsable());
+        assertEquals(ROWS, rowsAfterARestart());
+    }
+
+    @Test
+    void aFileMovedInItsPlaceIsKeptAside() throws Exception {
+        Path other = tmp.resolve("other-state.mv.db");
+        Files.writeString(other, "not ours");
+        Files.move(other, state.file(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        assertTrue(state.keepUsable());
+        assertEquals(ROWS, rowsAfterARestart());
+        List<Path> aside = leftovers();
+        assertEquals(1, aside.size(), aside.toString());
+        assertTrue(aside.get(0).getFileName().toString().startsWith("state.mv.db.replaced-"), aside.toString());
+        assertEquals("not ours", Files.readString(aside.get(0)));
+    }
+
+    @Test
+    void aFileDeletedJustBeforeTheStopIsWrittenBackByTheStop() throws Exception {
+        Files.delete(state.file());
+        // no keepUsable() call in between: the stop comes first
+        assertEquals(ROWS, rowsAfterARestart());
+    }
+
+    /** A stop that cut a rescue short (after the rows were written out as SQL) leaves that script: it is the state. */
+    @Test
+    void aRescueScriptLeftByAnEarlierRunIsReadAtStart() throws Exception {
+        state.stop();
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + stateDir.resolve("state"), "sa", "");
+                PreparedStatement script = c.prepareStatement("SCRIPT TO ?")) {
+            script.setString(1, stateDir.resolve("state-rescue.sql").toString());
+            script.execute();
+        }
+        Files.delete(state.file());
+
+        state = started();
+        assertEquals(ROWS, state.count());
+        assertEquals(List.of(), leftovers());
+    }
+
+    /** Files in state.dir other than the database's own. */
+    private List<Path> leftovers() throws Exception {
+        try (Stream<Path> files = Files.list(stateDir)) {
+            return files.filter(p -> !p.getFileName().toString().matches("state\\.(mv|trace)\\.db")).toList();
+        }
+    }
+}
