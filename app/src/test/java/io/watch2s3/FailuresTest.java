@@ -362,6 +362,41 @@ class FailuresTest extends ProxiedS3TestBase {
         }
     }
 
+    /**
+     * A directory the service user could not read at start could not be watched either: once a chmod opens it, the
+     * files written right after waited for the next periodic scan (an hour by default). Now it is watched, its files
+     * are synced at once, and later changes in it arrive through the watcher.
+     */
+    @Test
+    void aDirectoryOpenedByAChmodIsWatchedAndItsFilesSyncedWithoutWaitingForAScan() throws Exception {
+        write(tree, "locked-dir/old.txt", "written while it was closed");
+        Files.setPosixFilePermissions(tree.resolve("locked-dir"), PosixFilePermissions.fromString("---------"));
+        Map<String, String> s = settings(Map.of()); // sync.rescan-interval 0: no periodic scan will find them
+        s.put("s3.endpoint", proxy.url());
+        try (JavaProcess watching = JavaProcess.startWithoutReadingEverything(dir.resolve("run"),
+                TestApp.asJvmOptions(s))) {
+            write(tree, "first.txt", "the watcher runs");
+            awaitObject("first.txt", "the watcher runs");
+            assertFalse(s3.exists(bucket, "locked-dir/old.txt"));
+
+            Files.setPosixFilePermissions(tree.resolve("locked-dir"), PosixFilePermissions.fromString("rwxr-xr-x"));
+            write(tree, "locked-dir/new.txt", "written right after the chmod");
+            write(tree, "locked-dir/sub/deeper.txt", "in a directory made right after the chmod");
+            awaitObject("locked-dir/old.txt", "written while it was closed");
+            awaitObject("locked-dir/new.txt", "written right after the chmod");
+            awaitObject("locked-dir/sub/deeper.txt", "in a directory made right after the chmod");
+            String out = watching.stdout() + watching.stderr();
+            assertTrue(out.contains("locked-dir can be read now"), out);
+
+            // the scan the restarted watcher asked for is over: what comes now, only the watcher can report
+            await().atMost(LONG).until(() -> (watching.stdout() + watching.stderr()).split("catch-up scan: ").length >= 3);
+            write(tree, "locked-dir/sub/later.txt", "a later change inside");
+            awaitObject("locked-dir/sub/later.txt", "a later change inside");
+        } finally {
+            Files.setPosixFilePermissions(tree.resolve("locked-dir"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
     @Test
     void aFileWithoutReadPermissionIsUnreadableNotVanishedAndOnceSaysSoWithExitOne() throws Exception {
         write(tree, "ok.txt", "ok");

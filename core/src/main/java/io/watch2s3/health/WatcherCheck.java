@@ -1,5 +1,6 @@
 package io.watch2s3.health;
 
+import io.watch2s3.log.LogSafe;
 import io.watch2s3.scan.CatchUpScan;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,10 +52,18 @@ public class WatcherCheck {
     /**
      * True when the watcher must be started again: its root vanished or was replaced and is there now, or the
      * process holds no inotify watch at all (the root was deleted and made again, perhaps with the same inode number,
-     * or its file system was unmounted: either way the kernel dropped every watch).
+     * or its file system was unmounted: either way the kernel dropped every watch), or a directory the last scan
+     * could not list (permissions; nor could the watcher watch it) can be listed now.
      */
     public boolean needsRestart() {
         if (restartWanted) {
+            return true;
+        }
+        String opened = scan.listableAgain();
+        if (opened != null && !lost) {
+            LOG.warn("{} can be read now: starting the watcher again to watch it",
+                    LogSafe.name(root.resolve(opened).toString()));
+            restartWanted = true;
             return true;
         }
         long since = shortSinceNanos;

@@ -13,14 +13,17 @@ import io.watch2s3.stats.SyncCounters;
 import io.watch2s3.tree.FileStat;
 import io.watch2s3.tree.OnDisk;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
@@ -64,6 +67,8 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
     private volatile long lastStartMillis;
     private final AtomicReference<String> requested = new AtomicReference<>("start-up");
     private volatile int directoriesSeen;
+    /** Directories the last walk could not list (permissions), at most a thousand: see {@link #listableAgain}. */
+    private volatile List<String> unlisted = List.of();
     private volatile long lastWalkMillis;
     private volatile boolean someDirectoriesUnwatched;
     private volatile boolean scanning;
@@ -194,6 +199,22 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
         this.someDirectoriesUnwatched = unwatched;
     }
 
+    /**
+     * One of the directories the last walk could not list (permissions) that can be listed now, or null. The
+     * watcher could not watch it either, so a chmod that opens it is a change nothing else reports: the files written
+     * into it right after waited for the next periodic scan.
+     */
+    public String listableAgain() {
+        for (String dir : unlisted) {
+            Path absolute = root.resolve(dir);
+            if (Files.isReadable(absolute) && Files.isExecutable(absolute)) {
+                unlisted = List.of(); // the scan that follows finds those still closed
+                return dir;
+            }
+        }
+        return null;
+    }
+
     /** How many directories the last complete scan walked (the watcher needs one inotify watch for each). */
     public int directoriesSeen() {
         return directoriesSeen;
@@ -264,6 +285,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
         private final Deque<String> vanished = new ArrayDeque<>();
         private long vanishedObjects;
         private final Set<String> visited = new HashSet<>();
+        private final List<String> notListed = new ArrayList<>();
         private final long startedNanos = System.nanoTime();
         private long files;
         private long changed;
@@ -290,6 +312,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
                     if (!reported) {
                         reported = true;
                         directoriesSeen = visited.size();
+                        unlisted = List.copyOf(notListed);
                         lastWalkMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
                         counters.scanned(files, System.nanoTime() - startedNanos);
                         LOG.info("catch-up scan: {} files in {} directories, {} to check, {} ms{}", files, visited.size(),
@@ -349,6 +372,9 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
                     }
                 }
             } catch (IOException | RuntimeException e) {
+                if (e instanceof AccessDeniedException && notListed.size() < 1000) {
+                    notListed.add(dir);
+                }
                 counters.countFailed(FailureKind.UNREADABLE); // its files may need syncing: --once must not say "all synced"
                 LOG.warn("catch-up scan: cannot list {}: {}; its files stay as they are", LogSafe.name(absolute.toString()),
                         LogSafe.name(e.toString()));
