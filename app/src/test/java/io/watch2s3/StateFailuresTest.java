@@ -118,9 +118,18 @@ class StateFailuresTest extends S3TestBase {
                 await().atMost(LONG).until(() -> scan.getLastFailure() != null);
                 assertTrue(health.call().getMessage().orElse("").contains("cannot be used"), health.call().getMessage().orElse(""));
                 writeFiles("still-full", 50);
-                await().pollDelay(Duration.ofSeconds(7)).atMost(LONG).until(() -> true); // reopen attempts fail meanwhile
+                // reopen attempts fail meanwhile, also once H2 may reuse the room of its old chunks inside its file
+                // (after 45 s): a test write then succeeded on the full disk, and "works again" came every 7 s
+                await().during(Duration.ofSeconds(60)).atMost(Duration.ofSeconds(90))
+                        .until(() -> state.isBroken() && health.call().getState() == HealthCheck.State.DOWN);
+                assertEquals(List.of(), log.lines(Level.INFO, "StateDatabase").stream()
+                        .filter(l -> l.contains("works again")).toList());
                 assertEquals(1, log.lines(Level.ERROR, "StateDatabase").size(), "one ERROR line for the cause: "
                         + log.atLeast(Level.WARN));
+                assertTrue(log.lines(Level.ERROR, "StateDatabase").get(0).length() < 300, "a short ERROR: "
+                        + log.lines(Level.ERROR, "StateDatabase"));
+                assertFalse(log.lines(Level.INFO, "CatchUpScan").stream().anyMatch(l -> l.contains("0 directories")),
+                        "no summary of a walk the failure cut short: " + log.lines(Level.INFO, "CatchUpScan"));
                 assertTrue(log.lines(Level.ERROR, "StateDatabase").get(0).contains("failed"), log.atLeast(Level.ERROR).toString());
 
                 disk.free();

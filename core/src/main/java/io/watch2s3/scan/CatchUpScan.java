@@ -291,6 +291,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
         private long changed;
         private boolean vanishedDirectoriesChecked;
         private boolean reported;
+        private boolean failed;
         private final SymlinksNotFollowed symlinks = new SymlinksNotFollowed();
 
         Walk() {
@@ -299,6 +300,18 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
 
         @Override
         public boolean hasNext() {
+            if (failed) {
+                return false; // the split asks again after a failure: no summary of a walk that did not finish
+            }
+            try {
+                return findNext();
+            } catch (RuntimeException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        private boolean findNext() {
             while (found.isEmpty()) {
                 if (!directories.isEmpty()) {
                     visit(directories.pop());

@@ -48,6 +48,12 @@ public class StateDatabase implements Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(StateDatabase.class);
     private static final long REOPEN_EVERY_MILLIS = 5_000;
+    /**
+     * Free space needed before a database that failed is called working again. H2 reuses the free room inside its
+     * file, so a small test write succeeded on a disk still full, and the next batch failed again: "works again" and
+     * a full scan every 7 s while nothing was freed (an outside probe). A batch's rows (10,000 paths) take about 2 MB.
+     */
+    private static final long FREE_SPACE_NEEDED = 4L << 20;
 
     private static final String SCHEMA = """
             CREATE TABLE IF NOT EXISTS synced_file (
@@ -565,6 +571,7 @@ public class StateDatabase implements Service {
             finishRescue();
             open();
             checkStorage();
+            checkFreeSpace();
         } catch (SQLException | IOException e) {
             if (rescue == null) {
                 closeBroken();
@@ -644,6 +651,13 @@ public class StateDatabase implements Service {
             return key == null ? "" : key; // a file system without identities: only its presence is checked
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    private void checkFreeSpace() throws IOException {
+        long free = Files.getFileStore(directory).getUsableSpace();
+        if (free < FREE_SPACE_NEEDED) {
+            throw new IOException("only " + free + " bytes free in " + directory);
         }
     }
 
@@ -756,14 +770,23 @@ public class StateDatabase implements Service {
         }
     }
 
-    /** The innermost message, without H2's SQL and error-code decorations: "No space left on device". */
+    /**
+     * The innermost message, without H2's decorations: "No space left on device". H2's own first line (a chain of
+     * wrapped exceptions and a file channel's name) made the ERROR 580 characters long; it goes to DEBUG.
+     */
     private static String describe(SQLException e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
         String message = firstLine(root.getMessage());
-        return root == e ? message : message + " (" + firstLine(e.getMessage()) + ")";
+        if (root != e) {
+            LOG.debug("state database failure in full: {}", firstLine(e.getMessage()));
+        }
+        if (message.isBlank()) {
+            message = root.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+        }
+        return message.length() > 200 ? message.substring(0, 200) + "…" : message;
     }
 
     private static String firstLine(String text) {
