@@ -4,6 +4,7 @@ import static io.watch2s3.support.Files2.write;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.support.FaultyS3Proxy;
 import io.watch2s3.support.JavaProcess;
@@ -42,6 +43,36 @@ class ShutdownTest extends ProxiedS3TestBase {
         silent.release();
         try (JavaProcess second = JavaProcess.start(work, TestApp.asJvmOptions(settings), Map.of())) {
             await().atMost(LONG).until(() -> s3.keys(bucket).size() == 20);
+            second.terminate();
+            assertEquals(0, second.waitFor(60), second.stderr());
+        }
+    }
+
+    /**
+     * SIGTERM in the middle of a big batch on a slow S3: the uploads under way finish, the files not begun are left to
+     * the next start. Camel waited for the whole batch: 2,000 files at 16 every 300 ms outlasted the 20 s, and the
+     * stop was forced (interrupted requests, stack traces).
+     */
+    @Test
+    void sigtermDuringABigBatchLeavesTheFilesNotBegunToTheNextStart() throws Exception {
+        proxy.when(r -> r.isPut()).delay(Duration.ofMillis(300));
+        Map<String, String> settings = settings(Map.of());
+        settings.put("s3.endpoint", proxy.url());
+        for (int i = 0; i < 2_000; i++) {
+            write(tree, "burst/f" + i + ".txt", "content " + i);
+        }
+        try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), TestApp.asJvmOptions(settings), Map.of())) {
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() >= 50);
+            first.terminate();
+            assertEquals(0, first.waitFor(60), first.stderr());
+            String log = first.stdout() + first.stderr();
+            assertTrue(log.contains("the files not begun yet are synced at the next start"), log);
+            assertFalse(log.contains("graceful shutdown") || log.contains("Exception"), "not forced: " + log);
+        }
+        assertTrue(s3.keys(bucket).size() < 2_000, "stopped before the batch's end");
+        proxy.clearFaults();
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), TestApp.asJvmOptions(settings), Map.of())) {
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 2_000);
             second.terminate();
             assertEquals(0, second.waitFor(60), second.stderr());
         }
