@@ -1,5 +1,6 @@
 package io.watch2s3;
 
+import static io.watch2s3.support.Files2.placeWhole;
 import static io.watch2s3.support.Files2.write;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -105,15 +106,15 @@ class BatchesSideBySideTest extends ProxiedS3TestBase {
         var held = proxy.when(r -> r.isPut() && r.key().startsWith("held/")).hold();
         try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "8"))) {
             for (int i = 1; i <= 4; i++) {
-                write(tree, "held/f" + i + ".txt", "batch " + i);
+                placeWhole(tree, "held/f" + i + ".txt", "batch " + i); // one event: one batch, one turn
                 int uploading = i;
                 // its own batch (a quiet period after the last), uploading now and held there
                 await().atMost(LONG).until(() -> held.arrivals().size() == uploading);
             }
             // four batches hold the quick lane's threads: the next two wait in its queue, and are not dropped
-            write(tree, "held/f5.txt", "the fifth");
+            placeWhole(tree, "held/f5.txt", "the fifth");
             await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 5.0);
-            write(tree, "held/f6.txt", "after the fifth");
+            placeWhole(tree, "held/f6.txt", "after the fifth");
             await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 6.0);
             held.release();
             await().atMost(LONG).until(() -> s3.keys(bucket).size() == 6);

@@ -31,6 +31,23 @@ public final class Files2 {
         void run(int i) throws Exception;
     }
 
+    /**
+     * Puts a whole file into the tree in one step (written beside the tree, then renamed in), as deploy tools do: one
+     * event. A plain write gives two (create, modify), which a loaded machine may deliver more than a quiet period
+     * apart, in two batches: the file then has two turns, which a test counting requests must not meet by chance.
+     */
+    public static Path placeWhole(Path root, String relative, String content) {
+        try {
+            Path file = root.resolve(relative);
+            Files.createDirectories(file.getParent());
+            Path aside = Files.createTempFile(root.toAbsolutePath().getParent(), "whole", ".tmp");
+            Files.writeString(aside, content, StandardCharsets.UTF_8);
+            return Files.move(aside, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static Path write(Path root, String relative, String content) {
         try {
             Path file = root.resolve(relative);

@@ -15,6 +15,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /** One file's failure: what kind it is and a one-line description of its cause, safe to log. */
 public record Failure(FailureKind kind, String cause) {
 
+    /** How the cause of a request that got no answer at all begins (refused, reset, timed out). */
+    private static final String NO_ANSWER = "no answer from S3: ";
+
     /** 4xx answers that mean "try again" rather than "never". */
     private static final Set<String> TRANSIENT_4XX_CODES = Set.of("RequestTimeout", "RequestTimeTooSkewed",
             "ExpiredToken", "SlowDown", "Throttling", "ThrottlingException", "TooManyRequestsException");
@@ -146,8 +149,13 @@ public record Failure(FailureKind kind, String cause) {
         }
         String message = safeMessage(root);
         String kind = thrown instanceof SdkException && !(thrown instanceof SdkServiceException)
-                ? "no answer from S3: " : "";
+                ? NO_ANSWER : "";
         return kind + root.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + oneLine(message));
+    }
+
+    /** True when the request got no answer at all: the connection was refused, reset or timed out. */
+    public boolean isNoAnswer() {
+        return cause.startsWith(NO_ANSWER);
     }
 
     /** An exception's message, or "" — even when getMessage() itself throws. */

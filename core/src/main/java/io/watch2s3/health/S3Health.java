@@ -56,6 +56,8 @@ public class S3Health {
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong confirmed = new AtomicLong();
+    /** Keys given up once for want of any answer while S3 answered others: the next time, it is their keys. */
+    private final Set<String> unansweredOnce = ConcurrentHashMap.newKeySet();
     /** Keys that fail by themselves → whether a WARN said so yet. Forgotten once S3 accepts them. */
     private final Map<String, Boolean> failingAlone = new ConcurrentHashMap<>();
     /** The files whose failures opened the outage now or were given up during it (guarded by this). */
@@ -109,11 +111,25 @@ public class S3Health {
             }
         } else if (confirmed.get() == confirmedAtFirstFailure || isDown()) {
             markDown(failure.cause(), Set.of(path));
+        } else if (failure.isNoAnswer() && rememberUnansweredOnce(path)) {
+            // no answer at all, while S3 answers others: the network loses requests (with 30 % of them dropped, 15
+            // files were put on the key's back-off, up to an hour). It waits the usual 30 s. Given up so again, it is
+            // the key's (a file too large for s3.request-timeout, a proxy that drops this one path).
+            failingFiles.remove(path);
+            logOnce(new Failure(failure.kind(), "a connection that loses requests: no answer after the retries, while"
+                    + " S3 answers other requests; the file is tried again within 30 s"), path);
         } else {
             failingFiles.remove(path);
             remember(path, true);
             warnFailsAlone(path, failure);
         }
+    }
+
+    private boolean rememberUnansweredOnce(String path) {
+        if (unansweredOnce.size() >= MAX_FAILING_ALONE) {
+            unansweredOnce.clear();
+        }
+        return unansweredOnce.add(path);
     }
 
     /** True for a key S3 fails by itself while it accepts others (its give-up is then no news worth a line). */
@@ -132,6 +148,9 @@ public class S3Health {
         failingFiles.clear();
         if (path != null && !failingAlone.isEmpty()) {
             failingAlone.remove(path);
+        }
+        if (path != null && !unansweredOnce.isEmpty()) {
+            unansweredOnce.remove(path);
         }
         if (path != null && onlyTheBucketAnswered) {
             onlyTheBucketAnswered = false;

@@ -6,14 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.failure.Failure;
 import io.watch2s3.failure.FailureKind;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
 
 /** When one file's failures say that S3 is down, and when they only say that its key fails. */
 class S3HealthTest {
 
     private static final Failure HTTP_500 = new Failure(FailureKind.S3_UNAVAILABLE, "HTTP 500 InternalError");
+    /** What the SDK throws when the connection is reset before an answer came. */
+    private static final Failure NO_ANSWER = Failure.of(SdkClientException.create("Unable to execute HTTP request",
+            new SocketException("Connection reset")));
     private final S3Health s3 = new S3Health();
 
     /** The file is sent, fails, is retried and fails again, and is given up. */
@@ -184,5 +189,43 @@ class S3HealthTest {
         assertFalse(s3.isDown());
         s3.requestFailed(HTTP_500, "c.txt");
         assertTrue(s3.isDown());
+    }
+
+    /** Given up while other files go through, for want of any answer at all (a flaky link drops requests). */
+    private void unansweredUntilGivenUp(String path) {
+        long atFirstFailure = s3.confirmedSoFar();
+        s3.requestFailed(NO_ANSWER, path);
+        s3.succeeded("another.txt");
+        s3.requestFailed(NO_ANSWER, path);
+        s3.gaveUp(NO_ANSWER, path, atFirstFailure);
+    }
+
+    @Test
+    void aFileGivenUpForWantOfAnyAnswerIsTheConnectionsProblemOnceAndItsKeysTheSecondTimeInARow() {
+        assertTrue(NO_ANSWER.isNoAnswer(), NO_ANSWER.cause());
+        unansweredUntilGivenUp("unlucky.txt");
+        assertFalse(s3.isDown());
+        assertFalse(s3.failsByItself("unlucky.txt"), "a lost answer says nothing about the key");
+
+        unansweredUntilGivenUp("unlucky.txt");
+        assertTrue(s3.failsByItself("unlucky.txt"), "no answer for it twice while others get one: its key");
+    }
+
+    @Test
+    void anAnswerForAFileForgetsThatItWentUnansweredOnce() {
+        unansweredUntilGivenUp("unlucky.txt");
+        s3.succeeded("unlucky.txt");
+        unansweredUntilGivenUp("unlucky.txt");
+        assertFalse(s3.failsByItself("unlucky.txt"), "not twice in a row");
+    }
+
+    @Test
+    void anAnswerThatIsAnErrorIsTheKeysFromTheFirstTime() {
+        assertFalse(HTTP_500.isNoAnswer());
+        long atFirstFailure = s3.confirmedSoFar();
+        s3.requestFailed(HTTP_500, "bad.txt");
+        s3.succeeded("another.txt");
+        s3.gaveUp(HTTP_500, "bad.txt", atFirstFailure);
+        assertTrue(s3.failsByItself("bad.txt"));
     }
 }
