@@ -373,6 +373,7 @@ class FailuresTest extends ProxiedS3TestBase {
         Files.setPosixFilePermissions(tree.resolve("locked-dir"), PosixFilePermissions.fromString("---------"));
         Map<String, String> s = settings(Map.of()); // sync.rescan-interval 0: no periodic scan will find them
         s.put("s3.endpoint", proxy.url());
+        s.put("management.port", Integer.toString(freePort())); // with Camel's route metrics
         try (JavaProcess watching = JavaProcess.startWithoutReadingEverything(dir.resolve("run"),
                 TestApp.asJvmOptions(s))) {
             write(tree, "first.txt", "the watcher runs");
@@ -392,6 +393,8 @@ class FailuresTest extends ProxiedS3TestBase {
             await().atMost(LONG).until(() -> (watching.stdout() + watching.stderr()).split("catch-up scan: ").length >= 3);
             write(tree, "locked-dir/sub/later.txt", "a later change inside");
             awaitObject("locked-dir/sub/later.txt", "a later change inside");
+            String all = watching.stdout() + watching.stderr();
+            assertFalse(all.contains("MeterRegistry"), "no warning about the restarted route's gauge: " + all);
         } finally {
             Files.setPosixFilePermissions(tree.resolve("locked-dir"), PosixFilePermissions.fromString("rwxr-xr-x"));
         }

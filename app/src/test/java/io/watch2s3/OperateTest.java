@@ -14,7 +14,6 @@ import io.watch2s3.support.AccessLogEntry;
 import io.watch2s3.support.JavaProcess;
 import io.watch2s3.support.S3TestBase;
 import io.watch2s3.support.TestApp;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,12 +39,6 @@ class OperateTest extends S3TestBase {
     private HttpResponse<String> get(int port, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** The value of a metric, summed over its labels (watch2s3_files_failed_total has one series per cause). */

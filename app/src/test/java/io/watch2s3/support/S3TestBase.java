@@ -50,6 +50,13 @@ public abstract class S3TestBase {
     }
 
     /** This test's settings, changed by {@code overrides}. */
+    /** A port nothing listens on now, for management.port. */
+    protected static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     protected Map<String, String> settings(Map<String, String> overrides) {
         Map<String, String> s = TestApp.settings(s3, bucket, tree, state);
         s.putAll(overrides);

@@ -211,7 +211,6 @@ public class FileFailures {
         return ObjectHelper.getException(RejectedExecutionException.class, thrown) != null;
     }
 
-    /** The request was not sent at all: S3 already counted as down (S3Health#checkAvailable). */
     /**
      * The turn ended in a failure. When S3 may have carried out the request (its answer never came, or a 5xx), the
      * row no longer says what S3 holds; otherwise it still does, and the batch's doubt on it goes.
@@ -229,6 +228,7 @@ public class FileFailures {
         }
     }
 
+    /** The request was not sent at all: S3 already counted as down (S3Health#checkAvailable). */
     private static boolean notSent(Throwable thrown) {
         return ObjectHelper.getException(S3UnavailableException.class, thrown) != null;
     }
