@@ -35,8 +35,10 @@ public abstract class ProxiedS3TestBase extends S3TestBase {
         return proxy.requests().stream().filter(r -> r.request().isPut() && r.request().key().equals(key)).count();
     }
 
+    /** Waits until S3 holds {@code content} under {@code key} and the proxy has recorded the request that sent it. */
     protected void awaitObject(String key, String content) {
-        await().atMost(LONG).until(() -> s3.exists(bucket, key) && s3.getText(bucket, key).equals(content));
+        await().atMost(LONG).until(() -> s3.exists(bucket, key) && s3.getText(bucket, key).equals(content)
+                && !proxy.isInFlight(key));
     }
 
     /** The pipeline still works: a change made now reaches S3. */
