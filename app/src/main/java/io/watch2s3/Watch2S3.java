@@ -55,6 +55,7 @@ public final class Watch2S3 {
                 system.putAll(modeSettings(commandLine));
             }
             Settings settings = Settings.resolve(file, System.getenv(), system);
+            checkShutdownTimeout(file, system);
             if (settings.get("log.format").equals("json")) {
                 // chosen before the first log line: logback reads this when it starts
                 System.setProperty("logback.configurationFile", "watch2s3/logback-json.xml");
@@ -96,6 +97,19 @@ public final class Watch2S3 {
             if (app != null) {
                 app.close();
             }
+        }
+    }
+
+    /**
+     * camel.main.shutdown-timeout decides how long SIGTERM waits for the uploads in flight. Camel binds it only when it
+     * is a number and keeps its own value without a word otherwise ('abc', '20s': an outside probe).
+     */
+    private static void checkShutdownTimeout(Properties file, Properties system) {
+        String key = "camel.main.shutdown-timeout";
+        String value = system.getProperty(key, file.getProperty(key));
+        if (value != null && !value.trim().matches("[0-9]{1,6}")) {
+            throw new ConfigurationException(key + ": '" + value.trim() + "' is not a whole number of seconds (the"
+                    + " shipped file has 20)");
         }
     }
 

@@ -131,6 +131,16 @@ class StartupErrorsTest {
         assertEquals("watch2s3: camel.main.shutdown-timout: unknown option, or a value it cannot take ('20')", line);
     }
 
+    /** A shutdown timeout that is no number: Camel ignored it without a word. */
+    @Test
+    void aShutdownTimeoutThatIsNoNumberIsNamedInOneLine() throws Exception {
+        Files.createDirectories(dir.resolve("run"));
+        Files.writeString(dir.resolve("run/application.properties"), "camel.main.shutdown-timeout = 20s\n");
+        String line = runExpectingExit2(Map.of());
+        assertEquals("watch2s3: camel.main.shutdown-timeout: '20s' is not a whole number of seconds (the shipped file"
+                + " has 20)", line);
+    }
+
     /** A route file edited before watch2s3 became a template (its pipeline under another name, or plain routes). */
     @Test
     void aRouteFileWithoutTheTemplateIsNamedWithTheFix() throws Exception {
