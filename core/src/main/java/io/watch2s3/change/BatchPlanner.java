@@ -9,6 +9,7 @@ import io.watch2s3.tree.OnDisk;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +82,7 @@ public class BatchPlanner {
     public List<SyncAction> plan(Batch batch) {
         Map<String, SyncAction> uploads = new LinkedHashMap<>();
         Map<String, SyncAction> deletes = new LinkedHashMap<>();
+        Set<String> unsent = new HashSet<>();
         for (String path : batch.getPaths()) {
             long firstSeen = batch.firstSeen(path);
             if (!ObjectKeys.isWellFormed(path)) {
@@ -94,21 +96,25 @@ public class BatchPlanner {
                         upload(path, firstSeen, uploads);
                     }
                     // it was a directory: the objects of the files it held go (git checkout of another branch)
-                    delete(() -> state.below(path), firstSeen, deletes);
+                    delete(() -> state.below(path), firstSeen, deletes, unsent);
                 }
                 // it was a file (a directory now): its object goes. Or another directory was renamed onto it
                 // (mv site.new site): the objects of the old directory's files that the new one lacks go. The new
                 // one's own files arrive as their own changes.
-                case DIRECTORY -> delete(() -> noLongerFiles(state.atOrBelow(path)), firstSeen, deletes);
-                case OTHER, GONE -> delete(() -> state.atOrBelow(path), firstSeen, deletes);
+                case DIRECTORY -> delete(() -> noLongerFiles(state.atOrBelow(path)), firstSeen, deletes, unsent);
+                case OTHER, GONE -> delete(() -> state.atOrBelow(path), firstSeen, deletes, unsent);
                 case UNKNOWN -> LOG.warn("cannot look at {} (permissions?): left as it is", LogSafe.name(path));
             }
         }
         deletes.keySet().removeAll(uploads.keySet());
+        // rows of new paths whose upload has not gone yet (a tree renamed while its batch uploads) are no objects to
+        // protect: they count not against sync.max-deletes, and their turn sends no DELETE (FilePlanner)
+        unsent.retainAll(deletes.keySet());
+        int toDelete = deletes.size() - unsent.size();
         // Deletes go first: a server with one namespace for files and directories (MinIO) refuses a file where
         // objects of a directory of that name still are, and the reverse (git checkout of another branch).
         List<SyncAction> planned = new ArrayList<>(deletes.size() + uploads.size());
-        if (!deletes.isEmpty() && deleteGuard.allows(deletes.size(), "a batch")) {
+        if (!deletes.isEmpty() && deleteGuard.allows(toDelete, "a batch")) {
             planned.addAll(deletes.values());
         }
         planned.addAll(uploads.values());
@@ -145,10 +151,14 @@ public class BatchPlanner {
     }
 
     /** {@code rows} are looked up only when deletes are mirrored: a query per uploaded file was 2 % of a burst's CPU. */
-    private void delete(Supplier<List<SyncedFile>> rows, long firstSeen, Map<String, SyncAction> deletes) {
+    private void delete(Supplier<List<SyncedFile>> rows, long firstSeen, Map<String, SyncAction> deletes,
+            Set<String> unsent) {
         if (deleteGuard.isEnabled()) {
             for (SyncedFile gone : rows.get()) {
                 deletes.putIfAbsent(gone.path(), SyncAction.delete(gone.path(), firstSeen));
+                if (gone.isNotSent()) {
+                    unsent.add(gone.path());
+                }
             }
         }
     }

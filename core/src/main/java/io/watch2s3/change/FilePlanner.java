@@ -1,6 +1,8 @@
 package io.watch2s3.change;
 
 import io.watch2s3.log.LogSafe;
+import io.watch2s3.state.StateDatabase;
+import io.watch2s3.state.SyncedFile;
 import io.watch2s3.tree.OnDisk;
 import java.nio.file.Path;
 import org.slf4j.Logger;
@@ -19,6 +21,7 @@ public class FilePlanner {
     private Path root;
     private Fingerprinter fingerprinter;
     private RefusedContents refused = new RefusedContents();
+    private StateDatabase state;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -27,6 +30,11 @@ public class FilePlanner {
 
     public void setFingerprinter(Fingerprinter fingerprinter) {
         this.fingerprinter = fingerprinter;
+    }
+
+    /** A delete is sent only for a path S3 may hold an object for (see SyncedFile#isNotSent). */
+    public void setState(StateDatabase state) {
+        this.state = state;
     }
 
     public void setRefused(RefusedContents refused) {
@@ -39,9 +47,15 @@ public class FilePlanner {
             // a directory or a symlink in its place counts as gone, as for the batch planner; a path that cannot be
             // looked at does not
             OnDisk now = OnDisk.look(root, path);
-            return now == OnDisk.FILE || now == OnDisk.UNKNOWN
-                    ? new FilePlan.Skip(path, "it is there again")
-                    : new FilePlan.Delete(path, action.firstSeenMillis());
+            if (now == OnDisk.FILE || now == OnDisk.UNKNOWN) {
+                return new FilePlan.Skip(path, "it is there again");
+            }
+            if (state != null && state.find(path).map(SyncedFile::isNotSent).orElse(true)) {
+                // its upload never went (the file vanished first), or another turn deleted it: no request for a key
+                // S3 never held (an outside probe saw 1,450 such DELETEs after a tree was renamed during its upload)
+                return new FilePlan.Skip(path, "S3 holds no object for it");
+            }
+            return new FilePlan.Delete(path, action.firstSeenMillis());
         }
         Fingerprinter.Read read = fingerprinter.read(path);
         if (read == null) {

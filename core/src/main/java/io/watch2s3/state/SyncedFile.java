@@ -12,6 +12,12 @@ import io.watch2s3.tree.FileStat;
 public record SyncedFile(String path, long size, long mtimeNanos, long ctimeNanos, String sha256) {
 
     public static final long PENDING_SIZE = -1;
+    /**
+     * The mtime of a pending row this run made for a new path, for which no request has been sent that S3 may have
+     * carried out: a turn that ends without one removes it (see StateDatabase#turnEnded), and a start makes it a plain
+     * pending row (a crash may have cut a request short).
+     */
+    public static final long NOT_SENT_MTIME = -2;
     public static final long UNKNOWN_CTIME = FileStat.UNKNOWN_CTIME;
 
     /**
@@ -27,5 +33,10 @@ public record SyncedFile(String path, long size, long mtimeNanos, long ctimeNano
     /** True for a row written before an upload that S3 has not confirmed (or whose confirmation was lost). */
     public boolean isPending() {
         return size == PENDING_SIZE;
+    }
+
+    /** True for a pending row of this run's for which nothing was sent yet: S3 holds no object for it. */
+    public boolean isNotSent() {
+        return size == PENDING_SIZE && mtimeNanos == NOT_SENT_MTIME;
     }
 }

@@ -91,4 +91,50 @@ class UnfinishedTurnsTest {
         afterARestart();
         assertEquals(fresh, state.find("new.txt").orElseThrow());
     }
+
+    /**
+     * A new path's turn that ended without a request (the file vanished first, as when its tree is renamed during the
+     * upload) leaves no row: it counted as an object to delete, against sync.max-deletes too.
+     */
+    @Test
+    void aNewPathWhoseTurnEndedWithoutARequestLeavesNoRow() {
+        state.recordPending(List.of("new.txt"));
+        assertTrue(state.find("new.txt").orElseThrow().isNotSent());
+        state.turnEnded("new.txt");
+        assertTrue(state.find("new.txt").isEmpty());
+    }
+
+    @Test
+    void aNewPathThatAnotherBatchPlannedMeanwhileKeepsItsRowUntilThatTurnEndsToo() {
+        state.recordPending(List.of("new.txt")); // the batch uploading it
+        state.recordPending(List.of("new.txt")); // the batch deleting it (its directory was renamed)
+        state.turnEnded("new.txt");
+        assertTrue(state.find("new.txt").isPresent(), "the second batch's turn still comes");
+        state.turnEnded("new.txt");
+        assertTrue(state.find("new.txt").isEmpty());
+    }
+
+    @Test
+    void aNewPathWhoseRequestMayHaveGoneIsNotTakenForUnsent() {
+        state.recordPending(List.of("new.txt"));
+        state.distrust("new.txt"); // the PUT timed out: S3 may hold it
+        state.turnEnded("new.txt");
+        assertTrue(state.find("new.txt").orElseThrow().isPending());
+        assertFalse(state.find("new.txt").orElseThrow().isNotSent());
+    }
+
+    /** A crash may have cut its first request short: at the next start S3 may hold the object. */
+    @Test
+    void aNewPathsRowLeftUnsentByACrashIsPlainPendingAtTheNextStart() {
+        state.recordPending(List.of("new.txt"));
+        state.stop();
+        state = new StateDatabase();
+        state.setDirectory(stateDir.toString());
+        state.start();
+        SyncedFile row = state.find("new.txt").orElseThrow();
+        assertTrue(row.isPending());
+        assertFalse(row.isNotSent());
+        state.turnEnded("new.txt");
+        assertTrue(state.find("new.txt").isPresent(), "kept: its object may be in S3");
+    }
 }
