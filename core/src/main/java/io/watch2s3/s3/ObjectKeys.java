@@ -29,7 +29,9 @@ public final class ObjectKeys {
     /** Null when the path can be stored, else a sentence saying why not. */
     public String whyRefused(String relativePath) {
         if (!isWellFormed(relativePath)) {
-            return "its name is not valid UTF-8, and an S3 key is";
+            // the JVM already replaced the bytes it could not read: the name cannot be shown as it is on disk
+            return "its name is not valid UTF-8, which every S3 key must be (\\uFFFD stands for the bytes that are"
+                    + " not; 'ls -b' in its directory shows them): rename it";
         }
         int bytes = toKey(relativePath).getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_KEY_BYTES) {
