@@ -87,7 +87,7 @@ public class Fingerprinter {
         }
         Optional<SyncedFile> row = state.find(path).filter(r -> !r.isPending());
         if (row.isPresent() && row.get().sameStat(stat.size(), stat.mtimeNanos(), stat.ctimeNanos())) {
-            state.turnEnded(path); // this turn ends here: its batch's doubt goes
+            state.turnEndedUnchanged(path); // this turn ends here: its batch's doubt goes
             return new Read(new Fingerprint(stat.size(), stat.mtimeNanos(), stat.ctimeNanos(), row.get().sha256(), null,
                     true), null);
         }

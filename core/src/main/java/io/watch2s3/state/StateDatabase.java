@@ -487,6 +487,21 @@ public class StateDatabase implements Service {
         // sync.max-deletes too (an outside probe: 1,450 such rows held back 10 real deletes)
         update("DELETE FROM synced_file WHERE path = ? AND size = " + SyncedFile.PENDING_SIZE + " AND mtime_ns = "
                 + SyncedFile.NOT_SENT_MTIME + " AND doubts = 0", path);
+        doubtGone(path);
+    }
+
+    /**
+     * {@link #turnEnded} for a path whose row is a confirmed one (the file was found unchanged): only the doubt goes.
+     * One statement: this runs for every unchanged file a burst's second event brings.
+     */
+    public void turnEndedUnchanged(String path) {
+        if (readOnly) {
+            return;
+        }
+        doubtGone(path);
+    }
+
+    private void doubtGone(String path) {
         update("UPDATE synced_file SET doubts = 0 WHERE path = ? AND doubts > 0", path);
     }
 

@@ -68,6 +68,13 @@ class UnfinishedTurnsTest {
     }
 
     @Test
+    void aTurnThatFoundTheFileUnchangedByItsStatLeavesNoDoubt() {
+        state.recordPending(List.of(V1.path()));
+        state.turnEndedUnchanged(V1.path());
+        assertEquals(V1, afterARestart());
+    }
+
+    @Test
     void aDoubtLeftByATurnWhoseEndWasNotRecordedGoesWithTheNextConfirmation() {
         state.recordPending(List.of(V1.path())); // a turn that failed while the database failed: its end unrecorded
         state.recordPending(List.of(V1.path())); // synced again once the database works
