@@ -127,6 +127,23 @@ class DeletedStateFileTest {
         assertEquals(List.of(), leftovers());
     }
 
+    /** A leftover script that cannot be read back stops the start with the state.dir line; nothing is replaced. */
+    @Test
+    void aRescueScriptThatCannotBeReadBackStopsTheStartAndIsLeftAsItWas() throws Exception {
+        state.stop();
+        Files.delete(state.file());
+        Path script = stateDir.resolve("state-rescue.sql");
+        Files.writeString(script, "this is no SQL H2 wrote");
+
+        state = new StateDatabase();
+        state.setDirectory(stateDir.toString());
+        io.watch2s3.config.ConfigurationException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                io.watch2s3.config.ConfigurationException.class, state::start);
+        assertTrue(refused.getMessage().startsWith("state.dir: "), refused.getMessage());
+        assertEquals("this is no SQL H2 wrote", Files.readString(script));
+        assertFalse(Files.exists(state.file()), "no empty database took its place");
+    }
+
     /** Files in state.dir other than the database's own. */
     private List<Path> leftovers() throws Exception {
         try (Stream<Path> files = Files.list(stateDir)) {
