@@ -103,8 +103,7 @@ class StateFailuresTest extends S3TestBase {
     void aFullDiskUnderTheStateMakesFilesWaitWithOneErrorAndSyncingResumesWhenSpaceIsBack() throws Exception {
         try (SmallDisk disk = SmallDisk.mount(dir.resolve("statefs"), "8m");
                 LogCapture log = new LogCapture()) {
-            Map<String, String> s = settings(Map.of());
-            s.put("state.dir", disk.path().resolve("state").toString());
+            Map<String, String> s = stateOn(disk);
             try (TestApp app = TestApp.start(s)) {
                 write(tree, "before.txt", "synced before the disk filled up");
                 await().atMost(LONG).until(() -> s3.exists(bucket, "before.txt"));
@@ -186,8 +185,7 @@ class StateFailuresTest extends S3TestBase {
     @Test
     void aStateFileDeletedWhileItsDiskIsFullWaitsForRoomAndIsThenWrittenBack() throws Exception {
         try (SmallDisk disk = SmallDisk.mount(dir.resolve("statefs"), "8m")) {
-            Map<String, String> s = settings(Map.of());
-            s.put("state.dir", disk.path().resolve("state").toString());
+            Map<String, String> s = stateOn(disk);
             writeFiles("site", 30);
             try (TestApp app = TestApp.start(s)) {
                 awaitBucketEqualsTree();
@@ -219,13 +217,40 @@ class StateFailuresTest extends S3TestBase {
         }
     }
 
+    /**
+     * Deleted just before the stop on a disk that is full: the stop cannot write it back. Said in one ERROR, and the
+     * next start, with no state, syncs every file again; a change made meanwhile arrives.
+     */
+    @Test
+    void aStateFileThatCannotBeWrittenBackAtTheStopIsSaidAndTheNextStartSyncsEveryFileAgain() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(dir.resolve("statefs"), "8m");
+                LogCapture log = new LogCapture()) {
+            Map<String, String> s = stateOn(disk);
+            writeFiles("site", 10);
+            try (TestApp app = TestApp.start(s)) {
+                awaitBucketEqualsTree();
+                StateDatabase db = app.bean("stateDatabase", StateDatabase.class);
+                disk.fill();
+                Files.delete(db.file());
+            }
+            assertTrue(log.lines(Level.ERROR, "StateDatabase").stream()
+                    .anyMatch(l -> l.contains("could not write the state database back")), log.atLeast(Level.WARN).toString());
+            disk.free();
+            write(tree, "after.txt", "a change while watch2s3 was down");
+            try (TestApp app = TestApp.start(s)) {
+                await().atMost(LONG).until(() -> s3.exists(bucket, "after.txt"));
+                StateDatabase db = app.bean("stateDatabase", StateDatabase.class);
+                await().atMost(LONG).until(() -> db.count() == TreeFiles.of(tree).size());
+            }
+        }
+    }
+
     /** Deleted while closed by a failure, the file has nothing to be written back from: said, and every file sent. */
     @Test
     void aStateFileDeletedWhileTheDatabaseIsBrokenIsSaidAndEveryFileIsSyncedAgain() throws Exception {
         try (SmallDisk disk = SmallDisk.mount(dir.resolve("statefs"), "8m");
                 LogCapture log = new LogCapture()) {
-            Map<String, String> s = settings(Map.of());
-            s.put("state.dir", disk.path().resolve("state").toString());
+            Map<String, String> s = stateOn(disk);
             writeFiles("site", 20);
             try (TestApp app = TestApp.start(s)) {
                 awaitBucketEqualsTree();
@@ -246,8 +271,7 @@ class StateFailuresTest extends S3TestBase {
     @Test
     void onceExitsNonZeroWhenTheStateDiskIsFullAndTheNextRunFinishesTheJob() throws Exception {
         try (SmallDisk disk = SmallDisk.mount(dir.resolve("statefs"), "8m")) {
-            Map<String, String> s = settings(Map.of());
-            s.put("state.dir", disk.path().resolve("state").toString());
+            Map<String, String> s = stateOn(disk);
             List<String> jvm = TestApp.asJvmOptions(s);
             writeFiles("first", 5);
             try (JavaProcess once = JavaProcess.start(dir.resolve("run1"), jvm, Map.of(), "--once")) {
@@ -300,5 +324,12 @@ class StateFailuresTest extends S3TestBase {
             assertFalse(p.stderr().contains("\tat "), "no stack trace: " + p.stderr());
             return ours.get(0);
         }
+    }
+
+    /** The test's settings with state.dir on {@code disk}. */
+    private Map<String, String> stateOn(SmallDisk disk) {
+        Map<String, String> s = settings(Map.of());
+        s.put("state.dir", disk.path().resolve("state").toString());
+        return s;
     }
 }
