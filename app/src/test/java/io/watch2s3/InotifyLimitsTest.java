@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ch.qos.logback.classic.Level;
 import io.watch2s3.health.WatcherCheck;
 import io.watch2s3.scan.CatchUpScan;
+import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.S3TestBase;
 import io.watch2s3.support.TestApp;
 import io.watch2s3.support.TreeFiles;
@@ -50,7 +52,7 @@ class InotifyLimitsTest extends S3TestBase {
 
     @Test
     void aKernelEventQueueOverflowIsRecoveredByAScanOfTheTree() throws Exception {
-        try (TestApp app = startWithAQueueOf(1, Map.of())) {
+        try (LogCapture log = new LogCapture(); TestApp app = startWithAQueueOf(1, Map.of())) {
             Map<String, String> burst = TreeFiles.numbered("overflow", 1000);
             TreeFiles.writeAll(tree, burst);
             awaitObjects(s3, burst);
@@ -58,6 +60,9 @@ class InotifyLimitsTest extends S3TestBase {
             // every file arrived (asserted above); that the overflow path was the one taken depends on timing:
             // reported as skipped, not failed, on the rare run where the kernel queue never overflowed
             assumeTrue(scan.getRequests() > 0, "the kernel queue did not overflow this time");
+            // the line says what was lost and which setting it comes from
+            assertTrue(log.lines(Level.INFO, "CatchUpScan").contains("catch-up scan requested: the watcher lost events:"
+                    + " its event queue overflowed (fs.inotify.max_queued_events)"), log.atLeast(Level.INFO).toString());
         }
     }
 

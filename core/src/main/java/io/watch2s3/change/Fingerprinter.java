@@ -63,8 +63,8 @@ public class Fingerprinter {
      * it by its stat (the links share size, mtime and ctime), as it finds any file changed unseen.
      */
     public void setScan(TreeScan scan) {
-        this.otherNamesChanged = () -> scan.request("a file with other hard links changed: the tree is looked at"
-                + " for its other names");
+        this.otherNamesChanged = () -> scan.requestAfterBurst("a file with other hard links changed: the tree is"
+                + " looked at for its other names");
     }
 
     /**
@@ -91,9 +91,6 @@ public class Fingerprinter {
             return new Read(new Fingerprint(stat.size(), stat.mtimeNanos(), stat.ctimeNanos(), row.get().sha256(), null,
                     true), null);
         }
-        if (stat.links() > 1) {
-            otherNamesChanged.run();
-        }
         Read read;
         try {
             read = digest(path, stat.ctimeNanos(), stat.size());
@@ -104,7 +101,10 @@ public class Fingerprinter {
         Fingerprint fp = read.fingerprint();
         if (row.isPresent() && row.get().size() == fp.size() && row.get().sha256().equals(fp.sha256())) {
             state.confirmUploaded(fp.row(path));
-            return new Read(fp.alreadyInS3(), null);
+            return new Read(fp.alreadyInS3(), null); // the same bytes: so are its other names' (a touch, a new link)
+        }
+        if (stat.links() > 1) {
+            otherNamesChanged.run();
         }
         return read;
     }

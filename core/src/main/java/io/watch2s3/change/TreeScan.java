@@ -4,4 +4,10 @@ package io.watch2s3.change;
 public interface TreeScan {
 
     void request(String reason);
+
+    /**
+     * A scan once the changes being synced now are done: what it looks for cannot be missed by waiting, and a scan
+     * during a burst finds the burst's own files (not synced yet) and syncs them a second time beside their batches.
+     */
+    void requestAfterBurst(String reason);
 }

@@ -2,9 +2,11 @@ package io.watch2s3.scan;
 
 import io.watch2s3.change.BatchLanes;
 import io.watch2s3.change.DeleteGuard;
+import io.watch2s3.change.LatestChangePerPath;
 import io.watch2s3.change.PathFilter;
 import io.watch2s3.change.TreeScan;
 import io.watch2s3.config.Durations;
+import io.watch2s3.failure.Failure;
 import io.watch2s3.failure.FailureKind;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.state.StateDatabase;
@@ -58,6 +60,9 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(CatchUpScan.class);
 
+    /** A scan asked for after a burst runs at the latest this long after it was asked for. */
+    static final long AFTER_BURST_MAX = TimeUnit.MINUTES.toMillis(10);
+
     private Path root;
     private StateDatabase state;
     private PathFilter filter;
@@ -66,6 +71,10 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
     private long intervalMillis;
     private volatile long lastStartMillis;
     private final AtomicReference<String> requested = new AtomicReference<>("start-up");
+    /** A scan asked for once no batch is open or syncing ({@link #requestAfterBurst}), and since when. */
+    private final AtomicReference<String> afterBurst = new AtomicReference<>();
+    private volatile long afterBurstSinceMillis;
+    private java.util.function.BooleanSupplier noBatchPending = () -> true;
     private volatile int directoriesSeen;
     /** Directories the last walk could not list (permissions), at most a thousand: see {@link #listableAgain}. */
     private volatile List<String> unlisted = List.of();
@@ -106,7 +115,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
 
     /** True when at least one scan ran to its end, none runs now and none is due. */
     public boolean isSettled() {
-        return completedScans.get() > 0 && !scanning && requested.get() == null;
+        return completedScans.get() > 0 && !scanning && requested.get() == null && afterBurst.get() == null;
     }
 
     /** false with --once: a scan that failed is reported by the exit code, not tried again. */
@@ -146,6 +155,11 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
         this.lanes = lanes;
     }
 
+    /** The open and closed batches: a scan asked for after a burst waits until none is open or syncing. */
+    public void setBatches(LatestChangePerPath batches) {
+        this.noBatchPending = batches::isIdle;
+    }
+
     /** sync.rescan-interval, e.g. "1h"; 0 scans only at start and when asked. */
     public void setInterval(String interval) {
         this.intervalMillis = Durations.parse("sync.rescan-interval", interval).toMillis();
@@ -164,9 +178,31 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
         }
     }
 
-    /** The watcher reported an error (an event-queue overflow, a lost watch): events may be lost. */
-    public void requestAfterWatcherError() {
-        request("the watcher reported an error: events may be lost");
+    /**
+     * Asks for a scan once no batch is open or syncing, or {@link #AFTER_BURST_MAX} after the first such request if
+     * the changes never pause. Requests made meanwhile are the same scan: a local {@code git clone} hard-links
+     * thousands of files in, each asking for one, and ten scans ran beside its batches (ten times as long).
+     */
+    @Override
+    public void requestAfterBurst(String reason) {
+        requests.incrementAndGet();
+        if (afterBurst.compareAndSet(null, reason)) {
+            afterBurstSinceMillis = System.currentTimeMillis();
+            LOG.info("catch-up scan requested once the changes being synced are done: {}", reason);
+        }
+    }
+
+    /**
+     * The watcher reported an error (an event-queue overflow, a lost watch): events may be lost. The line names it:
+     * "an error" alone left the user guessing whether to raise fs.inotify.max_queued_events.
+     */
+    public void requestAfterWatcherError(Exchange exchange) {
+        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        // camel-file-watch 4.17 turns the kernel's overflow event (it has no path) into a NullPointerException
+        String what = error instanceof NullPointerException
+                ? "its event queue overflowed (fs.inotify.max_queued_events)"
+                : "it reported " + Failure.describe(error);
+        request("the watcher lost events: " + what);
     }
 
     /** A burst's batch found no room to wait in (BatchLanes): the scan finds its paths again. */
@@ -177,6 +213,12 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
     /** True when a scan should start now: asked for, or sync.rescan-interval has passed since the last one. */
     public boolean isDue() {
         long now = System.currentTimeMillis();
+        String waiting = afterBurst.get();
+        if (waiting != null && (noBatchPending.getAsBoolean() || now - afterBurstSinceMillis >= AFTER_BURST_MAX)
+                && afterBurst.compareAndSet(waiting, null)) {
+            requested.compareAndSet(null, waiting);
+            notBeforeMillis = 0;
+        }
         long interval = currentIntervalMillis();
         return now >= notBeforeMillis && (requested.get() != null
                 || (interval > 0 && now - lastStartMillis >= interval));
@@ -223,6 +265,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
     /** The relative paths that may differ from what S3 holds, found as the walk goes. */
     public Iterator<String> changedPaths() {
         String reason = requested.getAndSet(null);
+        afterBurst.set(null); // what it waits for happened before this walk, which finds it
         lastStartMillis = System.currentTimeMillis();
         scanning = true;
         failedThisTime = false;

@@ -1,15 +1,25 @@
 package io.watch2s3.scan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.watch2s3.change.Batch;
+import io.watch2s3.change.BatchLanes;
+import io.watch2s3.change.LatestChangePerPath;
+import java.nio.file.Path;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ServiceStatus;
+import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CatchUpScanTest {
 
@@ -44,5 +54,56 @@ class CatchUpScanTest {
             start.get(1, TimeUnit.MINUTES);
             assertEquals(ServiceStatus.Started, seen.get(1, TimeUnit.MINUTES), "went on before Camel had started");
         }
+    }
+
+    /**
+     * Asked for after a burst (a hard-linked file changed), the scan waits while a batch is open or syncing: one scan
+     * however many files ask, not one beside every batch (a local git clone ran ten, each finding the clone's files
+     * not synced yet). A scan that starts meanwhile for another reason is that scan.
+     */
+    @Test
+    void aScanAskedForAfterABurstWaitsUntilNoBatchIsOpenOrSyncingAndRunsOnce(@TempDir Path root) throws Exception {
+        try (CamelContext camel = new DefaultCamelContext()) {
+            LatestChangePerPath batches = new LatestChangePerPath();
+            BatchLanes lanes = new BatchLanes();
+            batches.setLanes(lanes);
+            CatchUpScan scan = new CatchUpScan();
+            scan.setRoot(root.toString());
+            scan.setInterval("0s");
+            scan.setBatches(batches);
+            scanOnce(scan);                                           // the start's scan
+
+            Exchange event = new DefaultExchange(camel);
+            event.getMessage().setBody("linked/a.txt");
+            Exchange batch = batches.aggregate(null, event);          // a batch is open
+            scan.requestAfterBurst("a hard-linked file changed");
+            scan.requestAfterBurst("another hard-linked file changed");
+            assertFalse(scan.isDue(), "a batch is open");
+            assertFalse(scan.isSettled());
+            batches.onCompletion(batch);
+            assertFalse(scan.isDue(), "the batch waits for a lane");
+            lanes.batchStarting(batch.getMessage().getBody(Batch.class));
+            assertFalse(scan.isDue(), "the batch is syncing");
+            lanes.batchDone();
+            assertTrue(scan.isDue(), "no batch is open or syncing");
+            scanOnce(scan);
+            assertFalse(scan.isDue(), "the two requests were one scan");
+            assertTrue(scan.isSettled());
+            assertEquals(2, scan.getRequests());
+
+            batches.aggregate(null, event);                           // open again: a scan asked for now waits…
+            scan.requestAfterBurst("a hard-linked file changed");
+            assertFalse(scan.isDue());
+            scan.request("the watcher was restarted");                // …unless one starts for another reason
+            assertTrue(scan.isDue());
+            scanOnce(scan);
+            assertFalse(scan.isDue(), "the scan that ran covered both");
+        }
+    }
+
+    private static void scanOnce(CatchUpScan scan) {
+        assertTrue(scan.isDue());
+        scan.changedPaths();
+        scan.finished();
     }
 }
