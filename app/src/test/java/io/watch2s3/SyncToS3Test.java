@@ -350,6 +350,36 @@ class SyncToS3Test extends S3TestBase {
         }
     }
 
+    /**
+     * A named pipe (or a socket, a device) has no content to send: the scan's line names it, one made while watching
+     * gets a line of its own (both were passed by without a word), and the files around it sync.
+     */
+    @Test
+    void aNamedPipeIsPassedByWithALineAndTheFilesAroundItSync() throws Exception {
+        mkfifo(tree.resolve("queue.fifo"));
+        write(tree, "a.txt", "a");
+        Files.createDirectories(tree.resolve("run"));
+        try (LogCapture log = new LogCapture(); TestApp app = start()) {
+            awaitObject("a.txt", "a");
+            String line = await().atMost(Duration.ofSeconds(30)).until(
+                    () -> log.lines(Level.INFO, "CatchUpScan").stream().filter(l -> l.startsWith("catch-up scan: "))
+                            .findFirst().orElse(null), java.util.Objects::nonNull);
+            assertTrue(line.endsWith("; 1 special file not uploaded (a named pipe, socket or device has no content to"
+                    + " send): queue.fifo"), line);
+            mkfifo(tree.resolve("run/live.fifo"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> log.lines(Level.INFO, "BatchPlanner").contains(
+                    "not uploaded: run/live.fifo is a named pipe, socket or device, not a regular file"));
+            write(tree, "run/b.txt", "b");
+            awaitObject("run/b.txt", "b");
+            assertEquals(List.of("a.txt", "run/b.txt"), s3.keys(bucket));
+        }
+    }
+
+    private static void mkfifo(Path path) throws Exception {
+        Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+        assertEquals(0, p.waitFor(), "mkfifo " + path);
+    }
+
     @Test
     void aNameTooLongForS3IsSkippedAndCountedAndTheOthersGoOn() throws Exception {
         String segment = "x".repeat(250);

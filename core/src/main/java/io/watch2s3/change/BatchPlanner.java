@@ -6,6 +6,7 @@ import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
 import io.watch2s3.tree.OnDisk;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -102,7 +103,11 @@ public class BatchPlanner {
                 // (mv site.new site): the objects of the old directory's files that the new one lacks go. The new
                 // one's own files arrive as their own changes.
                 case DIRECTORY -> delete(() -> noLongerFiles(state.atOrBelow(path)), firstSeen, deletes, unsent);
-                case OTHER, GONE -> delete(() -> state.atOrBelow(path), firstSeen, deletes, unsent);
+                case OTHER -> {
+                    notUploaded(path);
+                    delete(() -> state.atOrBelow(path), firstSeen, deletes, unsent);
+                }
+                case GONE -> delete(() -> state.atOrBelow(path), firstSeen, deletes, unsent);
                 case UNKNOWN -> LOG.warn("cannot look at {} (permissions?): left as it is", LogSafe.name(path));
             }
         }
@@ -122,6 +127,14 @@ public class BatchPlanner {
         LOG.debug("batch of {} paths → {} actions", batch.getSize(), planned.size());
         counters.batchPlanned(planned.size());
         return planned;
+    }
+
+    /** The scan's line names these too, but only at the next scan: a user who just made one wonders now. */
+    private void notUploaded(String path) {
+        if (filter.accepts(path)) {
+            LOG.info("not uploaded: {} is {}", LogSafe.name(path), Files.isSymbolicLink(root.resolve(path))
+                    ? "a symlink (sync.follow-symlinks=false)" : "a named pipe, socket or device, not a regular file");
+        }
     }
 
     private void upload(String path, long firstSeen, Map<String, SyncAction> uploads) {

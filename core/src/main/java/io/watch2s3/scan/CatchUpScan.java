@@ -335,7 +335,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
         private boolean vanishedDirectoriesChecked;
         private boolean reported;
         private boolean failed;
-        private final SymlinksNotFollowed symlinks = new SymlinksNotFollowed();
+        private final EntriesPassedBy passedBy = new EntriesPassedBy();
 
         Walk() {
             directories.push("");
@@ -373,7 +373,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
                         counters.scanned(files, System.nanoTime() - startedNanos);
                         LOG.info("catch-up scan: {} files in {} directories, {} to check, {} ms{}", files, visited.size(),
                                 changed, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos),
-                                symlinks.summary());
+                                passedBy.summary());
                     }
                     return false;
                 }
@@ -423,8 +423,12 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
                                 && filter.accepts(path)) {
                             found.add(path);
                         }
-                    } else if (filter.accepts(path) && Files.isSymbolicLink(entry)) {
-                        symlinks.add(path, entry);
+                    } else if (filter.accepts(path)) {
+                        if (Files.isSymbolicLink(entry)) {
+                            passedBy.symlink(path, entry);
+                        } else {
+                            passedBy.special(path);
+                        }
                     }
                 }
             } catch (IOException | RuntimeException e) {
