@@ -35,13 +35,21 @@ public class ProgressReport {
     }
 
     public void batchStarted(Exchange exchange, @Body List<?> actions) {
-        BatchProgress batch = new BatchProgress(batches.incrementAndGet(), actions.size(), counters);
+        BatchProgress batch = new BatchProgress(batches.incrementAndGet(), actions.size());
         exchange.setProperty(PROPERTY, batch);
         running.add(batch);
     }
 
-    public void fileDone(@ExchangeProperty(PROPERTY) BatchProgress batch) {
+    /**
+     * One file's turn ended: {@code bytesSent} by an upload S3 confirmed, found {@code unchanged}, or {@code failed}.
+     * Counted on its own batch: with batches side by side, the pair's counters would put a small batch's files in the
+     * big one's line too (4683/4683 files, 13018 unchanged).
+     */
+    public void fileDone(BatchProgress batch, long bytesSent, boolean unchanged, boolean failed) {
         if (batch != null) {
+            batch.bytes.addAndGet(bytesSent);
+            batch.unchanged.addAndGet(unchanged ? 1 : 0);
+            batch.failed.addAndGet(failed ? 1 : 0);
             batch.done.incrementAndGet();
         }
         counters.fileDone();
@@ -49,7 +57,13 @@ public class ProgressReport {
 
     public void batchFinished(@ExchangeProperty(PROPERTY) BatchProgress batch) {
         if (batch != null && running.remove(batch) && batch.total >= REPORTED_FROM) {
-            LOG.info("batch {} done: {}", batch.number, batch.line(counters));
+            long failed = batch.failed.get();
+            if (failed == 0) {
+                LOG.info("batch {} done: {}", batch.number, batch.line());
+            } else {
+                LOG.warn("batch {} ended with {} of its files failed: {}",
+                        batch.number, failed, batch.line());
+            }
         }
     }
 
@@ -57,7 +71,7 @@ public class ProgressReport {
     public void report() {
         for (BatchProgress batch : running) {
             if (batch.total >= REPORTED_FROM) {
-                LOG.info("progress of batch {}: {}", batch.number, batch.line(counters));
+                LOG.info("progress of batch {}: {}", batch.number, batch.line());
             }
         }
     }
@@ -65,35 +79,29 @@ public class ProgressReport {
     /** One batch's figures. */
     public static final class BatchProgress {
         private final AtomicLong done = new AtomicLong();
+        private final AtomicLong unchanged = new AtomicLong();
+        private final AtomicLong failed = new AtomicLong();
+        private final AtomicLong bytes = new AtomicLong();
         private final long number;
         private final int total;
         private final long startedNanos = System.nanoTime();
-        private final long failedAtStart;
-        private final long bytesAtStart;
-        private final long unchangedAtStart;
 
-        BatchProgress(long number, int total, SyncCounters counters) {
+        BatchProgress(long number, int total) {
             this.number = number;
             this.total = total;
-            this.failedAtStart = counters.getFailed();
-            this.bytesAtStart = counters.getBytesUploaded();
-            this.unchangedAtStart = counters.getUnchanged();
         }
 
-        // unchanged files, failures and bytes are the pair's since the batch started: with batches side by side, a
-        // small one's files count in the big one's line too
-        String line(SyncCounters counters) {
+        String line() {
             long files = done.get();
             double seconds = Math.max(1e-3, (System.nanoTime() - startedNanos) / 1e9);
             double rate = files / seconds;
-            double mbPerSecond = (counters.getBytesUploaded() - bytesAtStart) / seconds / (1 << 20);
+            double mbPerSecond = bytes.get() / seconds / (1 << 20);
             long left = total - files;
             String eta = left == 0 ? "0s" : rate <= 0 ? "unknown" : formatSeconds((long) Math.ceil(left / rate));
             return String.format(Locale.ROOT,
                     "%d/%d files (%d%%), %.1f files/s, %.2f MB/s, %d unchanged, %d failed, ETA %s, %s elapsed",
                     files, total, total == 0 ? 100 : files * 100 / total, rate, mbPerSecond,
-                    counters.getUnchanged() - unchangedAtStart, counters.getFailed() - failedAtStart, eta,
-                    formatSeconds((long) seconds));
+                    unchanged.get(), failed.get(), eta, formatSeconds((long) seconds));
         }
     }
 

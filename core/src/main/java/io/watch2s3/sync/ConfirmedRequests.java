@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 public class ConfirmedRequests {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
+    /** The size of a file whose upload S3 confirmed, on its exchange: its batch's progress line counts it. */
+    static final String BYTES_SENT = "Watch2S3BytesSent";
 
     private StateDatabase state;
     private SyncCounters counters;
@@ -42,6 +44,7 @@ public class ConfirmedRequests {
             Fingerprint fp = upload.fingerprint();
             state.confirmUploaded(fp.row(upload.path()));
             counters.countUploaded(fp.size(), upload.firstSeenMillis());
+            exchange.setProperty(BYTES_SENT, fp.size());
             LOG.info("{} {} ({} bytes)", dryRun ? "dry run: would upload" : "uploaded", key, fp.size());
         } else if (plan instanceof FilePlan.Delete delete) {
             state.confirmDeleted(delete.path());

@@ -33,6 +33,8 @@ public class FileFailures {
     private static final String ATTEMPTS = "Watch2S3Attempts";
     /** S3Health's count of confirmed requests when the file's request first failed. */
     private static final String CONFIRMED_AT_FIRST_FAILURE = "Watch2S3ConfirmedAtFirstFailure";
+    /** Set on a file's exchange once its failure is counted: its batch's progress line counts it too. */
+    static final String FAILED = "Watch2S3Failed";
 
     private Path root;
     private int maxRetries = 5;
@@ -168,6 +170,7 @@ public class FileFailures {
             failure = new Failure(FailureKind.KEY_FAILS, failure.cause());
         }
         counters.countFailed(failure.kind());
+        exchange.setProperty(FAILED, true);
         settleDoubt(path, sent && (failure.kind() == FailureKind.S3_UNAVAILABLE
                 || failure.kind() == FailureKind.KEY_FAILS));
         if (failure.kind() == FailureKind.REFUSED_BY_S3 && plan(exchange) instanceof FilePlan.Upload upload) {

@@ -60,7 +60,10 @@ public class FileTurnEnd {
         try {
             pathsInFlight.release(exchange, exchange.getProperty(PathsInFlight.CLAIMED, String.class));
         } finally {
-            progressReport.fileDone(exchange.getProperty(ProgressReport.PROPERTY, ProgressReport.BatchProgress.class));
+            progressReport.fileDone(exchange.getProperty(ProgressReport.PROPERTY, ProgressReport.BatchProgress.class),
+                    exchange.getProperty(ConfirmedRequests.BYTES_SENT, 0L, Long.class),
+                    exchange.getMessage().getBody() instanceof FilePlan.Unchanged,
+                    exchange.getProperty(FileFailures.FAILED, false, Boolean.class));
             exchange.removeProperty(FilePlan.PROPERTY);
             exchange.getMessage().setBody(null);
         }
