@@ -172,6 +172,23 @@ class StartupErrorsTest {
         assertTrue(line.startsWith("watch2s3: watch.dir: ") && line.contains("not an existing directory"), line);
     }
 
+    /**
+     * A kill -9 while S3Mock wrote a bucket's index left it empty or cut short, and the built-in endpoint answered
+     * every request with HTTP 500 for good ("S3 is not answering"). The start says so, and what to do.
+     */
+    @Test
+    void aBuiltInEndpointStoreLeftBrokenByAKillIsNamedWithTheFix() throws Exception {
+        Path index = Files.createDirectories(dir.resolve("state/local-s3/site")).resolve("bucketMetadata.json");
+        Files.writeString(index, "");
+        String line = runExpectingExit2("local", Map.of("s3.bucket", "site"));
+        assertEquals("watch2s3: s3.endpoint: the built-in endpoint's store is damaged: " + index + " is empty (a kill"
+                + " while S3Mock wrote it). The built-in endpoint is for trying watch2s3 out: delete " + dir.resolve("state")
+                + " (its objects and the state that describes them) and start again, which uploads the tree afresh", line);
+        Files.writeString(index, "{\"name\":\"site\",\"objects\":{\"a.txt\":\"b8f6");
+        line = runExpectingExit2("local", Map.of("s3.bucket", "site"));
+        assertTrue(line.contains(index + " is cut short (a kill"), line);
+    }
+
     @Test
     void aWatchDirThatIsAFileIsNamed() throws Exception {
         Path file = Files.writeString(dir.resolve("plain-file"), "x");

@@ -1,6 +1,7 @@
 package io.watch2s3.local;
 
 import com.adobe.testing.s3mock.S3MockApplication;
+import io.watch2s3.config.ConfigurationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,6 +43,7 @@ public final class LocalS3Endpoint implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + objectsDir, e);
         }
+        refuseDamagedStore(objectsDir);
         Map<String, Object> props = new HashMap<>();
         props.put("com.adobe.testing.s3mock.store.root", objectsDir.toAbsolutePath().toString());
         props.put("com.adobe.testing.s3mock.store.retain-files-on-exit", "true");
@@ -62,6 +64,33 @@ public final class LocalS3Endpoint implements AutoCloseable {
         props.put(S3MockApplication.PROP_SILENT, true);
         props.putAll(extra);
         return new LocalS3Endpoint(S3MockApplication.start(props), objectsDir.toAbsolutePath());
+    }
+
+    /**
+     * S3Mock writes a bucket's index of keys in place, at every new key: a kill -9 in the middle left it empty or cut
+     * short (an outside probe: 1 kill in 6), and from then on S3Mock answered every request with HTTP 500, which
+     * watch2s3 took for "S3 is not answering", for ever. Said at start instead, with what to do.
+     */
+    static void refuseDamagedStore(Path objectsDir) {
+        try (var buckets = Files.newDirectoryStream(objectsDir, Files::isDirectory)) {
+            for (Path bucket : buckets) {
+                Path index = bucket.resolve("bucketMetadata.json");
+                if (Files.isRegularFile(index) && !looksWhole(Files.readString(index))) {
+                    throw ConfigurationException.forKey("s3.endpoint", "the built-in endpoint's store is damaged: "
+                            + index + " is " + (Files.size(index) == 0 ? "empty" : "cut short")
+                            + " (a kill while S3Mock wrote it). The built-in endpoint is for trying watch2s3 out:"
+                            + " delete " + objectsDir.getParent() + " (its objects and the state that describes them)"
+                            + " and start again, which uploads the tree afresh");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the built-in endpoint's store " + objectsDir, e);
+        }
+    }
+
+    private static boolean looksWhole(String json) {
+        String trimmed = json.strip();
+        return trimmed.startsWith("{") && trimmed.endsWith("}");
     }
 
     /**
