@@ -230,12 +230,14 @@ public class StateDatabase implements Service {
         }
         try (Statement s = anchor.createStatement()) {
             // rows of paths whose first request a crash may have cut short count as in doubt too
-            int distrusted = s.executeUpdate("UPDATE synced_file SET " + MADE_PENDING + " WHERE doubts > 0 OR mtime_ns = "
+            s.executeUpdate("UPDATE synced_file SET " + MADE_PENDING + " WHERE doubts > 0 OR mtime_ns = "
                     + SyncedFile.NOT_SENT_MTIME);
-            if (distrusted > 0) {
-                LOG.info("state {}: {} files whose upload or delete had not been confirmed when watch2s3 last stopped:"
-                        + " they are synced again", file(), distrusted);
-            }
+        }
+        // with the pending rows an earlier start made and its run did not sync (stopped again before its scan did)
+        long unfinished = countUnfinished();
+        if (unfinished > 0) {
+            LOG.info("state {}: {} files whose upload or delete had not been confirmed when watch2s3 last stopped:"
+                    + " they are synced again", file(), unfinished);
         }
     }
 
@@ -319,6 +321,11 @@ public class StateDatabase implements Service {
     /** How many files S3 is known to hold (pending rows not counted). */
     public long count() {
         return count("SELECT COUNT(*) FROM synced_file WHERE size >= 0");
+    }
+
+    /** Pending rows: paths whose sync a batch began and no turn ended (or a start distrusted). */
+    long countUnfinished() {
+        return count("SELECT COUNT(*) FROM synced_file WHERE size < 0");
     }
 
     /** Where the rows were uploaded to (endpoint, bucket, prefix), as {@link #adoptTarget} recorded it. */

@@ -53,6 +53,20 @@ class UnfinishedTurnsTest {
         assertTrue(afterARestart().isPending(), "S3 may hold the new content, the old one or nothing");
     }
 
+    /**
+     * The start's line counts every path it syncs again, also one an earlier start made pending that its run stopped
+     * before syncing: that row has no doubt left, and the line counted only rows still in doubt.
+     */
+    @Test
+    void aPathLeftPendingByTwoRunsInARowIsCountedAtTheNextStart() {
+        state.recordPending(List.of(V1.path(), "new.txt"));
+        afterARestart();
+        assertEquals(2, state.countUnfinished(), "in doubt, and not sent");
+        afterARestart();
+        assertEquals(2, state.countUnfinished(), "still to sync: the run before stopped first");
+        assertEquals(0, state.count(), "neither is known to be in S3");
+    }
+
     @Test
     void aConfirmedTurnLeavesNoDoubt() {
         state.recordPending(List.of(V1.path()));
