@@ -441,8 +441,10 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
                 return;
             }
             visited.add(dir);
-            for (String gone : known.keySet()) { // rows whose file is gone or is no longer a regular file
-                vanished(gone, 1);
+            // rows whose file is gone or is no longer a regular file; a new path whose upload has not gone yet (a
+            // tree renamed while its batch uploads) is no object to delete, and is not counted against max-deletes
+            for (Map.Entry<String, SyncedFile> gone : known.entrySet()) {
+                vanished(gone.getKey(), gone.getValue().isNotSent() ? 0 : 1);
             }
         }
 
@@ -456,7 +458,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
                 if (!visited.contains(dir) && !isUnderVanished(dir)) {
                     OnDisk now = OnDisk.look(root, dir);
                     if (now == OnDisk.GONE || now == OnDisk.FILE || now == OnDisk.OTHER) {
-                        vanished(dir, state.countAtOrBelow(dir));
+                        vanished(dir, state.countObjectsAtOrBelow(dir));
                     }
                 }
             }

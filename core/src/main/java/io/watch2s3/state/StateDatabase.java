@@ -305,6 +305,13 @@ public class StateDatabase implements Service {
                 path, path + "/", path + "0");
     }
 
+    /** How many of those rows may stand for an object in S3: all but new paths whose upload has not gone yet. */
+    public long countObjectsAtOrBelow(String path) {
+        return count("SELECT COUNT(*) FROM synced_file WHERE (path = ? OR (path >= ? AND path < ?)) AND NOT (size = "
+                + SyncedFile.PENDING_SIZE + " AND mtime_ns = " + SyncedFile.NOT_SENT_MTIME + ")",
+                path, path + "/", path + "0");
+    }
+
     /** Every directory that holds a known file, parents before children; the scan finds vanished ones with it. */
     public List<String> knownDirectories() {
         List<String> parents = new ArrayList<>();

@@ -6,15 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.change.Batch;
 import io.watch2s3.change.BatchLanes;
+import io.watch2s3.change.DeleteGuard;
 import io.watch2s3.change.LatestChangePerPath;
+import io.watch2s3.change.PathFilter;
+import io.watch2s3.state.StateDatabase;
+import io.watch2s3.state.SyncedFile;
+import io.watch2s3.stats.SyncCounters;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.apache.camel.CamelContext;
-import org.apache.camel.ServiceStatus;
 import org.apache.camel.Exchange;
+import org.apache.camel.ServiceStatus;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceSupport;
@@ -98,6 +106,43 @@ class CatchUpScanTest {
             assertTrue(scan.isDue());
             scanOnce(scan);
             assertFalse(scan.isDue(), "the scan that ran covered both");
+        }
+    }
+
+    /**
+     * A tree renamed while its batch uploads leaves rows of new paths whose upload never went (not sent). A scan then
+     * counted each as an object to delete: 50 such rows held back the 5 real deletes of the old tree for good
+     * ("NOT deleting: … 55 objects"). They count for nothing now.
+     */
+    @Test
+    void rowsOfUploadsThatNeverWentDoNotCountAgainstMaxDeletes(@TempDir Path root, @TempDir Path stateDir) {
+        StateDatabase state = new StateDatabase();
+        state.setDirectory(stateDir.toString());
+        state.start();
+        try {
+            for (int i = 0; i < 5; i++) {
+                state.confirmUploaded(new SyncedFile("old/f" + i, 1, 1_000, 2_000, "1".repeat(64)));
+            }
+            state.recordPending(IntStream.range(0, 50).mapToObj(i -> "new/f" + i).toList());
+            SyncCounters counters = new SyncCounters();
+            DeleteGuard guard = new DeleteGuard();
+            guard.setRoot(root.toString());
+            guard.setDeletes(true);
+            guard.setMaxDeletes(10);
+            guard.setCounters(counters);
+            CatchUpScan scan = new CatchUpScan();
+            scan.setRoot(root.toString());
+            scan.setState(state);
+            scan.setFilter(new PathFilter());
+            scan.setDeleteGuard(guard);
+            scan.setCounters(counters);
+            List<String> found = new ArrayList<>();
+            scan.changedPaths().forEachRemaining(found::add);
+            scan.finished();
+            assertTrue(found.contains("old"), "the old tree's objects go: " + found);
+            assertEquals(0, counters.getDeletesHeld());
+        } finally {
+            state.stop();
         }
     }
 
