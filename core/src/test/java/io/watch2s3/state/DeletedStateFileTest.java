@@ -1,5 +1,6 @@
 package io.watch2s3.state;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -145,6 +147,43 @@ class DeletedStateFileTest {
     }
 
     /** Files in state.dir other than the database's own. */
+    /**
+     * The rows were written out, and building the new file from them fails (here: something in its way). The rows are
+     * safe in the script: files keep waiting, the build is tried again every 5 s, and once it can be done the database
+     * is back with every row; a stop meanwhile leaves the script, which the next start reads.
+     */
+    @Test
+    void aRebuildThatFailsAfterTheRowsWereWrittenOutIsTriedAgainAndLosesNothing() throws Exception {
+        Files.delete(state.file());
+        Path inTheWay = Files.createDirectories(stateDir.resolve("state-rescue.mv.db"));
+        Files.writeString(inTheWay.resolve("blocker"), "x");
+
+        assertFalse(state.keepUsable(), "the rebuild failed");
+        assertTrue(Files.exists(stateDir.resolve("state-rescue.sql")), "the rows are written out");
+        assertTrue(state.getBrokenCause().contains("was deleted"), state.getBrokenCause());
+        Files.delete(inTheWay.resolve("blocker"));
+        Files.delete(inTheWay);
+        await().atMost(Duration.ofSeconds(30)).until(state::keepUsable);
+        assertNull(state.getBrokenCause());
+        assertEquals(ROWS, rowsAfterARestart());
+        assertEquals(List.of(), leftovers());
+    }
+
+    @Test
+    void aStopWhileTheRebuildFailsLeavesTheRowsForTheNextStart() throws Exception {
+        Files.delete(state.file());
+        Path inTheWay = Files.createDirectories(stateDir.resolve("state-rescue.mv.db"));
+        Files.writeString(inTheWay.resolve("blocker"), "x");
+        assertFalse(state.keepUsable(), "the rebuild failed");
+        state.stop();
+        assertTrue(Files.exists(stateDir.resolve("state-rescue.sql")), "the rows are left as SQL");
+        Files.delete(inTheWay.resolve("blocker"));
+        Files.delete(inTheWay);
+        state = started();
+        assertEquals(ROWS, state.count());
+        assertEquals(List.of(), leftovers());
+    }
+
     private List<Path> leftovers() throws Exception {
         try (Stream<Path> files = Files.list(stateDir)) {
             return files.filter(p -> !p.getFileName().toString().matches("state\\.(mv|trace)\\.db")).toList();
