@@ -369,9 +369,16 @@ class SyncToS3Test extends S3TestBase {
             mkfifo(tree.resolve("run/live.fifo"));
             await().atMost(Duration.ofSeconds(30)).until(() -> log.lines(Level.INFO, "BatchPlanner").contains(
                     "not uploaded: run/live.fifo is a named pipe, socket or device, not a regular file"));
+            // said once, not at each of its events (a touch here: the touch command does not open it, which would
+            // wait for a writer; a chmod, a rename back)
+            Process touch = new ProcessBuilder("touch", "-d", "2001-01-01", "live.fifo")
+                    .directory(tree.resolve("run").toFile()).start();
+            assertEquals(0, touch.waitFor());
             write(tree, "run/b.txt", "b");
             awaitObject("run/b.txt", "b");
             assertEquals(List.of("a.txt", "run/b.txt"), s3.keys(bucket));
+            assertEquals(1, log.lines(Level.INFO, "BatchPlanner").stream()
+                    .filter(l -> l.startsWith("not uploaded: run/live.fifo ")).count());
         }
     }
 

@@ -30,16 +30,17 @@ import org.slf4j.LoggerFactory;
 public class BatchPlanner {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchPlanner.class);
-    private static final int MAX_REFUSED_NAMES = 10_000;
+    private static final int MAX_NAMES_SAID = 10_000;
 
     /**
-     * Names already refused, logged and counted once each: the start's scan and the watcher, or every change of such a
-     * file, would report the same name again. Bounded; a name forgotten is reported once more.
+     * Names already refused or passed by, logged (and counted) once each: the start's scan and the watcher, or every
+     * change of such a file (a named pipe has an event at each write), would report the same name again. Bounded; a
+     * name forgotten is reported once more.
      */
-    private final Set<String> refusedNames = Collections.newSetFromMap(new LinkedHashMap<>() {
+    private final Set<String> namesSaid = Collections.newSetFromMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > MAX_REFUSED_NAMES;
+            return size() > MAX_NAMES_SAID;
         }
     });
 
@@ -131,7 +132,7 @@ public class BatchPlanner {
 
     /** The scan's line names these too, but only at the next scan: a user who just made one wonders now. */
     private void notUploaded(String path) {
-        if (filter.accepts(path)) {
+        if (filter.accepts(path) && firstTimeSaid(path)) {
             LOG.info("not uploaded: {} is {}", LogSafe.name(path), Files.isSymbolicLink(root.resolve(path))
                     ? "a symlink (sync.follow-symlinks=false)" : "a named pipe, socket or device, not a regular file");
         }
@@ -147,15 +148,17 @@ public class BatchPlanner {
     }
 
     private void refuse(String path, String why) {
-        boolean first;
-        synchronized (refusedNames) {
-            first = refusedNames.add(path);
-        }
-        if (first) {
+        if (firstTimeSaid(path)) {
             counters.countRefused();
             LOG.warn("skipping {}: {}", LogSafe.name(path), why);
         } else {
             LOG.debug("skipping {} again: {}", LogSafe.name(path), why);
+        }
+    }
+
+    private boolean firstTimeSaid(String path) {
+        synchronized (namesSaid) {
+            return namesSaid.add(path);
         }
     }
 
