@@ -62,6 +62,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
 
     /** A scan asked for after a burst runs at the latest this long after it was asked for. */
     static final long AFTER_BURST_MAX = TimeUnit.MINUTES.toMillis(10);
+    private long afterBurstMaxMillis = AFTER_BURST_MAX;
 
     private Path root;
     private StateDatabase state;
@@ -192,6 +193,16 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
         }
     }
 
+    /** For tests: how long a scan asked for after a burst may wait for it ({@link #AFTER_BURST_MAX}). */
+    void setAfterBurstMaxMillis(long millis) {
+        this.afterBurstMaxMillis = millis;
+    }
+
+    /** Why the next scan was asked for, as its line says; null when none is due for a reason. */
+    String requestedReason() {
+        return requested.get();
+    }
+
     /**
      * The watcher reported an error (an event-queue overflow, a lost watch): events may be lost. The line names it:
      * "an error" alone left the user guessing whether to raise fs.inotify.max_queued_events.
@@ -214,7 +225,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
     public boolean isDue() {
         long now = System.currentTimeMillis();
         String waiting = afterBurst.get();
-        if (waiting != null && (noBatchPending.getAsBoolean() || now - afterBurstSinceMillis >= AFTER_BURST_MAX)
+        if (waiting != null && (noBatchPending.getAsBoolean() || now - afterBurstSinceMillis >= afterBurstMaxMillis)
                 && afterBurst.compareAndSet(waiting, null)) {
             requested.compareAndSet(null, waiting);
             notBeforeMillis = 0;

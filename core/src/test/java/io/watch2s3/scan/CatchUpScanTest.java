@@ -1,5 +1,6 @@
 package io.watch2s3.scan;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -143,6 +145,45 @@ class CatchUpScanTest {
             assertEquals(0, counters.getDeletesHeld());
         } finally {
             state.stop();
+        }
+    }
+
+    /** Changes that never pause (no batch ever idle) do not keep the scan waiting past its cap. */
+    @Test
+    void aScanAskedForAfterABurstRunsAtItsCapIfTheChangesNeverPause(@TempDir Path root) throws Exception {
+        try (CamelContext camel = new DefaultCamelContext()) {
+            LatestChangePerPath batches = new LatestChangePerPath();
+            batches.setLanes(new BatchLanes());
+            CatchUpScan scan = new CatchUpScan();
+            scan.setRoot(root.toString());
+            scan.setInterval("0s");
+            scan.setBatches(batches);
+            scanOnce(scan);
+            Exchange event = new DefaultExchange(camel);
+            event.getMessage().setBody("always/busy.log");
+            batches.aggregate(null, event);                           // a batch stays open
+            scan.setAfterBurstMaxMillis(200);
+            scan.requestAfterBurst("a hard-linked file changed");
+            assertFalse(scan.isDue(), "within the cap it waits");
+            // past the cap it runs, batch open or not
+            await().atMost(Duration.ofSeconds(30)).until(scan::isDue);
+        }
+    }
+
+    /** A watcher error that is not the overflow is named by its cause in the scan's line. */
+    @Test
+    void aWatcherErrorOtherThanTheOverflowIsNamedByItsCause(@TempDir Path root) throws Exception {
+        try (CamelContext camel = new DefaultCamelContext()) {
+            CatchUpScan scan = new CatchUpScan();
+            scan.setRoot(root.toString());
+            scan.setInterval("0s");
+            scanOnce(scan);
+            Exchange failed = new DefaultExchange(camel);
+            failed.setProperty(Exchange.EXCEPTION_CAUGHT, new java.io.IOException("watch key no longer valid"));
+            scan.requestAfterWatcherError(failed);
+            assertEquals("the watcher lost events: it reported IOException: watch key no longer valid",
+                    scan.requestedReason());
+            assertTrue(scan.isDue());
         }
     }
 

@@ -155,14 +155,12 @@ class DeletedStateFileTest {
     @Test
     void aRebuildThatFailsAfterTheRowsWereWrittenOutIsTriedAgainAndLosesNothing() throws Exception {
         Files.delete(state.file());
-        Path inTheWay = Files.createDirectories(stateDir.resolve("state-rescue.mv.db"));
-        Files.writeString(inTheWay.resolve("blocker"), "x");
+        Path inTheWay = somethingInTheRebuildsWay();
 
         assertFalse(state.keepUsable(), "the rebuild failed");
         assertTrue(Files.exists(stateDir.resolve("state-rescue.sql")), "the rows are written out");
         assertTrue(state.getBrokenCause().contains("was deleted"), state.getBrokenCause());
-        Files.delete(inTheWay.resolve("blocker"));
-        Files.delete(inTheWay);
+        clear(inTheWay);
         await().atMost(Duration.ofSeconds(30)).until(state::keepUsable);
         assertNull(state.getBrokenCause());
         assertEquals(ROWS, rowsAfterARestart());
@@ -172,16 +170,26 @@ class DeletedStateFileTest {
     @Test
     void aStopWhileTheRebuildFailsLeavesTheRowsForTheNextStart() throws Exception {
         Files.delete(state.file());
-        Path inTheWay = Files.createDirectories(stateDir.resolve("state-rescue.mv.db"));
-        Files.writeString(inTheWay.resolve("blocker"), "x");
+        Path inTheWay = somethingInTheRebuildsWay();
         assertFalse(state.keepUsable(), "the rebuild failed");
         state.stop();
         assertTrue(Files.exists(stateDir.resolve("state-rescue.sql")), "the rows are left as SQL");
-        Files.delete(inTheWay.resolve("blocker"));
-        Files.delete(inTheWay);
+        clear(inTheWay);
         state = started();
         assertEquals(ROWS, state.count());
         assertEquals(List.of(), leftovers());
+    }
+
+    /** A non-empty directory where the rebuild makes its new file: it cannot delete it, so the rebuild fails. */
+    private Path somethingInTheRebuildsWay() throws Exception {
+        Path inTheWay = Files.createDirectories(stateDir.resolve("state-rescue.mv.db"));
+        Files.writeString(inTheWay.resolve("blocker"), "x");
+        return inTheWay;
+    }
+
+    private static void clear(Path inTheWay) throws Exception {
+        Files.delete(inTheWay.resolve("blocker"));
+        Files.delete(inTheWay);
     }
 
     private List<Path> leftovers() throws Exception {
