@@ -1,5 +1,6 @@
 package io.watch2s3;
 
+import static io.watch2s3.support.Files2.placeWhole;
 import static io.watch2s3.support.Files2.write;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -59,12 +60,12 @@ class OperateTest extends S3TestBase {
     void healthTurnsDownWhileTheBucketIsGoneAndMetricsCountTheFilesSynced() throws Exception {
         int port = freePort();
         try (TestApp app = start(Map.of("management.port", Integer.toString(port)))) {
-            write(tree, "a.txt", "a");
-            write(tree, "b.txt", "bb");
-            write(tree, "c.txt", "ccc");
+            // one event per file: a plain write's MODIFY after its CREATE can fall into a second batch, whose paths
+            // count in the backlog until its quiet period ends (CI once read the backlog at 0, then at 2)
+            placeWhole(tree, "a.txt", "a");
+            placeWhole(tree, "b.txt", "bb");
+            placeWhole(tree, "c.txt", "ccc");
             await().atMost(LONG).until(() -> app.counters().getUploaded() == 3);
-            // a file's later events (its MODIFY after the CREATE) can fall into a second batch, whose paths count in
-            // the backlog until its quiet period ends and it finds them unchanged
             await().atMost(LONG).until(() -> metric(get(port, "/observe/metrics").body(), "watch2s3_backlog") == 0.0);
 
             String metrics = get(port, "/observe/metrics").body();
