@@ -109,24 +109,70 @@ class BatchesSideBySideTest extends ProxiedS3TestBase {
         }
     }
 
+    /**
+     * Small batches whose uploads take long (large files copied in one at a time, over a slow uplink; here their PUTs
+     * are held) do not keep a fix waiting: five of them, more than the quick lane used to run at once. Beyond the
+     * sixteen it runs, the next ones wait in its queue and are not dropped.
+     */
     @Test
-    void moreSmallBatchesThanTheQuickLaneRunsAtOnceWaitInItsQueueWithoutLoss() throws Exception {
+    void aFixDoesNotWaitBehindSmallBatchesWhoseUploadsTakeLongAndMoreOfThemWaitWithoutLoss() throws Exception {
         var held = proxy.when(r -> r.isPut() && r.key().startsWith("held/")).hold();
-        try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "8"))) {
-            for (int i = 1; i <= 4; i++) {
-                placeWhole(tree, "held/f" + i + ".txt", "batch " + i); // one event: one batch, one turn
-                int uploading = i;
-                // its own batch (a quiet period after the last), uploading now and held there
-                await().atMost(LONG).until(() -> held.arrivals().size() == uploading);
-            }
-            // four batches hold the quick lane's threads: the next two wait in its queue, and are not dropped
-            placeWhole(tree, "held/f5.txt", "the fifth");
-            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 5.0);
-            placeWhole(tree, "held/f6.txt", "after the fifth");
-            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 6.0);
+        try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "8", "s3.request-timeout", "10m"))) {
+            await().atMost(LONG).until(app.bean("catchUpScan", CatchUpScan.class)::isSettled);
+            heldInBatchesOfTheirOwn(held, 1, 5);
+            write(tree, "index.html", "the one-line fix");
+            awaitObject("index.html", "the one-line fix");
+            assertEquals(List.of("index.html"), s3.keys(bucket), "the fix went while every held file was on its way");
+            heldInBatchesOfTheirOwn(held, 6, 16);
+            // sixteen batches hold the quick lane's threads: the next two wait in its queue, and are not dropped
+            placeWhole(tree, "held/f17.txt", "the seventeenth");
+            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 17.0);
+            placeWhole(tree, "held/f18.txt", "after the seventeenth");
+            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 18.0);
+            assertEquals(16, held.arrivals().size(), "a seventeenth batch ran beside the sixteen");
             held.release();
-            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 6);
-            assertEquals("after the fifth", s3.getText(bucket, "held/f6.txt"));
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 19);
+            assertEquals("after the seventeenth", s3.getText(bucket, "held/f18.txt"));
+            assertEquals(0, app.counters().getFailed());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /** Files {@code from} to {@code to}, each closed in a batch of its own and uploading now, held there. */
+    private void heldInBatchesOfTheirOwn(Hold held, int from, int to) {
+        for (int i = from; i <= to; i++) {
+            placeWhole(tree, "held/f" + i + ".txt", "batch " + i); // one event: one batch, one turn
+            int uploading = i;
+            await().atMost(LONG).until(() -> held.arrivals().size() == uploading);
+        }
+    }
+
+    /**
+     * A batch does not wait for another batch's upload of one of its paths (a large file going up for minutes, a log
+     * file in every batch): its turn for that path hands it on, the rest of the batch ends, and the path is looked at
+     * again once the upload ends, so S3 still ends with its newest content.
+     */
+    @Test
+    void aBatchWithAPathAnotherBatchUploadsEndsWithoutWaitingAndThePathEndsNewest() throws Exception {
+        var firstUpload = proxy.when(r -> r.isPut() && r.key().equals("big.log")).times(1).hold();
+        Files.createDirectories(tree.resolve("deploy"));   // watched from the start: no new directory's scan
+        try (LogCapture log = new LogCapture();
+                TestApp app = startThroughProxy(Map.of("sync.parallelism", "4", "s3.request-timeout", "10m"))) {
+            await().atMost(LONG).until(app.bean("catchUpScan", CatchUpScan.class)::isSettled);
+            placeWhole(tree, "big.log", "version 1");
+            firstUpload.awaitArrival(LONG);
+            placeWhole(tree, "big.log", "version 2");     // a second batch: with 249 other files (a progress line)
+            IntStream.range(0, 249).forEach(i -> placeWhole(tree, "deploy/f" + i + ".txt", "deploy " + i));
+            await().atMost(LONG).until(() -> !batchesIn(log, "batch (\\d+) done: 250/250 files.*").isEmpty());
+            assertEquals(1, firstUpload.arrivals().size(), "big.log was sent again while its first upload was on its way");
+            assertFalse(s3.exists(bucket, "big.log"));
+            assertEquals(249, s3.keys(bucket).size(), "the second batch's other files are all in S3");
+            firstUpload.release();
+            awaitObject("big.log", "version 2");
+            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 0.0);
+            assertEquals(2, putsOf("big.log"));
+            StateDatabase state = app.bean("stateDatabase", StateDatabase.class);
+            assertTrue(state.find("big.log").map(r -> r.size() == 9 && !r.isPending()).orElse(false));
             assertEquals(0, app.counters().getFailed());
             aLaterChangeStillArrives();
         }

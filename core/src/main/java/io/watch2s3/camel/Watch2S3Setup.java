@@ -49,12 +49,19 @@ public class Watch2S3Setup implements CamelContextAware {
     public static final String QUICK_BATCH_POOL_SUFFIX = "-quick-batches";
 
     /**
-     * Batches synced side by side in each lane (BatchLanes): a small one (a one-line fix) does not wait for a big one
-     * (a deploy), and the uploads of all of them share the pair's upload pool. The queues are not bounded here:
+     * Big batches synced side by side (BatchLanes): a small one (a one-line fix) does not wait for a big one (a
+     * deploy), and the uploads of all of them share the pair's upload pool. The queues are not bounded here:
      * BatchLanes bounds the big lane's and sets aside what does not fit, and a quick batch closes at most once per
      * quiet period (or per scan).
      */
     static final int BATCHES_AT_ONCE = 4;
+
+    /**
+     * Quick batches synced side by side. More than big ones: a quick batch is held for as long as its slowest upload
+     * takes (a large file copied in on its own, over a slow uplink), and a one-line fix must still find a thread free
+     * beside several of them. The threads are made when needed and go after a minute idle.
+     */
+    static final int QUICK_BATCHES_AT_ONCE = 16;
 
     /** A host has no built-in endpoint: there the default target is AWS. */
     private static final Map<String, String> HOST_DEFAULTS = Map.of("s3.endpoint", "");
@@ -134,9 +141,10 @@ public class Watch2S3Setup implements CamelContextAware {
         registerPool(context, pair + UPLOAD_POOL_SUFFIX, parallelism, 0, ThreadPoolRejectedPolicy.CallerRuns);
         // Closed batches wait in a queue (BatchLanes bounds it), never on the thread that closed them (the
         // aggregator's only one, which hands every batch to its lane)
-        for (String lane : List.of(BATCH_POOL_SUFFIX, QUICK_BATCH_POOL_SUFFIX)) {
-            registerPool(context, pair + lane, BATCHES_AT_ONCE, Integer.MAX_VALUE, ThreadPoolRejectedPolicy.Abort);
-        }
+        registerPool(context, pair + BATCH_POOL_SUFFIX, BATCHES_AT_ONCE, Integer.MAX_VALUE,
+                ThreadPoolRejectedPolicy.Abort);
+        registerPool(context, pair + QUICK_BATCH_POOL_SUFFIX, QUICK_BATCHES_AT_ONCE, Integer.MAX_VALUE,
+                ThreadPoolRejectedPolicy.Abort);
         TargetCheck.run(resolved, endpointName, where);
         settings = resolved;
     }
@@ -189,7 +197,7 @@ public class Watch2S3Setup implements CamelContextAware {
             return;
         }
         ThreadPoolProfile pool = new ThreadPoolProfileBuilder(name).poolSize(threads).maxPoolSize(threads)
-                .maxQueueSize(queue).rejectedPolicy(whenFull).build();
+                .maxQueueSize(queue).rejectedPolicy(whenFull).keepAliveTime(60L).allowCoreThreadTimeOut(true).build();
         context.getExecutorServiceManager().registerThreadPoolProfile(pool);
     }
 }

@@ -9,11 +9,14 @@ import org.apache.camel.ExchangeProperty;
 
 /**
  * Batches run side by side (a one-file change does not wait for a 10,000-file burst), so one path can be in two of
- * them. This keeps each path to one file at a time: a file's turn waits while the same path is being synced by
- * another batch, and then looks at the disk and the state database as they are now. So S3 ends with the newest
- * content (the later turn uploads it, or finds it already there), never with an older upload that finished last.
+ * them. This keeps each path to one turn at a time, and no batch waits for another's: a turn that finds its path held
+ * by another batch hands it on, and the path is looked at again (the disk and the state database decide anew) as soon
+ * as the holding turn ends. So S3 ends with the newest content (the later look uploads it, or finds it already there),
+ * never with an older upload that finished last.
  *
- * <p>A small set under one lock: a thread holds at most one path, so no two threads can wait for each other.
+ * <p>Waiting for the holder instead held the waiting batch's thread for as long as that upload took: a large file going
+ * up for minutes, or a log file that changes at every sync.max-delay, put one batch after another on hold, until the
+ * quick lane had no thread left for a one-line fix.
  */
 public class PathsInFlight {
 
@@ -21,28 +24,44 @@ public class PathsInFlight {
     public static final String CLAIMED = "Watch2S3ClaimedPath";
 
     private final Set<String> busy = new HashSet<>();
+    /** Paths a turn handed on while they were held: looked at again when their holder lets go. */
+    private final Set<String> handedOn = new HashSet<>();
+    private RetryQueue retryQueue;
 
-    /** Waits until no other turn holds the action's path, then holds it. */
-    public void claim(Exchange exchange, @Body SyncAction action) throws InterruptedException {
-        String path = action.path();
-        synchronized (busy) {
-            while (busy.contains(path)) {
-                busy.wait();
-            }
-            busy.add(path);
-        }
-        exchange.setProperty(CLAIMED, path);
+    /** Where a path handed on goes back into the pipeline (its "look again" paths go within a second). */
+    public void setRetryQueue(RetryQueue retryQueue) {
+        this.retryQueue = retryQueue;
     }
 
-    /** Lets the next turn of the path go; called whatever happened to this one. */
+    /**
+     * True when this turn now holds the action's path. False when another turn holds it: this turn ends here, and the
+     * path goes back into the pipeline once that turn ends.
+     */
+    public boolean claimOrHandOn(Exchange exchange, @Body SyncAction action) {
+        String path = action.path();
+        synchronized (busy) {
+            if (!busy.add(path)) {
+                handedOn.add(path);
+                return false;
+            }
+        }
+        exchange.setProperty(CLAIMED, path);
+        return true;
+    }
+
+    /** Lets the path go, whatever happened to this turn; a turn that handed it on meanwhile gets it looked at again. */
     public void release(Exchange exchange, @ExchangeProperty(CLAIMED) String path) {
         if (path == null) {
-            return; // the claim itself was interrupted
+            return; // this turn never held a path
         }
         exchange.removeProperty(CLAIMED);
+        boolean lookAgain;
         synchronized (busy) {
             busy.remove(path);
-            busy.notifyAll();
+            lookAgain = handedOn.remove(path);
+        }
+        if (lookAgain) {
+            retryQueue.lookAgain(path);
         }
     }
 

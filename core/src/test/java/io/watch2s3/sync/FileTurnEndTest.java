@@ -2,6 +2,7 @@ package io.watch2s3.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.change.Fingerprint;
 import io.watch2s3.change.FilePlan;
@@ -37,7 +38,7 @@ class FileTurnEndTest {
         progress.batchStarted(batch, List.of(SyncAction.upload("a.bin", 0)));
         Exchange file = new DefaultExchange(context);
         file.setProperty(ProgressReport.PROPERTY, batch.getProperty(ProgressReport.PROPERTY));
-        paths.claim(file, SyncAction.upload("a.bin", 0));
+        assertTrue(paths.claimOrHandOn(file, SyncAction.upload("a.bin", 0)));
         byte[] bytes = new byte[200 * 1024];
         FilePlan.Upload upload = new FilePlan.Upload("a.bin",
                 new Fingerprint(bytes.length, 0, 0, "sha", "md5", false), 0, bytes);
