@@ -35,7 +35,7 @@ public class PathsInFlight {
 
     /**
      * True when this turn now holds the action's path. False when another turn holds it: this turn ends here, and the
-     * path goes back into the pipeline once that turn ends.
+     * path goes back into the pipeline once that turn ends (or, if that turn failed, with the files that wait for S3).
      */
     public boolean claimOrHandOn(Exchange exchange, @Body SyncAction action) {
         String path = action.path();
@@ -61,7 +61,7 @@ public class PathsInFlight {
             lookAgain = handedOn.remove(path);
         }
         if (lookAgain) {
-            retryQueue.lookAgain(path);
+            retryQueue.lookAgainUnlessWaiting(path);
         }
     }
 

@@ -103,6 +103,18 @@ public class RetryQueue {
         keep(lookAgain, path);
     }
 
+    /**
+     * Another batch's turn handed the path on while a turn synced it: the disk decides again at once, unless that
+     * turn left the path waiting here (for S3, the state database, or its key's pause). Then it comes back when its
+     * wait ends, like any path that failed: sent again at once, it would be a request S3 has just failed, and while
+     * S3 counts as down it would go as the probe that is to tell whether S3 answers again.
+     */
+    public synchronized void lookAgainUnlessWaiting(String path) {
+        if (!waiting.contains(path) && !setAside.contains(path) && !keysDue.containsKey(path)) {
+            keep(lookAgain, path);
+        }
+    }
+
     /** The file waits for S3 or the state database to work again. */
     public synchronized void waitForRecovery(String path) {
         setAside.remove(path);

@@ -50,4 +50,18 @@ class PathsInFlightTest {
         paths.release(next, "a.txt");
         assertEquals(1, retryQueue.size(), "a path nobody handed on is not looked at again");
     }
+
+    /**
+     * The holding turn failed and left its path waiting for S3: the path handed on waits with it rather than going at
+     * once (while S3 counts as down it would have gone as the probe, a key S3 had just failed).
+     */
+    @Test
+    void aPathHandedOnWhileItsHolderFailedWaitsWithTheFilesThatWaitForS3() {
+        Exchange first = new DefaultExchange(context);
+        assertTrue(paths.claimOrHandOn(first, SyncAction.upload("a.txt", 0)));
+        assertFalse(paths.claimOrHandOn(new DefaultExchange(context), SyncAction.upload("a.txt", 0)));
+        retryQueue.waitForRecovery("a.txt");    // what the holder's failure did before its turn ended
+        paths.release(first, first.getProperty(PathsInFlight.CLAIMED, String.class));
+        assertEquals(1, retryQueue.size(), "a.txt waits once, for S3, and is not looked at again at once");
+    }
 }
