@@ -17,12 +17,14 @@ import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.stats.SyncCounters;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.bean.MethodNotFoundException;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.model.TemplatedRouteDefinition;
+import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,6 +134,15 @@ public final class SyncApplication implements AutoCloseable {
                 // a route file edited before watch2s3 became a template, kept across an upgrade
                 throw new ConfigurationException("the routes in " + routesPattern + " define no route template "
                         + Pairs.TEMPLATE + ": copy the shipped routes/watch-to-s3.yaml and make your changes again");
+            }
+            MethodNotFoundException missing = ObjectHelper.getException(MethodNotFoundException.class, e);
+            if (ConfigurationException.foundIn(e) == null && missing != null && missing.getBean() != null) {
+                // a route file edited for an earlier version, kept across an upgrade that renamed a bean's method
+                throw new ConfigurationException("the routes in " + routesPattern + " call the method "
+                        + missing.getMethodName() + " of " + (missing.getBean() instanceof Class<?> type ? type
+                        : missing.getBean().getClass()).getName() + ", which this"
+                        + " version does not have: copy the shipped routes/watch-to-s3.yaml and make your changes"
+                        + " again");
             }
             throw ConfigurationException.foundIn(e) == null && setupMissing() ? routesWithoutSetup(e) : e;
         }

@@ -166,6 +166,23 @@ class StartupErrorsTest {
                 + " bean io.watch2s3.camel.Watch2S3Setup"), line);
     }
 
+    /**
+     * An edited route file kept from an earlier version, calling a bean method since renamed (here the claim of a
+     * path, which became claimOrHandOn): named with the fix, rather than a route failing at its first file.
+     */
+    @Test
+    void aRouteFileCallingABeanMethodThisVersionDoesNotHaveIsNamedWithTheFix() throws Exception {
+        String route = Files.readString(Path.of("routes/watch-to-s3.yaml"));
+        String older = route.replace("method: claimOrHandOn", "method: claim");
+        assertFalse(older.equals(route), "the call was renamed");
+        Files.createDirectories(dir.resolve("run/routes"));
+        Files.writeString(dir.resolve("run/routes/watch-to-s3.yaml"), older);
+        String line = runExpectingExit2(Map.of());
+        assertEquals("watch2s3: the routes in file:routes/*.yaml,file:routes/*.xml call the method claim of"
+                + " io.watch2s3.sync.PathsInFlight, which this version does not have: copy the shipped"
+                + " routes/watch-to-s3.yaml and make your changes again", line);
+    }
+
     @Test
     void aMissingWatchDirIsNamed() throws Exception {
         String line = runExpectingExit2(Map.of("watch.dir", dir.resolve("nowhere").toString()));
@@ -289,6 +306,24 @@ class StartupErrorsTest {
 
     @Test
     void aStateDirThatCannotBeWrittenIsNamedWithoutAStackTrace() throws Exception {
+        String line = onAReadOnlyDirectory(readOnly -> runExpectingExit2(
+                Map.of("state.dir", readOnly.resolve("state").toString())));
+        assertTrue(line.startsWith("watch2s3: state.dir: "), line);
+    }
+
+    /** The first try of the run command, from a directory it may not write in: the built-in endpoint's store. */
+    @Test
+    void aStateDirThatCannotBeWrittenForTheBuiltInEndpointIsNamedWithoutAStackTrace() throws Exception {
+        String line = onAReadOnlyDirectory(readOnly -> runExpectingExit2("local",
+                Map.of("state.dir", readOnly.resolve("state").toString())));
+        assertTrue(line.startsWith("watch2s3: state.dir: cannot create the built-in endpoint's store "), line);
+    }
+
+    private interface Run {
+        String on(Path readOnly) throws Exception;
+    }
+
+    private String onAReadOnlyDirectory(Run run) throws Exception {
         Path readOnly = Files.createDirectories(dir.resolve("read-only"));
         boolean mounted = "root".equals(System.getProperty("user.name"));
         if (mounted) { // root writes whatever the mode: a read-only file system it cannot
@@ -298,8 +333,7 @@ class StartupErrorsTest {
             Files.setPosixFilePermissions(readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
         }
         try {
-            String line = runExpectingExit2(Map.of("state.dir", readOnly.resolve("state").toString()));
-            assertTrue(line.startsWith("watch2s3: state.dir: "), line);
+            return run.on(readOnly);
         } finally {
             if (mounted) {
                 io.watch2s3.support.Processes.run("umount", readOnly.toString());

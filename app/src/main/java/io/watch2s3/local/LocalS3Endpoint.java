@@ -3,7 +3,6 @@ package io.watch2s3.local;
 import com.adobe.testing.s3mock.S3MockApplication;
 import io.watch2s3.config.ConfigurationException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -41,7 +40,8 @@ public final class LocalS3Endpoint implements AutoCloseable {
         try {
             Files.createDirectories(objectsDir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + objectsDir, e);
+            throw ConfigurationException.forKey("state.dir", "cannot create the built-in endpoint's store "
+                    + objectsDir + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
         refuseDamagedStore(objectsDir);
         Map<String, Object> props = new HashMap<>();
@@ -84,7 +84,8 @@ public final class LocalS3Endpoint implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the built-in endpoint's store " + objectsDir, e);
+            throw ConfigurationException.forKey("state.dir", "cannot read the built-in endpoint's store "
+                    + objectsDir + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
     }
 
