@@ -72,6 +72,16 @@ class StartupErrorsTest {
         return runExpectingExit2(s3.url(), overrides);
     }
 
+    /** The shipped route file, edited as a user would (the edit must change it), in the run's routes/. */
+    private String runWithEditedRoute(java.util.function.UnaryOperator<String> edit) throws Exception {
+        String route = Files.readString(Path.of("routes/watch-to-s3.yaml"));
+        String edited = edit.apply(route);
+        assertFalse(edited.equals(route), "the edit changed nothing");
+        Files.createDirectories(dir.resolve("run/routes"));
+        Files.writeString(dir.resolve("run/routes/watch-to-s3.yaml"), edited);
+        return runExpectingExit2(Map.of());
+    }
+
     /** A second pair in the route files, as a user adds one, with what is wrong with it. */
     private String runWithSecondPair(String pair) throws Exception {
         Files.createDirectories(dir.resolve("run/routes"));
@@ -104,12 +114,8 @@ class StartupErrorsTest {
     /** A template bean edited into one that cannot be made: the pair and the bean are named, not a stack trace. */
     @Test
     void aTemplateBeanThatCannotBeCreatedIsNamed() throws Exception {
-        String route = Files.readString(Path.of("routes/watch-to-s3.yaml"));
-        String broken = route.replace("type: io.watch2s3.change.PathFilter", "type: io.watch2s3.change.PathFiltr");
-        assertFalse(broken.equals(route), "the bean's type was changed");
-        Files.createDirectories(dir.resolve("run/routes"));
-        Files.writeString(dir.resolve("run/routes/watch-to-s3.yaml"), broken);
-        String line = runExpectingExit2(Map.of());
+        String line = runWithEditedRoute(route -> route.replace("type: io.watch2s3.change.PathFilter",
+                "type: io.watch2s3.change.PathFiltr"));
         assertTrue(line.startsWith("watch2s3: pair main: the bean pathFilter of the route template cannot be created: ")
                 && line.contains("PathFiltr"), line);
     }
@@ -144,11 +150,8 @@ class StartupErrorsTest {
     /** A route file edited before watch2s3 became a template (its pipeline under another name, or plain routes). */
     @Test
     void aRouteFileWithoutTheTemplateIsNamedWithTheFix() throws Exception {
-        String route = Files.readString(Path.of("routes/watch-to-s3.yaml"));
-        Files.createDirectories(dir.resolve("run/routes"));
-        Files.writeString(dir.resolve("run/routes/watch-to-s3.yaml"),
-                route.replace("- routeTemplate:\n    id: watch2s3\n", "- routeTemplate:\n    id: my-pipeline\n"));
-        String line = runExpectingExit2(Map.of());
+        String line = runWithEditedRoute(route -> route.replace("- routeTemplate:\n    id: watch2s3\n",
+                "- routeTemplate:\n    id: my-pipeline\n"));
         assertEquals("watch2s3: the routes in file:routes/*.yaml,file:routes/*.xml define no route template watch2s3:"
                 + " copy the shipped routes/watch-to-s3.yaml and make your changes again", line);
     }
@@ -156,12 +159,8 @@ class StartupErrorsTest {
     /** An edited route file kept from before the setup bean existed: named, not an obscure failure later. */
     @Test
     void aRouteFileWithoutTheSetupBeanIsNamedWithTheFix() throws Exception {
-        String route = Files.readString(Path.of("routes/watch-to-s3.yaml"));
-        String withoutSetup = route.replaceFirst("(?s)\n *- name: watch2s3Setup\n.*?initMethod: checkAndPrepare\n", "\n");
-        assertFalse(withoutSetup.contains("Watch2S3Setup"), "the bean was taken out");
-        Files.createDirectories(dir.resolve("run/routes"));
-        Files.writeString(dir.resolve("run/routes/watch-to-s3.yaml"), withoutSetup);
-        String line = runExpectingExit2(Map.of());
+        String line = runWithEditedRoute(route -> route.replaceFirst(
+                "(?s)\n *- name: watch2s3Setup\n.*?initMethod: checkAndPrepare\n", "\n"));
         assertTrue(line.startsWith("watch2s3: the routes in file:routes/*.yaml,file:routes/*.xml do not declare the"
                 + " bean io.watch2s3.camel.Watch2S3Setup"), line);
     }
@@ -172,12 +171,7 @@ class StartupErrorsTest {
      */
     @Test
     void aRouteFileCallingABeanMethodThisVersionDoesNotHaveIsNamedWithTheFix() throws Exception {
-        String route = Files.readString(Path.of("routes/watch-to-s3.yaml"));
-        String older = route.replace("method: claimOrHandOn", "method: claim");
-        assertFalse(older.equals(route), "the call was renamed");
-        Files.createDirectories(dir.resolve("run/routes"));
-        Files.writeString(dir.resolve("run/routes/watch-to-s3.yaml"), older);
-        String line = runExpectingExit2(Map.of());
+        String line = runWithEditedRoute(route -> route.replace("method: claimOrHandOn", "method: claim"));
         assertEquals("watch2s3: the routes in file:routes/*.yaml,file:routes/*.xml call the method claim of"
                 + " io.watch2s3.sync.PathsInFlight, which this version does not have: copy the shipped"
                 + " routes/watch-to-s3.yaml and make your changes again", line);
