@@ -3,6 +3,7 @@ package io.watch2s3.local;
 import com.adobe.testing.s3mock.S3MockApplication;
 import io.watch2s3.config.ConfigurationException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -75,7 +76,9 @@ public final class LocalS3Endpoint implements AutoCloseable {
         try (var buckets = Files.newDirectoryStream(objectsDir, Files::isDirectory)) {
             for (Path bucket : buckets) {
                 Path index = bucket.resolve("bucketMetadata.json");
-                if (Files.isRegularFile(index) && !looksWhole(Files.readString(index))) {
+                // decoded leniently: bytes that are not UTF-8 are damage to report, not a failure to read
+                if (Files.isRegularFile(index)
+                        && !looksWhole(new String(Files.readAllBytes(index), StandardCharsets.UTF_8))) {
                     throw ConfigurationException.forKey("s3.endpoint", "the built-in endpoint's store is damaged: "
                             + index + " is " + (Files.size(index) == 0 ? "empty" : "cut short")
                             + " (a kill while S3Mock wrote it). The built-in endpoint is for trying watch2s3 out:"

@@ -1,11 +1,14 @@
 package io.watch2s3.sync;
 
 import io.watch2s3.change.SyncAction;
+import io.watch2s3.log.LogSafe;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Batches run side by side (a one-file change does not wait for a 10,000-file burst), so one path can be in two of
@@ -19,6 +22,8 @@ import org.apache.camel.ExchangeProperty;
  * quick lane had no thread left for a one-line fix.
  */
 public class PathsInFlight {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
 
     /** The exchange property that holds the path this file's turn claimed. */
     public static final String CLAIMED = "Watch2S3ClaimedPath";
@@ -42,6 +47,8 @@ public class PathsInFlight {
         synchronized (busy) {
             if (!busy.add(path)) {
                 handedOn.add(path);
+                LOG.debug("{} is being synced by another batch: looked at again once that turn ends",
+                        LogSafe.name(path));
                 return false;
             }
         }
