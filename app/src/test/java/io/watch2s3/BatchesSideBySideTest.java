@@ -110,6 +110,29 @@ class BatchesSideBySideTest extends ProxiedS3TestBase {
     }
 
     /**
+     * The turn holding a path fails (S3 answers 500, no retries) while a second batch's turn handed the path on: the
+     * path waits with the files that wait for S3 instead of going again at once, and still ends in S3 newest.
+     */
+    @Test
+    void aPathHandedOnWhileItsHolderFailsWaitsForS3AndEndsNewest() throws Exception {
+        var firstUpload = proxy.when(r -> r.isPut() && r.key().equals("page.html")).times(1).holdBeforeBody();
+        proxy.when(r -> r.isPut() && r.key().equals("page.html")).times(1).respond(500, "InternalError");
+        try (TestApp app = startThroughProxy(Map.of("sync.parallelism", "4", "sync.max-retries", "0"))) {
+            await().atMost(LONG).until(app.bean("catchUpScan", CatchUpScan.class)::isSettled);
+            placeWhole(tree, "page.html", "version 1");
+            firstUpload.awaitArrival(LONG);
+            placeWhole(tree, "page.html", "version 2");   // a second batch, whose turn hands page.html on
+            placeWhole(tree, "beside.txt", "in the second batch too");
+            awaitObject("beside.txt", "in the second batch too");
+            firstUpload.release();                          // and S3 fails it
+            awaitObject("page.html", "version 2");
+            await().atMost(LONG).until(() -> app.counters().getBacklogGauge() == 0.0);
+            assertEquals(1, app.counters().getFailed(), "the held upload failed, and only it");
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /**
      * Small batches whose uploads take long (large files copied in one at a time, over a slow uplink; here their PUTs
      * are held) do not keep a fix waiting: five of them, more than the quick lane used to run at once. Beyond the
      * sixteen it runs, the next ones wait in its queue and are not dropped.
