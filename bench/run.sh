@@ -2,7 +2,7 @@
 # watch2s3's benchmark: watch2s3 (the built jar, as a process) beside the seed's inotifywait+s3cmd script, s3cmd,
 # aws-cli and rclone, on the same S3 servers on 127.0.0.1, in one run.
 #
-#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state]   (none: all)
+#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit]   (none: all)
 #
 # BURST_SERVERS=s3proxy runs burst and underload on S3Proxy only (S3Mock, slow per PUT, takes most of their time).
 # --quick scales every scenario down (a few minutes); the full run takes up to an hour. Results: one table per
@@ -20,26 +20,26 @@ SCENARIOS=()
 for arg in "$@"; do
   case $arg in
     --quick) QUICK=1 ;;
-    latency|burst|small|underload|restart|memory|large|state) SCENARIOS+=("$arg") ;;
-    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state]" >&2
+    latency|burst|small|underload|restart|memory|large|state|bwlimit) SCENARIOS+=("$arg") ;;
+    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit]" >&2
        exit 2 ;;
   esac
 done
 PARTIAL=0
 ((${#SCENARIOS[@]})) && PARTIAL=1
-((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state)
+((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state bwlimit)
 
 # a quick run never replaces the committed results of a full one
 ((PARTIAL)) && RESULTS=$BENCH/results/only-$(IFS=-; echo "${SCENARIOS[*]}")
 ((QUICK)) && RESULTS=$BENCH/results/quick
 if ((QUICK)); then
   WARM_FILES=2000; WARM_FILES_S3MOCK=500; STALL_S=20; LAT_SIZES="1000 3000"; BURST=500; SEED_BURST=100; RESTART_N=2000; MEMORY_SIZES="10000"; IDLE_S=5; LARGE_MB=100
-  STATE_FILES=5000; SMALL_BURST=200; LOAD_S3PROXY=2000; LOAD_S3MOCK=300; LOAD_MANY_S3MOCK=2000
+  STATE_FILES=5000; SMALL_BURST=200; LOAD_S3PROXY=2000; LOAD_S3MOCK=300; LOAD_MANY_S3MOCK=2000; BW_MB=2; BW_TREE="10 2 4"
 else
   LAT_SIZES="1000 10000 100000"; BURST=10000; SEED_BURST=1000; RESTART_N=100000
   MEMORY_SIZES=${MEMORY_SIZES:-"100000 1000000"}
   IDLE_S=60; LARGE_MB=1024; STATE_FILES=50000; SMALL_BURST=500; LOAD_S3PROXY=10000; LOAD_S3MOCK=3000
-  LOAD_MANY_S3MOCK=10000
+  LOAD_MANY_S3MOCK=10000; BW_MB=4; BW_TREE="40 4 20"
 fi
 
 # shellcheck source=lib.sh
@@ -474,6 +474,53 @@ scenario_large() {
     fi
   done
   stop_pid "$S3PROXY_PID"; rm -rf "$d"
+}
+
+# --- bandwidth limit: does each tool keep to the rate it is given? ------------------------------------------------------
+# A deploy of BW_TREE (N files of 1 MB, M of 5 MB, one of K MB) to S3Proxy, each tool limited to BW_MB MB/s: rclone
+# --bwlimit, s3cmd --limit-rate, aws s3 max_bandwidth, watch2s3 s3.bandwidth-limit (--once, JVM start included, and
+# watching: from the tree's move into the watched directory to its last object, a quiet period included). While
+# watch2s3 watching sends the deploy, a one-line fix is written: the seconds until S3 has it (it shares the limit).
+scenario_bwlimit() {
+  local d=$WORK/bwlimit port ones fives big total_mb
+  read -r ones fives big <<< "$BW_TREE"
+  port=$(free_port); PORT=$port
+  start_s3proxy "$port" "$d/s3"; write_peer_configs "$port"
+  mkdir -p "$d/deploy/img" "$d/deploy/video"
+  for i in $(seq 1 "$ones"); do head -c $((1 << 20)) /dev/urandom > "$d/deploy/img/p$i.jpg"; done
+  for i in $(seq 1 "$fives"); do head -c $((5 << 20)) /dev/urandom > "$d/deploy/video/c$i.mp4"; done
+  head -c $((big << 20)) /dev/urandom > "$d/deploy/video/film.mp4"
+  total_mb=$((ones + 5 * fives + big))
+  printf '[default]\ns3 =\n  max_bandwidth = %sMB/s\n' "$BW_MB" > "$d/aws.cfg"
+  local tool t0 t1 bucket
+  for tool in "watch2s3 --once" "rclone copy --bwlimit" "s3cmd sync --limit-rate" "aws s3 sync max_bandwidth"; do
+    bucket=$(echo "bw-$tool" | tr -cd 'a-z0-9-' | cut -c1-40); make_bucket "$port" "$bucket"
+    log "bwlimit: $tool, $total_mb MB at $BW_MB MB/s"
+    t0=$(now)
+    case $tool in
+      watch2s3*) w2s_once "$port" "$bucket" "$d/deploy" "$d/state-once" "$d/w2s.log" -Ds3.bandwidth-limit="${BW_MB}MB" ;;
+      rclone*) rclone --config "$RCLONE_CONFIG" copy --bwlimit "${BW_MB}M" "$d/deploy" "bench:$bucket" > "$d/rclone.log" 2>&1 ;;
+      s3cmd*) s3cmd -q sync --limit-rate="${BW_MB}m" "$d/deploy/" "s3://$bucket/" > "$d/s3cmd.log" 2>&1 ;;
+      aws*) AWS_CONFIG_FILE=$d/aws.cfg aws_cli s3 sync --only-show-errors "$d/deploy" "s3://$bucket" > "$d/aws.log" 2>&1 ;;
+    esac
+    t1=$(now)
+    if visible "$port" "$bucket" video/film.mp4 && [[ $(count_keys "$port" "$bucket") == $((ones + fives + 1)) ]]; then
+      result bwlimit "$tool" "MB/s sent (limit $BW_MB)" "$(awk -v m="$total_mb" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.2f", m/s}')" MB/s "$([[ $tool == watch2s3* ]] && echo 'JVM start included')"
+    else
+      result bwlimit "$tool" "MB/s sent (limit $BW_MB)" "" MB/s failed
+    fi
+  done
+  bucket=bw-watching; make_bucket "$port" "$bucket"; mkdir -p "$d/watched"
+  start_watch2s3 "$port" "$bucket" "$d/watched" "$d/state-watch" "$d/w2s-watch.log" -Ds3.bandwidth-limit="${BW_MB}MB" \
+    -Dsync.quiet-period=1s
+  t0=$(now); mv "$d/deploy" "$d/watched/site"
+  sleep 3; printf 'fixed\n' > "$d/watched/fix.html"; local tf; tf=$(now)
+  local fixed; fixed=$(wait_visible "$port" "$bucket" fix.html 600) || fixed=""
+  wait_count "$port" "$bucket" $((ones + fives + 2)) 900 || true
+  t1=$(now)
+  result bwlimit "watch2s3 watching" "MB/s sent (limit $BW_MB)" "$(awk -v m="$total_mb" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.2f", m/s}')" MB/s "from the move in, quiet period 1 s included"
+  result bwlimit "watch2s3 watching" "fix during the deploy" "${fixed:+$(elapsed "$tf" "$fixed")}" s "written 3 s after the deploy began; quiet period 1 s"
+  stop_pid "$W2S_PID"; stop_pid "$S3PROXY_PID"; rm -rf "$d"
 }
 
 # --- how durable the state database is, and what it costs per file ------------------------------------------------------

@@ -20,7 +20,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
@@ -353,16 +352,8 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         }
     }
 
-    private byte[] write(String path, int size, long seed) throws Exception {
-        byte[] content = new byte[size];
-        new Random(seed).nextBytes(content);
-        Path file = tree.resolve(path);
-        Files.createDirectories(file.getParent());
-        Path temporary = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.write(temporary, content);
-        Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        return content;
+    private byte[] write(String path, int size, long seed) {
+        return io.watch2s3.support.Files2.placeRandom(tree, path, size, seed);
     }
 
     private FaultyS3Proxy.Hold holdSecondPart() {
@@ -375,12 +366,6 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         settings.put("s3.endpoint", proxy.url());
         settings.putAll(overrides);
         return TestApp.asJvmOptions(settings);
-    }
-
-    private void awaitBytes(String key, byte[] content) {
-        await().atMost(LONG).pollInterval(Duration.ofMillis(200))
-                .until(() -> s3.exists(bucket, key) && java.util.Arrays.equals(s3.get(bucket, key), content));
-        assertArrayEquals(content, s3.get(bucket, key));
     }
 
     /** The part numbers of {@code key}'s UploadPart requests, in order (four are sent at once). */

@@ -118,6 +118,16 @@ class SettingsTest {
     }
 
     @Test
+    void aBandwidthLimitIsARatePerSecondOffOrATimetable() {
+        assertEquals("off", resolve(Map.of()).get("s3.bandwidth-limit"));
+        assertEquals("08:00,512KB 19:00,off", resolve(Map.of("s3.bandwidth-limit", "08:00,512KB 19:00,off"))
+                .get("s3.bandwidth-limit"));
+        assertTrue(refusal("s3.bandwidth-limit", "10Mbit").startsWith("s3.bandwidth-limit: '10Mbit' is not a"
+                + " bandwidth limit"));
+        assertTrue(refusal("s3.bandwidth-limit", "8KB").contains("smallest limit, 64KB"));
+    }
+
+    @Test
     void aStateDirThatWouldChangeTheDatabaseUrlIsRefused() {
         assertTrue(refusal("state.dir", dir.resolve("x;INIT=RUNSCRIPT FROM 'evil.sql'").toString()).contains("';'"));
     }

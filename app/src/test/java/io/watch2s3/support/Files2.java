@@ -48,6 +48,22 @@ public final class Files2 {
         }
     }
 
+    /** {@code size} random bytes from {@code seed}, placed whole as {@link #placeWhole} does; returns them. */
+    public static byte[] placeRandom(Path root, String relative, int size, long seed) {
+        byte[] content = new byte[size];
+        new java.util.Random(seed).nextBytes(content);
+        try {
+            Path file = root.resolve(relative);
+            Files.createDirectories(file.getParent());
+            Path aside = Files.createTempFile(root.toAbsolutePath().getParent(), "whole", ".tmp");
+            Files.write(aside, content);
+            Files.move(aside, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return content;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static Path write(Path root, String relative, String content) {
         try {
             Path file = root.resolve(relative);

@@ -41,6 +41,12 @@ public abstract class ProxiedS3TestBase extends S3TestBase {
                 && !proxy.isInFlight(key));
     }
 
+    /** Waits until S3 holds exactly {@code content} under {@code key}. */
+    protected void awaitBytes(String key, byte[] content) {
+        await().atMost(LONG).pollInterval(Duration.ofMillis(200))
+                .until(() -> s3.exists(bucket, key) && java.util.Arrays.equals(s3.get(bucket, key), content));
+    }
+
     /** The pipeline still works: a change made now reaches S3. */
     protected void aLaterChangeStillArrives() {
         write(tree, "later.txt", "written after the failure");

@@ -94,6 +94,10 @@ final class Checks {
         Sizes.parse(key, value);
     }
 
+    static void bandwidthLimit(String key, String value) {
+        BandwidthLimit.parse(value);
+    }
+
     /** S3's limits for a part: at least 5MB, at most 5GB. */
     static void partSize(String key, String value) {
         long size = Sizes.parse(key, value);

@@ -34,6 +34,7 @@ public final class Settings {
             Setting.of("s3.create-bucket", "false", Checks::bool),
             Setting.of("s3.checksums", "auto", Checks.oneOf("auto", "when-required")),
             Setting.of("s3.request-timeout", "60s", Checks::positiveDuration),
+            Setting.of("s3.bandwidth-limit", "off", Checks::bandwidthLimit),
             Setting.of("sync.quiet-period", "5s", Checks::positiveDuration),
             Setting.of("sync.max-delay", "30s", Checks::positiveDuration),
             Setting.of("sync.max-batch", "10000", Checks.intBetween(1, 1_000_000)),

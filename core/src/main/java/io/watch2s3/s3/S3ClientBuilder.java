@@ -34,6 +34,7 @@ public class S3ClientBuilder {
     private String sse = "";
     private String kmsKeyId = "";
     private int parallelism = 16;
+    private UploadBandwidth bandwidth;
 
     /** Parts of one file sent at once by a multipart upload (rclone sends 4, the aws CLI 10). */
     public static final int PARTS_AT_ONCE_PER_FILE = 4;
@@ -96,6 +97,11 @@ public class S3ClientBuilder {
         this.requestTimeout = io.watch2s3.config.Durations.parse("s3.request-timeout", timeout);
     }
 
+    /** s3.bandwidth-limit: the pair's limit on the bytes its uploads send per second. */
+    public void setBandwidth(UploadBandwidth bandwidth) {
+        this.bandwidth = bandwidth;
+    }
+
     /** Uploads in flight at once; the connection pool is sized to it. */
     public void setParallelism(int parallelism) {
         this.parallelism = parallelism;
@@ -138,6 +144,9 @@ public class S3ClientBuilder {
             c.addExecutionInterceptor(new StateHashAsChecksum(choice)).addExecutionInterceptor(choice);
             if (!sse.isEmpty()) {
                 c.addExecutionInterceptor(new EncryptedUploads(sse, kmsKeyId));
+            }
+            if (bandwidth != null && bandwidth.limitsAtSomeTime()) {
+                c.addExecutionInterceptor(new ThrottledUploads(bandwidth));
             }
         });
         if (endpoint.startsWith("http://")) {

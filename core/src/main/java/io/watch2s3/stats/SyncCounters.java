@@ -2,12 +2,14 @@ package io.watch2s3.stats;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.watch2s3.failure.FailureKind;
+import io.watch2s3.s3.UploadBandwidth;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -30,6 +32,7 @@ public class SyncCounters implements CamelContextAware {
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicLong backlog = new AtomicLong();
     private volatile IntSupplier collecting = () -> 0;
+    private UploadBandwidth bandwidth;
     private final AtomicLong lastProgressMillis = new AtomicLong(System.currentTimeMillis());
     private Counter uploaded;
     private Counter bytesUploaded;
@@ -56,6 +59,11 @@ public class SyncCounters implements CamelContextAware {
     /** The registry the meters live in; Camel's Prometheus registry when metrics are on. */
     public void setMeterRegistry(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /** s3.bandwidth-limit: its meters are the pair's, and limited bytes going out count as progress. */
+    public void setBandwidth(UploadBandwidth bandwidth) {
+        this.bandwidth = bandwidth;
     }
 
     /** The pair whose files these are: every meter is tagged pair=<id>. */
@@ -121,6 +129,21 @@ public class SyncCounters implements CamelContextAware {
         Gauge.builder("watch2s3.backlog", this, c -> c.backlog.get() + c.collecting.getAsInt())
                 .description("paths waiting to be synced: in open batches, in closed ones waiting for a lane, or planned")
                 .tags(tags).register(registry);
+        registerBandwidth(tags);
+    }
+
+    private void registerBandwidth(Tags tags) {
+        if (bandwidth == null) {
+            return;
+        }
+        Gauge.builder("watch2s3.upload.bandwidth.limit", bandwidth, UploadBandwidth::currentBytesPerSecond)
+                .baseUnit("bytes").description("s3.bandwidth-limit in force: bytes per second, 0 for none")
+                .tags(tags).strongReference(true).register(registry);
+        // the function counter holds its object weakly: the bandwidth bean lives as long as the pair
+        FunctionCounter.builder("watch2s3.upload.throttled", bandwidth, UploadBandwidth::secondsWaited)
+                .baseUnit("seconds").description("time uploads waited for s3.bandwidth-limit, added up")
+                .tags(tags).register(registry);
+        bandwidth.whenMoving(this::uploadMoving);
     }
 
     /** The paths the open batch holds (LatestChangePerPath), counted in the watch2s3_backlog gauge. */
@@ -210,6 +233,11 @@ public class SyncCounters implements CamelContextAware {
      * sync.stall-timeout without any file finishing.
      */
     public void requestConfirmed() {
+        lastProgressMillis.set(System.currentTimeMillis());
+    }
+
+    /** Bytes of an upload went out under s3.bandwidth-limit: a slow upload is moving, not stalled. */
+    private void uploadMoving() {
         lastProgressMillis.set(System.currentTimeMillis());
     }
 

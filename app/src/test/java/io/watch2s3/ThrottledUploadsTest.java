@@ -1,0 +1,121 @@
+package io.watch2s3;
+
+import static io.watch2s3.support.Files2.placeRandom;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.watch2s3.failure.FailureKind;
+import io.watch2s3.health.WatchHealthChecks;
+import io.watch2s3.s3.UploadBandwidth;
+import io.watch2s3.support.ProxiedS3TestBase;
+import io.watch2s3.support.TestApp;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * s3.bandwidth-limit: all of a pair's uploads together (PUTs and the parts of large files) send no more than the limit
+ * per second, each byte counted once, through a proxy that can fail them. A slow upload under the limit is no stalled
+ * backlog; an upload that fails or whose file changes while it crawls goes again, and the next change still arrives.
+ */
+class ThrottledUploadsTest extends ProxiedS3TestBase {
+
+    private static final int MB = 1024 * 1024;
+
+    /** A timetable whose entry for now (and the next three hours) is {@code rate}: the lookup by time runs too. */
+    private static String timetableNow(String rate) {
+        LocalTime now = LocalTime.now();
+        DateTimeFormatter hhmm = DateTimeFormatter.ofPattern("HH:mm");
+        return now.minusHours(3).format(hhmm) + "," + rate + " " + now.plusHours(3).format(hhmm) + ",off";
+    }
+
+    @Test
+    void uploadsTogetherSendNoMoreThanTheLimitAndEachByteIsCountedOnce() throws Exception {
+        Map<String, String> settings = new HashMap<>(Map.of("s3.bandwidth-limit", timetableNow("1MB"),
+                "s3.part-size", "5MB"));
+        try (TestApp app = startThroughProxy(settings)) {
+            long start = System.nanoTime();
+            byte[] small = placeRandom(tree, "small.css", 1000, 1);
+            byte[] page = placeRandom(tree, "page.bin", MB, 2);
+            byte[] film = placeRandom(tree, "video/film.mp4", 6 * MB + 1, 3); // two parts
+            awaitBytes("small.css", small);
+            awaitBytes("page.bin", page);
+            awaitBytes("video/film.mp4", film);
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            // 7 MB at 1 MB/s, less the second's worth a quiet limiter lets go at once: at least 5 s (unlimited: ~1 s)
+            assertTrue(seconds >= 5, "took " + seconds + " s");
+            assertEquals(2, proxy.requests().stream().filter(r -> r.request().query().contains("partNumber=")).count());
+            UploadBandwidth bandwidth = app.bean("uploadBandwidth", UploadBandwidth.class);
+            // over plain HTTP the signer reads each body before it is sent; only the bytes sent count: the files' and
+            // the few hundred of the XML that completes the multipart upload
+            long beyondTheFiles = bandwidth.bytesTaken() - (small.length + page.length + film.length);
+            assertTrue(beyondTheFiles > 0 && beyondTheFiles < 4096, "bytes beyond the files': " + beyondTheFiles);
+            MeterRegistry registry = app.bean("metricsRegistry", MeterRegistry.class);
+            assertEquals(MB, registry.get("watch2s3.upload.bandwidth.limit").tag("pair", "main").gauge().value());
+            assertTrue(registry.get("watch2s3.upload.throttled").tag("pair", "main").functionCounter().count() > 1);
+            // S3 holds the last object a moment before the state records it
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 3);
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /** Before, a single file going up for longer than sync.stall-timeout turned the backlog check DOWN. */
+    @Test
+    void aFileGoingUpSlowlyUnderTheLimitIsNoStalledBacklog() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of("s3.bandwidth-limit", "512KB", "sync.stall-timeout", "2s"))) {
+            var backlog = app.bean("backlogHealth", WatchHealthChecks.Backlog.class);
+            byte[] slow = placeRandom(tree, "slow.bin", 4 * MB, 4); // one PUT of about 7 s, nothing else finishing
+            List<String> states = new ArrayList<>();
+            await().atMost(LONG).pollInterval(Duration.ofMillis(200)).until(() -> {
+                var result = backlog.call();
+                states.add(result.getState() + result.getMessage().map(m -> ": " + m).orElse(""));
+                return s3.exists(bucket, "slow.bin");
+            });
+            awaitBytes("slow.bin", slow);
+            assertTrue(states.size() > 20, "looked at through the upload: " + states);
+            assertTrue(states.stream().allMatch(state -> state.startsWith("UP")), states.toString());
+        }
+    }
+
+    @Test
+    void aThrottledUploadWhoseConnectionDropsOrThatS3FailsGoesAgainAndTheNextChangeArrives() throws Exception {
+        proxy.when(r -> r.isPut() && r.key().equals("dropped.bin")).times(1).dropConnection();
+        proxy.when(r -> r.isPut() && r.key().equals("refused.bin")).times(1).respond(500, "InternalError");
+        try (TestApp app = startThroughProxy(Map.of("s3.bandwidth-limit", "2MB"))) {
+            byte[] dropped = placeRandom(tree, "dropped.bin", 2 * MB, 5);
+            byte[] refused = placeRandom(tree, "refused.bin", MB, 6);
+            awaitBytes("dropped.bin", dropped);
+            awaitBytes("refused.bin", refused);
+            await().atMost(LONG).until(() -> putsOf("dropped.bin") == 2 && putsOf("refused.bin") == 2);
+            assertEquals(0, app.counters().getFailed());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /** Under a limit large files take long, and a deploy may cut one short while it goes: what it holds then arrives. */
+    @Test
+    void aFileCutShortWhileItsThrottledUploadCrawlsEndsWithWhatItHoldsNow() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of("s3.bandwidth-limit", "256KB"))) {
+            byte[] first = placeRandom(tree, "crawling.bin", 3 * MB, 7); // about 12 s at 256KB/s
+            UploadBandwidth bandwidth = app.bean("uploadBandwidth", UploadBandwidth.class);
+            await().atMost(LONG).until(() -> bandwidth.bytesTaken() > 512 * 1024);
+            try (FileChannel channel = FileChannel.open(tree.resolve("crawling.bin"), StandardOpenOption.WRITE)) {
+                channel.truncate(MB); // shorter than the length its upload announced
+            }
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.CHANGED_WHILE_UPLOADING) == 1);
+            awaitBytes("crawling.bin", Arrays.copyOf(first, MB));
+            aLaterChangeStillArrives();
+        }
+    }
+}
