@@ -1,6 +1,7 @@
 package io.watch2s3.change;
 
 import io.watch2s3.state.SyncedFile;
+import io.watch2s3.tree.FileStat;
 
 /**
  * What a regular file holds right now: size, mtime and ctime in nanoseconds since the epoch (the ctime of the stat
@@ -15,6 +16,12 @@ public record Fingerprint(long size, long mtimeNanos, long ctimeNanos, String sh
     /** The state row that records this content under {@code path}, once S3 holds it. */
     public SyncedFile row(String path) {
         return new SyncedFile(path, size, mtimeNanos, ctimeNanos, sha256);
+    }
+
+    /** Whether the file is still the one that was hashed: {@code now} has the same size, mtime and ctime. */
+    public boolean stillDescribes(FileStat now) {
+        boolean sameCtime = now.ctimeNanos() == FileStat.UNKNOWN_CTIME || now.ctimeNanos() == ctimeNanos;
+        return now.isRegularFile() && now.size() == size && now.mtimeNanos() == mtimeNanos && sameCtime;
     }
 
     Fingerprint alreadyInS3() {

@@ -11,6 +11,7 @@ import io.watch2s3.health.S3Health;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.stats.SyncCounters;
+import io.watch2s3.tree.FileStat;
 import io.watch2s3.tree.OnDisk;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The route's error handling for one file, whatever failed: it decides whether the request is retried at once
@@ -157,7 +159,7 @@ public class FileFailures {
 
     private void record(Exchange exchange, Throwable thrown) {
         String path = path(exchange);
-        Failure failure = refine(Failure.of(thrown), path);
+        Failure failure = refine(Failure.of(thrown), path, thrown, exchange);
         boolean sent = !notSent(thrown);
         Long confirmedAtFirstFailure = exchange.getProperty(CONFIRMED_AT_FIRST_FAILURE, Long.class);
         // sent, and S3 did not answer it; not when it was given up because watch2s3 stops (its next try refused),
@@ -250,12 +252,33 @@ public class FileFailures {
         }
     }
 
-    /** "Cannot open the file" means "vanished" when nothing is there any more. */
-    private Failure refine(Failure failure, String path) {
+    /**
+     * "Cannot open the file" means "vanished" when nothing is there any more. A 400 for an upload whose file is no
+     * longer the one that was hashed means "changed while uploading": S3 says BadDigest when the body does not match
+     * its checksums, but S3Mock (the built-in endpoint) and some S3-compatible servers just say 400 BadRequest.
+     */
+    private Failure refine(Failure failure, String path, Throwable thrown, Exchange exchange) {
         if (failure.kind() == FailureKind.UNREADABLE && path != null && OnDisk.look(root, path) == OnDisk.GONE) {
             return new Failure(FailureKind.VANISHED, failure.cause());
         }
+        if (failure.kind() == FailureKind.REFUSED_BY_S3 && badRequest(thrown)
+                && plan(exchange) instanceof FilePlan.Upload upload && !stillTheFileHashed(upload)) {
+            return new Failure(FailureKind.CHANGED_WHILE_UPLOADING, failure.cause() + "; the file changed meanwhile");
+        }
         return failure;
+    }
+
+    private static boolean badRequest(Throwable thrown) {
+        S3Exception answer = ObjectHelper.getException(S3Exception.class, thrown);
+        return answer != null && answer.statusCode() == 400;
+    }
+
+    private boolean stillTheFileHashed(FilePlan.Upload upload) {
+        try {
+            return upload.fingerprint().stillDescribes(FileStat.of(root.resolve(upload.path())));
+        } catch (java.io.IOException e) {
+            return false; // gone or unreadable now: its next turn finds out which
+        }
     }
 
     /** The file's path: from its plan once there is one, before that from the batch's action. */

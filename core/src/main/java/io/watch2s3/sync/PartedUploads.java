@@ -338,10 +338,7 @@ public class PartedUploads implements CamelContextAware {
 
     /** The file is still the one that was hashed: same size, mtime and ctime as its fingerprint's stat. */
     private static void checkUnchanged(FileInParts file) throws IOException {
-        Fingerprint fp = file.fingerprint();
-        FileStat now = FileStat.of(file.root().resolve(file.path()));
-        boolean sameCtime = now.ctimeNanos() == FileStat.UNKNOWN_CTIME || now.ctimeNanos() == fp.ctimeNanos();
-        if (!now.isRegularFile() || now.size() != fp.size() || now.mtimeNanos() != fp.mtimeNanos() || !sameCtime) {
+        if (!file.fingerprint().stillDescribes(FileStat.of(file.root().resolve(file.path())))) {
             throw new TreeFileStream.FileChangedException(file.path() + " changed while its parts were sent");
         }
     }
