@@ -513,10 +513,13 @@ scenario_bwlimit() {
   bucket=bw-watching; make_bucket "$port" "$bucket"; mkdir -p "$d/watched"
   start_watch2s3 "$port" "$bucket" "$d/watched" "$d/state-watch" "$d/w2s-watch.log" -Ds3.bandwidth-limit="${BW_MB}MB" \
     -Dsync.quiet-period=1s
+  local keys; keys=$(cd "$d/deploy" && find . -type f | sed 's|^\./|site/|')
   t0=$(now); mv "$d/deploy" "$d/watched/site"
   sleep 3; printf 'fixed\n' > "$d/watched/fix.html"; local tf; tf=$(now)
   local fixed; fixed=$(wait_visible "$port" "$bucket" fix.html 600) || fixed=""
-  wait_count "$port" "$bucket" $((ones + fives + 2)) 900 || true
+  # HEAD each key: S3Proxy keeps a multipart upload's parts as files beside the objects, so counting files or
+  # listing while it runs says nothing
+  local key; for key in $keys; do wait_visible "$port" "$bucket" "$key" 900 > /dev/null || break; done
   t1=$(now)
   result bwlimit "watch2s3 watching" "MB/s sent (limit $BW_MB)" "$(awk -v m="$total_mb" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.2f", m/s}')" MB/s "from the move in, quiet period 1 s included"
   result bwlimit "watch2s3 watching" "fix during the deploy" "${fixed:+$(elapsed "$tf" "$fixed")}" s "written 3 s after the deploy began; quiet period 1 s"
