@@ -1,5 +1,6 @@
 package io.watch2s3;
 
+import io.watch2s3.config.BandwidthLimit;
 import io.watch2s3.config.ConfigurationException;
 import io.watch2s3.config.Settings;
 import io.watch2s3.local.LocalS3Endpoint;
@@ -159,11 +160,14 @@ public final class SyncApplication implements AutoCloseable {
         Watch2S3Setup setup = bean(pair, Watch2S3Setup.class);
         Settings effective = setup.settings();
         long known = bean(pair, StateDatabase.class).count();
-        LOG.info("{}{} {} → s3://{}/{} at {} (deletes {}, {} uploads at once, state in {}: {} files known{}{})",
+        String bandwidth = effective.get("s3.bandwidth-limit");
+        LOG.info("{}{} {} → s3://{}/{} at {} (deletes {}, {} uploads at once{}, state in {}: {} files known{}{})",
                 pairs().size() > 1 ? "pair " + pair.id() + ": " : "",
                 effective.flag("sync.once") ? "syncing once" : "watching", effective.watchDir(),
                 effective.get("s3.bucket"), effective.get("s3.prefix"), setup.where(),
                 effective.flag("sync.deletes") ? "mirrored" : "kept", effective.get("sync.parallelism"),
+                !BandwidthLimit.parse(bandwidth).limitsAtSomeTime() ? "" : bandwidth.contains(",")
+                        ? " limited by the timetable " + bandwidth : " sending at most " + bandwidth + " per second",
                 effective.stateDir(), known, effective.flag("sync.dry-run") ? ", DRY RUN: nothing is changed" : "",
                 managementPort > 0 ? ", health and metrics on http://" + effective.get("management.host") + ":"
                         + managementPort + "/observe/" : "");

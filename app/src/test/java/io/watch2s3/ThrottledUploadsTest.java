@@ -2,15 +2,21 @@ package io.watch2s3;
 
 import static io.watch2s3.support.Files2.placeRandom;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.watch2s3.failure.FailureKind;
 import io.watch2s3.health.WatchHealthChecks;
 import io.watch2s3.s3.UploadBandwidth;
+import io.watch2s3.support.FaultyS3Proxy;
+import io.watch2s3.support.JavaProcess;
+import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.ProxiedS3TestBase;
 import io.watch2s3.support.TestApp;
+import io.watch2s3.support.TestCertificate;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
@@ -93,12 +99,16 @@ class ThrottledUploadsTest extends ProxiedS3TestBase {
     void aThrottledUploadWhoseConnectionDropsOrThatS3FailsGoesAgainAndTheNextChangeArrives() throws Exception {
         proxy.when(r -> r.isPut() && r.key().equals("dropped.bin")).times(1).dropConnection();
         proxy.when(r -> r.isPut() && r.key().equals("refused.bin")).times(1).respond(500, "InternalError");
-        try (TestApp app = startThroughProxy(Map.of("s3.bandwidth-limit", "2MB"))) {
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of("s3.bandwidth-limit", "2MB"))) {
+            List<String> started = log.lines(Level.INFO, "SyncApplication");
+            assertTrue(started.stream().anyMatch(line -> line.contains("16 uploads at once sending at most 2MB per"
+                    + " second, state in")), started.toString());
             byte[] dropped = placeRandom(tree, "dropped.bin", 2 * MB, 5);
             byte[] refused = placeRandom(tree, "refused.bin", MB, 6);
             awaitBytes("dropped.bin", dropped);
             awaitBytes("refused.bin", refused);
             await().atMost(LONG).until(() -> putsOf("dropped.bin") == 2 && putsOf("refused.bin") == 2);
+            assertEquals(List.of("main: uploads limited to 2MB per second"), log.lines(Level.INFO, "UploadBandwidth"));
             assertEquals(0, app.counters().getFailed());
             aLaterChangeStillArrives();
         }
@@ -139,6 +149,38 @@ class ThrottledUploadsTest extends ProxiedS3TestBase {
             awaitBytes("rewritten.bin", second);
             assertEquals(0, app.counters().getFailed(FailureKind.REFUSED_BY_S3));
             aLaterChangeStillArrives();
+        }
+    }
+
+    /**
+     * Over HTTPS, as to AWS (a TLS proxy in front of the test's S3): the bytes go through TLS under the limit, and a
+     * PUT and a file in parts arrive whole with the checksums S3 checks.
+     */
+    @Test
+    void overHttpsAPutAndAFileInPartsGoUpUnderTheLimitAndArriveWhole() throws Exception {
+        TestCertificate certificate = TestCertificate.make(dir.resolve("tls"));
+        try (FaultyS3Proxy tls = FaultyS3Proxy.start(s3.url(), certificate.serverContext())) {
+            byte[] page = placeRandom(tree, "page.bin", MB, 9);
+            byte[] film = placeRandom(tree, "video/film.mp4", 6 * MB + 1, 10); // two parts
+            List<String> jvm = new ArrayList<>(certificate.trustedBy());
+            jvm.addAll(TestApp.asJvmOptions(settings(Map.of("s3.endpoint", tls.url(), "s3.bandwidth-limit", "1MB",
+                    "s3.part-size", "5MB"))));
+            long start = System.nanoTime();
+            try (JavaProcess once = JavaProcess.start(dir.resolve("run"), jvm, Map.of(), "--once")) {
+                assertEquals(0, once.waitFor(300), once.stderr());
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertArrayEquals(page, s3.get(bucket, "page.bin"));
+            assertArrayEquals(film, s3.get(bucket, "video/film.mp4"));
+            // 7 MB at 1 MB/s, less the second's worth a quiet limiter lets go at once
+            assertTrue(seconds >= 5, "took " + seconds + " s");
+            var puts = tls.requests().stream().filter(seen -> seen.request().isPut()).toList();
+            assertEquals(3, puts.size(), puts.toString());
+            // the PUT carries the state's SHA-256; over HTTPS each part its CRC32 in a trailer after the body (the
+            // stream the signer opens is the one sent, and still goes under the limit)
+            assertTrue(puts.stream().allMatch(seen -> seen.request().query().contains("partNumber=")
+                    ? "x-amz-checksum-crc32".equals(seen.amzHeaders().get("x-amz-trailer"))
+                    : seen.amzHeaders().containsKey("x-amz-checksum-sha256")), puts.toString());
         }
     }
 }

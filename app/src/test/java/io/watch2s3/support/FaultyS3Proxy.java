@@ -71,7 +71,7 @@ public final class FaultyS3Proxy implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private FaultyS3Proxy(String targetUrl) throws IOException {
+    private FaultyS3Proxy(String targetUrl, javax.net.ssl.SSLContext tls) throws IOException {
         this.target = targetUrl.endsWith("/") ? targetUrl.substring(0, targetUrl.length() - 1) : targetUrl;
         AtomicInteger threads = new AtomicInteger();
         // one thread per request: the app sends many at once, and a held or delayed one must not stall the rest
@@ -85,7 +85,14 @@ public final class FaultyS3Proxy implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(10))
                 .build();
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            this.server = HttpServer.create(loopback, 64);
+        } else {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(loopback, 64);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            this.server = https;
+        }
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
@@ -93,15 +100,20 @@ public final class FaultyS3Proxy implements AutoCloseable {
 
     /** Starts a proxy on a free port of 127.0.0.1 that passes requests on to {@code targetUrl}. */
     public static FaultyS3Proxy start(String targetUrl) {
+        return start(targetUrl, null);
+    }
+
+    /** As {@link #start(String)}, answering over TLS with {@code tls}'s certificate (see {@link TestCertificate}). */
+    public static FaultyS3Proxy start(String targetUrl, javax.net.ssl.SSLContext tls) {
         try {
-            return new FaultyS3Proxy(targetUrl);
+            return new FaultyS3Proxy(targetUrl, tls);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the proxy", e);
         }
     }
 
     public String url() {
-        return "http://127.0.0.1:" + port();
+        return (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:" + port();
     }
 
     public int port() {
