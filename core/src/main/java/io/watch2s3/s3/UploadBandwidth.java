@@ -47,10 +47,15 @@ public class UploadBandwidth {
         return limit.limitsAtSomeTime();
     }
 
-    /** The most an upload should read and send before it asks for more: a sixteenth of a second's worth. */
+    /**
+     * The most an upload should read and send before it asks for more: a 64th of a second's worth (1KB to 64KB). Every
+     * upload in flight waits its turn for each portion, so the portions must be small enough that none of them goes
+     * quiet for long: S3 drops a request that sends nothing for about 20 s (RequestTimeout), and with 512 uploads at
+     * the smallest limit, 64KB/s, a turn comes round every 8 s.
+     */
     int portion() {
         long rate = currentBytesPerSecond();
-        return rate == 0 ? Integer.MAX_VALUE : (int) Math.min(64 << 10, Math.max(1 << 10, rate / 16));
+        return rate == 0 ? Integer.MAX_VALUE : (int) Math.min(64 << 10, Math.max(1 << 10, rate / 64));
     }
 
     /** Blocks until {@code bytes} more may be sent. */
