@@ -85,9 +85,11 @@ class HostileNamesTest extends S3TestBase {
         try (LogCapture log = new LogCapture(); TestApp app = start(Map.of())) {
             write(tree, "forged\nINFO  sync uploaded everything.txt", "a name that tries to forge a log line");
             await().atMost(LONG).until(() -> s3.keys(bucket).size() == 1);
+            // the upload's line comes once the state recorded what S3 confirmed, a moment after S3 holds the object
+            await().atMost(LONG).until(() -> log.atLeast(Level.INFO).stream()
+                    .anyMatch(l -> l.contains("forged\\nINFO")));
             List<String> all = log.atLeast(Level.INFO);
             assertTrue(all.stream().noneMatch(l -> l.contains("\n")), "no line is split: " + all);
-            assertTrue(all.stream().anyMatch(l -> l.contains("forged\\nINFO")), all.toString());
         }
     }
 
