@@ -167,10 +167,15 @@ public final class SyncApplication implements AutoCloseable {
                 effective.get("s3.bucket"), effective.get("s3.prefix"), setup.where(),
                 effective.flag("sync.deletes") ? "mirrored" : "kept", effective.get("sync.parallelism"),
                 !BandwidthLimit.parse(bandwidth).limitsAtSomeTime() ? "" : bandwidth.contains(",")
-                        ? " limited by the timetable " + bandwidth : " sending at most " + bandwidth + " per second",
+                        ? " limited by the timetable " + bandwidth : " sending at most " + perSecond(bandwidth),
                 effective.stateDir(), known, effective.flag("sync.dry-run") ? ", DRY RUN: nothing is changed" : "",
                 managementPort > 0 ? ", health and metrics on http://" + effective.get("management.host") + ":"
                         + managementPort + "/observe/" : "");
+    }
+
+    /** {@code 2MB} as {@code 2MB/s}; {@code 2MB/s} as it is. */
+    private static String perSecond(String rate) {
+        return rate.toLowerCase(java.util.Locale.ROOT).endsWith("/s") ? rate : rate + "/s";
     }
 
     private static boolean mentions(Throwable e, String text) {

@@ -101,8 +101,8 @@ class ThrottledUploadsTest extends ProxiedS3TestBase {
         proxy.when(r -> r.isPut() && r.key().equals("refused.bin")).times(1).respond(500, "InternalError");
         try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(Map.of("s3.bandwidth-limit", "2MB"))) {
             List<String> started = log.lines(Level.INFO, "SyncApplication");
-            assertTrue(started.stream().anyMatch(line -> line.contains("16 uploads at once sending at most 2MB per"
-                    + " second, state in")), started.toString());
+            assertTrue(started.stream().anyMatch(line -> line.contains("16 uploads at once sending at most 2MB/s,"
+                    + " state in")), started.toString());
             byte[] dropped = placeRandom(tree, "dropped.bin", 2 * MB, 5);
             byte[] refused = placeRandom(tree, "refused.bin", MB, 6);
             awaitBytes("dropped.bin", dropped);
