@@ -153,6 +153,26 @@ class ThrottledUploadsTest extends ProxiedS3TestBase {
     }
 
     /**
+     * A stop (SIGTERM) while a throttled upload would need longer than the stop's grace period (20 s): the limit no
+     * longer holds it back, it ends in time, and the process exits 0 without Camel forcing its routes down. Before, the
+     * upload was cut off (and sent again, whole, by the next start).
+     */
+    @Test
+    void aStopLetsAThrottledUploadEndWithinTheGracePeriod() throws Exception {
+        List<String> jvm = TestApp.asJvmOptions(settings(Map.of("s3.endpoint", proxy.url(),
+                "s3.bandwidth-limit", "64KB")));
+        try (JavaProcess watching = JavaProcess.start(dir.resolve("run"), jvm, Map.of())) {
+            await().atMost(LONG).until(() -> watching.stderr().contains("catch-up scan:"));
+            byte[] slow = placeRandom(tree, "slow.bin", 2 * MB, 11); // 32 s at 64KB/s
+            await().atMost(LONG).until(() -> proxy.isInFlight("slow.bin"));
+            watching.terminate();
+            assertEquals(0, watching.waitFor(120), watching.stderr());
+            assertTrue(!watching.stderr().contains("Forcing the routes"), watching.stderr());
+            assertArrayEquals(slow, s3.get(bucket, "slow.bin"));
+        }
+    }
+
+    /**
      * Over HTTPS, as to AWS (a TLS proxy in front of the test's S3): the bytes go through TLS under the limit, and a
      * PUT and a file in parts arrive whole with the checksums S3 checks.
      */

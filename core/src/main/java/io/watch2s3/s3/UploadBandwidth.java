@@ -5,6 +5,8 @@ import io.watch2s3.config.BandwidthLimit;
 import java.time.LocalDateTime;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,9 +14,11 @@ import org.slf4j.LoggerFactory;
  * s3.bandwidth-limit for one pair: every byte its uploads send (PUTs and parts alike, all of them together) passes
  * {@link #take} on its way to the socket, at most the limit per second. Guava's RateLimiter spaces them out; after a
  * quiet second it lets one second's worth go at once, as rclone's token bucket does. A timetable's rate is looked up
- * again at most once a second.
+ * again at most once a second. While Camel stops, the limit no longer holds: the uploads in flight get the stop's grace
+ * period (camel.main.shutdown-timeout) to end, and a throttled one cut off there would be sent again, whole, by the
+ * next start.
  */
-public class UploadBandwidth {
+public class UploadBandwidth implements CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(UploadBandwidth.class);
     private static final long LOOK_AGAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -22,6 +26,7 @@ public class UploadBandwidth {
     private BandwidthLimit limit = BandwidthLimit.parse("off");
     private volatile Runnable whenMoving = () -> { };
     private String pair = "";
+    private CamelContext camelContext;
     private final RateLimiter limiter = RateLimiter.create(BandwidthLimit.SMALLEST);
     private final LongAdder bytesTaken = new LongAdder();
     private final LongAdder nanosWaited = new LongAdder();
@@ -40,6 +45,16 @@ public class UploadBandwidth {
 
     public void setPair(String pair) {
         this.pair = pair;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 
     /** Whether uploads are ever limited: if not, their bodies go to the socket untouched. */
@@ -61,7 +76,7 @@ public class UploadBandwidth {
     /** Blocks until {@code bytes} more may be sent. */
     void take(int bytes) {
         bytesTaken.add(bytes);
-        if (currentBytesPerSecond() == 0) {
+        if (currentBytesPerSecond() == 0 || (camelContext != null && camelContext.isStopping())) {
             return;
         }
         double seconds = limiter.acquire(bytes);
