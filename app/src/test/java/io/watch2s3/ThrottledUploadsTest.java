@@ -152,6 +152,24 @@ class ThrottledUploadsTest extends ProxiedS3TestBase {
         }
     }
 
+    /** Rewritten, then deleted, while its upload crawls: S3's 400 finds no file to look at, which still means "changed". */
+    @Test
+    void aFileRewrittenThenDeletedWhileItsThrottledUploadCrawlsIsNotCountedRefused() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of("s3.bandwidth-limit", "256KB"))) {
+            placeRandom(tree, "gone.bin", 2 * MB, 12);
+            UploadBandwidth bandwidth = app.bean("uploadBandwidth", UploadBandwidth.class);
+            await().atMost(LONG).until(() -> bandwidth.bytesTaken() > 256 * 1024);
+            try (FileChannel channel = FileChannel.open(tree.resolve("gone.bin"), StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(new byte[MB]), MB); // the upload goes on reading the open file
+            }
+            java.nio.file.Files.delete(tree.resolve("gone.bin"));
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.CHANGED_WHILE_UPLOADING) == 1);
+            assertEquals(0, app.counters().getFailed(FailureKind.REFUSED_BY_S3));
+            assertTrue(!s3.exists(bucket, "gone.bin"), "S3 took no body that misses its checksum");
+            aLaterChangeStillArrives();
+        }
+    }
+
     /**
      * A stop (SIGTERM) while a throttled upload would need longer than the stop's grace period (20 s): the limit no
      * longer holds it back, it ends in time, and the process exits 0 without Camel forcing its routes down. Before, the
@@ -169,6 +187,9 @@ class ThrottledUploadsTest extends ProxiedS3TestBase {
             assertEquals(0, watching.waitFor(120), watching.stderr());
             assertTrue(!watching.stderr().contains("Forcing the routes"), watching.stderr());
             assertArrayEquals(slow, s3.get(bucket, "slow.bin"));
+        }
+        try (TestApp again = startThroughProxy(Map.of("s3.bandwidth-limit", "64KB"))) {
+            aLaterChangeStillArrives();
         }
     }
 

@@ -37,28 +37,24 @@ public final class Files2 {
      * apart, in two batches: the file then has two turns, which a test counting requests must not meet by chance.
      */
     public static Path placeWhole(Path root, String relative, String content) {
-        try {
-            Path file = root.resolve(relative);
-            Files.createDirectories(file.getParent());
-            Path aside = Files.createTempFile(root.toAbsolutePath().getParent(), "whole", ".tmp");
-            Files.writeString(aside, content, StandardCharsets.UTF_8);
-            return Files.move(aside, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return place(root, relative, content.getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code size} random bytes from {@code seed}, placed whole as {@link #placeWhole} does; returns them. */
     public static byte[] placeRandom(Path root, String relative, int size, long seed) {
         byte[] content = new byte[size];
         new java.util.Random(seed).nextBytes(content);
+        place(root, relative, content);
+        return content;
+    }
+
+    private static Path place(Path root, String relative, byte[] content) {
         try {
             Path file = root.resolve(relative);
             Files.createDirectories(file.getParent());
             Path aside = Files.createTempFile(root.toAbsolutePath().getParent(), "whole", ".tmp");
             Files.write(aside, content);
-            Files.move(aside, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return content;
+            return Files.move(aside, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
