@@ -50,6 +50,7 @@ public class BatchPlanner {
     private ObjectKeys keys;
     private DeleteGuard deleteGuard;
     private SyncCounters counters;
+    private CopySources copySources;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -76,6 +77,11 @@ public class BatchPlanner {
         this.counters = counters;
     }
 
+    /** s3.server-side-copy: the deletes of objects a new file may be copied from wait for the batch's uploads. */
+    public void setCopySources(CopySources copySources) {
+        this.copySources = copySources;
+    }
+
     /**
      * What each path of the batch needs, as the disk says now. Before returning, every upload and delete is recorded
      * in the state database as pending or in doubt (see StateDatabase#recordPending), so a crash during the requests
@@ -85,6 +91,7 @@ public class BatchPlanner {
         Map<String, SyncAction> uploads = new LinkedHashMap<>();
         Map<String, SyncAction> deletes = new LinkedHashMap<>();
         Set<String> unsent = new HashSet<>();
+        Set<String> copySourcesGoing = new HashSet<>();
         for (String path : batch.getPaths()) {
             long firstSeen = batch.firstSeen(path);
             if (!ObjectKeys.isWellFormed(path)) {
@@ -98,17 +105,18 @@ public class BatchPlanner {
                         upload(path, firstSeen, uploads);
                     }
                     // it was a directory: the objects of the files it held go (git checkout of another branch)
-                    delete(() -> state.below(path), firstSeen, deletes, unsent);
+                    delete(() -> state.below(path), firstSeen, deletes, unsent, copySourcesGoing);
                 }
                 // it was a file (a directory now): its object goes. Or another directory was renamed onto it
                 // (mv site.new site): the objects of the old directory's files that the new one lacks go. The new
                 // one's own files arrive as their own changes.
-                case DIRECTORY -> delete(() -> noLongerFiles(state.atOrBelow(path)), firstSeen, deletes, unsent);
+                case DIRECTORY -> delete(() -> noLongerFiles(state.atOrBelow(path)), firstSeen, deletes, unsent,
+                        copySourcesGoing);
                 case OTHER -> {
                     notUploaded(path);
-                    delete(() -> state.atOrBelow(path), firstSeen, deletes, unsent);
+                    delete(() -> state.atOrBelow(path), firstSeen, deletes, unsent, copySourcesGoing);
                 }
-                case GONE -> delete(() -> state.atOrBelow(path), firstSeen, deletes, unsent);
+                case GONE -> delete(() -> state.atOrBelow(path), firstSeen, deletes, unsent, copySourcesGoing);
                 case UNKNOWN -> LOG.warn("cannot look at {} (permissions?): left as it is", LogSafe.name(path));
             }
         }
@@ -118,16 +126,73 @@ public class BatchPlanner {
         unsent.retainAll(deletes.keySet());
         int toDelete = deletes.size() - unsent.size();
         // Deletes go first: a server with one namespace for files and directories (MinIO) refuses a file where
-        // objects of a directory of that name still are, and the reverse (git checkout of another branch).
+        // objects of a directory of that name still are, and the reverse (git checkout of another branch). Except
+        // the deletes of objects a new file of the batch may be copied from (a renamed file, a moved directory):
+        // they go once the uploads are done (inPhases), unless such a name is in the way of an upload.
         List<SyncAction> planned = new ArrayList<>(deletes.size() + uploads.size());
+        List<SyncAction> afterUploads = new ArrayList<>();
         if (!deletes.isEmpty() && deleteGuard.allows(toDelete, "a batch")) {
-            planned.addAll(deletes.values());
+            Set<String> inTheWay = copySourcesGoing.isEmpty() || uploads.isEmpty() ? Set.of()
+                    : namesInTheWay(uploads.keySet(), copySourcesGoing);
+            for (SyncAction delete : deletes.values()) {
+                boolean waits = !uploads.isEmpty() && copySourcesGoing.contains(delete.path())
+                        && !inTheWay.contains(delete.path());
+                (waits ? afterUploads : planned).add(delete);
+            }
         }
         planned.addAll(uploads.values());
+        planned.addAll(afterUploads);
         state.recordPending(planned.stream().map(SyncAction::path).toList());
         LOG.debug("batch of {} paths → {} actions", batch.getSize(), planned.size());
         counters.batchPlanned(planned.size());
         return planned;
+    }
+
+    /**
+     * The batch's actions in the order they run: the uploads and the deletes before them first, then the deletes
+     * planned after the last upload (see {@link #plan}), once every upload has ended. One list when there are none.
+     */
+    public List<List<SyncAction>> inPhases(List<SyncAction> planned) {
+        int lastUpload = -1;
+        for (int i = planned.size() - 1; i >= 0 && lastUpload < 0; i--) {
+            if (!planned.get(i).isDelete()) {
+                lastUpload = i;
+            }
+        }
+        if (lastUpload < 0 || lastUpload == planned.size() - 1) {
+            return List.of(planned);
+        }
+        return List.of(planned.subList(0, lastUpload + 1), planned.subList(lastUpload + 1, planned.size()));
+    }
+
+    /**
+     * Of {@code candidates} (paths whose objects are to be deleted), those an upload needs gone first: a path that is
+     * a directory of an upload now (a file that became a directory), or one below an uploaded path (a directory that
+     * became a file).
+     */
+    private static Set<String> namesInTheWay(Set<String> uploads, Set<String> candidates) {
+        Set<String> uploadDirectories = new HashSet<>();
+        for (String upload : uploads) {
+            for (int slash = upload.lastIndexOf('/'); slash > 0; slash = upload.lastIndexOf('/', slash - 1)) {
+                if (!uploadDirectories.add(upload.substring(0, slash))) {
+                    break; // its parents are in already
+                }
+            }
+        }
+        Set<String> inTheWay = new HashSet<>();
+        for (String candidate : candidates) {
+            if (uploadDirectories.contains(candidate)) {
+                inTheWay.add(candidate);
+                continue;
+            }
+            for (int slash = candidate.lastIndexOf('/'); slash > 0; slash = candidate.lastIndexOf('/', slash - 1)) {
+                if (uploads.contains(candidate.substring(0, slash))) {
+                    inTheWay.add(candidate);
+                    break;
+                }
+            }
+        }
+        return inTheWay;
     }
 
     /** The scan's line names these too, but only at the next scan: a user who just made one wonders now. */
@@ -168,12 +233,14 @@ public class BatchPlanner {
 
     /** {@code rows} are looked up only when deletes are mirrored: a query per uploaded file was 2 % of a burst's CPU. */
     private void delete(Supplier<List<SyncedFile>> rows, long firstSeen, Map<String, SyncAction> deletes,
-            Set<String> unsent) {
+            Set<String> unsent, Set<String> copySourcesGoing) {
         if (deleteGuard.isEnabled()) {
             for (SyncedFile gone : rows.get()) {
                 deletes.putIfAbsent(gone.path(), SyncAction.delete(gone.path(), firstSeen));
                 if (gone.isNotSent()) {
                     unsent.add(gone.path());
+                } else if (copySources != null && copySources.mayCopy(gone.size())) {
+                    copySourcesGoing.add(gone.path());
                 }
             }
         }

@@ -20,6 +20,17 @@ public sealed interface FilePlan {
     record Upload(String path, Fingerprint fingerprint, long firstSeenMillis, byte[] content) implements FilePlan {
     }
 
+    /**
+     * Have S3 copy the object of {@code sourcePath}, which holds exactly this content (see CopySources), to the
+     * file's key; when S3 cannot, the file is sent as {@code upload} says.
+     */
+    record Copy(Upload upload, String sourcePath) implements FilePlan {
+        @Override
+        public String path() {
+            return upload.path();
+        }
+    }
+
     /** Delete the object of a path that holds no file any more. */
     record Delete(String path, long firstSeenMillis) implements FilePlan {
     }

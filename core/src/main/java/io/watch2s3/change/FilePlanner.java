@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The one decision per file, made when its turn comes (events are hints, the disk is the truth): a delete stays a
  * delete only if the path still holds no file; an upload is fingerprinted and becomes {@link FilePlan.Unchanged}
- * when the state database says S3 holds exactly that content, {@link FilePlan.Skip} when the file vanished meanwhile
- * or S3 refused exactly this content before ({@link RefusedContents}).
+ * when the state database says S3 holds exactly that content, {@link FilePlan.Copy} when S3 holds it under another
+ * key ({@link CopySources}), {@link FilePlan.Skip} when the file vanished meanwhile or S3 refused exactly this content
+ * before ({@link RefusedContents}).
  */
 public class FilePlanner {
 
@@ -21,6 +22,7 @@ public class FilePlanner {
     private Path root;
     private Fingerprinter fingerprinter;
     private RefusedContents refused = new RefusedContents();
+    private CopySources copySources;
     private StateDatabase state;
 
     /** watch.dir */
@@ -39,6 +41,11 @@ public class FilePlanner {
 
     public void setRefused(RefusedContents refused) {
         this.refused = refused;
+    }
+
+    /** s3.server-side-copy: a file whose content S3 holds under another key is copied there. */
+    public void setCopySources(CopySources copySources) {
+        this.copySources = copySources;
     }
 
     public FilePlan plan(SyncAction action) {
@@ -69,6 +76,8 @@ public class FilePlanner {
             LOG.debug("not sending {} again: S3 refused this content; it is sent once it changes", LogSafe.name(path));
             return new FilePlan.Skip(path, "S3 refused this content");
         }
-        return new FilePlan.Upload(path, fingerprint, action.firstSeenMillis(), read.content());
+        FilePlan.Upload upload = new FilePlan.Upload(path, fingerprint, action.firstSeenMillis(), read.content());
+        String source = copySources == null ? null : copySources.sourceFor(path, fingerprint);
+        return source == null ? upload : new FilePlan.Copy(upload, source);
     }
 }

@@ -98,6 +98,10 @@ final class Checks {
         BandwidthLimit.parse(value);
     }
 
+    static void serverSideCopy(String key, String value) {
+        ServerSideCopy.smallestCopied(value);
+    }
+
     /** S3's limits for a part: at least 5MB, at most 5GB. */
     static void partSize(String key, String value) {
         long size = Sizes.parse(key, value);

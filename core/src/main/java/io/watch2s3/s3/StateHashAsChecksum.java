@@ -7,6 +7,7 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
@@ -31,6 +32,12 @@ public class StateHashAsChecksum implements ExecutionInterceptor {
 
     @Override
     public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
+        if (context.request() instanceof CopyObjectRequest copy && copy.checksumAlgorithm() == null
+                && checksums.inUse()) {
+            // S3 takes no checksum value with a copy, only the algorithm: it hashes the new object and answers its
+            // SHA-256, which the copy's check compares with the state's
+            return copy.toBuilder().checksumAlgorithm(ChecksumAlgorithm.SHA256).build();
+        }
         if (!(context.request() instanceof PutObjectRequest put) || put.checksumSHA256() != null
                 || !checksums.inUse()) {
             return context.request();

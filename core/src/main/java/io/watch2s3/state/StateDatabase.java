@@ -1,6 +1,7 @@
 package io.watch2s3.state;
 
 import io.watch2s3.config.ConfigurationException;
+import io.watch2s3.config.ServerSideCopy;
 import io.watch2s3.config.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -77,7 +78,18 @@ public class StateDatabase implements Service {
               upload_id VARCHAR(1024) PRIMARY KEY,
               object_key VARCHAR(1024) NOT NULL,
               started_at TIMESTAMP WITH TIME ZONE NOT NULL);
+            CREATE TABLE IF NOT EXISTS copy_source (
+              path VARCHAR(4096) PRIMARY KEY,
+              sha256 CHAR(64) NOT NULL);
+            CREATE INDEX IF NOT EXISTS copy_source_sha256 ON copy_source(sha256);
             """;
+    /**
+     * Files from this size on are listed in copy_source by their SHA-256, for S3 to copy their object when the same
+     * content turns up under another path ({@link #copySourceFor}). A table of its own rather than an index on
+     * synced_file's sha256: every upload and every batch's pending rows would update that index, a cost on each small
+     * file of a burst, which copies nothing worth the request.
+     */
+    public static final long COPY_SOURCE_MIN_SIZE = ServerSideCopy.SMALLEST_ALLOWED;
     private static final String COLUMNS = "SELECT path, size, mtime_ns, ctime_ns, sha256 FROM synced_file ";
     private static final String PENDING_SHA = "0".repeat(64);
     /** Turns a row into a pending one: it no longer says what S3 holds. */
@@ -151,6 +163,13 @@ public class StateDatabase implements Service {
         }
     }
 
+    private static boolean hasTable(Statement s, String name) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = '"
+                + name + "'")) {
+            return rs.next() && rs.getLong(1) > 0;
+        }
+    }
+
     /** A read-only state.dir (or file) made H2 print 45 lines of stack trace before "IO Exception". */
     private void refuseUnwritable() {
         if (readOnly) {
@@ -209,7 +228,13 @@ public class StateDatabase implements Service {
         anchor = connect();
         openedFileKey = fileKey();
         try (Statement s = anchor.createStatement()) {
+            boolean listedForCopies = hasTable(s, "COPY_SOURCE");
             s.execute(SCHEMA);
+            if (!listedForCopies && !readOnly) {
+                // a database from before copies: its files can be copied from too
+                s.executeUpdate("INSERT INTO copy_source (path, sha256) SELECT path, sha256 FROM synced_file WHERE size >= "
+                        + COPY_SOURCE_MIN_SIZE);
+            }
         } catch (SQLException e) {
             closeQuietly(anchor);
             anchor = null;
@@ -358,6 +383,7 @@ public class StateDatabase implements Service {
         try {
             if (before.isPresent() && !before.get().equals(target)) {
                 forgotten = statement("DELETE FROM synced_file").executeUpdate();
+                statement("DELETE FROM copy_source").executeUpdate();
             }
             PreparedStatement ps = statement("MERGE INTO sync_target (id, description, verified_at) KEY (id) "
                     + "VALUES (1, ?, CURRENT_TIMESTAMP)");
@@ -433,6 +459,12 @@ public class StateDatabase implements Service {
                 bind(ps, file.path(), parentOf(file.path()), file.size(), file.mtimeNanos(), ctime, file.sha256());
                 ps.executeUpdate();
             });
+            if (file.size() >= COPY_SOURCE_MIN_SIZE) {
+                // not in one transaction with the row: a listing whose row says otherwise is never used
+                PreparedStatement ps = statement("MERGE INTO copy_source (path, sha256) KEY (path) VALUES (?, ?)");
+                bind(ps, file.path(), file.sha256());
+                ps.executeUpdate();
+            }
         } catch (SQLException e) {
             throw failure(e);
         }
@@ -525,6 +557,26 @@ public class StateDatabase implements Service {
             return;
         }
         update("DELETE FROM synced_file WHERE path = ?", path);
+        update("DELETE FROM copy_source WHERE path = ?", path);
+    }
+
+    /**
+     * A path other than {@code path} whose object S3 holds with this content, as S3 confirmed it ({@code sha256} and
+     * {@code size}; listed when at least {@link #COPY_SOURCE_MIN_SIZE}), or empty. Rows no longer in doubt first: a
+     * row in doubt may be having its object replaced or deleted right now. Whoever copies from it checks what the copy
+     * holds: the row says what S3 held when it confirmed it, not what it holds now.
+     */
+    public Optional<String> copySourceFor(String sha256, long size, String path) {
+        try {
+            PreparedStatement ps = statement("SELECT c.path FROM copy_source c JOIN synced_file f ON f.path = c.path "
+                    + "WHERE c.sha256 = ? AND f.sha256 = ? AND f.size = ? AND c.path <> ? ORDER BY f.doubts LIMIT 1");
+            bind(ps, sha256, sha256, size, path);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
     }
 
     /**

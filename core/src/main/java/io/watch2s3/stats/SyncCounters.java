@@ -35,6 +35,7 @@ public class SyncCounters implements CamelContextAware {
     private UploadBandwidth bandwidth;
     private final AtomicLong lastProgressMillis = new AtomicLong(System.currentTimeMillis());
     private Counter uploaded;
+    private Counter copied;
     private Counter bytesUploaded;
     private Counter deleted;
     private Counter unchanged;
@@ -95,6 +96,9 @@ public class SyncCounters implements CamelContextAware {
         }
         Tags tags = Tags.of("pair", pair);
         uploaded = Counter.builder("watch2s3.files.uploaded").description("files uploaded to S3").tags(tags).register(registry);
+        copied = Counter.builder("watch2s3.files.copied")
+                .description("files S3 copied from an object holding their content, not uploaded (s3.server-side-copy)")
+                .tags(tags).register(registry);
         bytesUploaded = Counter.builder("watch2s3.bytes.uploaded").baseUnit("bytes").tags(tags).register(registry);
         deleted = Counter.builder("watch2s3.files.deleted").description("objects deleted").tags(tags).register(registry);
         unchanged = Counter.builder("watch2s3.files.unchanged")
@@ -177,6 +181,12 @@ public class SyncCounters implements CamelContextAware {
         synced(firstSeenMillis);
     }
 
+    /** After S3 confirmed a copy of another object as the file's (no bytes uploaded) and the state recorded it. */
+    public void countCopied(long firstSeenMillis) {
+        copied.increment();
+        synced(firstSeenMillis);
+    }
+
     /** After S3 confirmed a delete and the state recorded it. */
     public void countDeleted(long firstSeenMillis) {
         deleted.increment();
@@ -248,6 +258,10 @@ public class SyncCounters implements CamelContextAware {
 
     public long getUploaded() {
         return (long) uploaded.count();
+    }
+
+    public long getCopied() {
+        return (long) copied.count();
     }
 
     public long getBytesUploaded() {
@@ -322,7 +336,7 @@ public class SyncCounters implements CamelContextAware {
 
     @Override
     public String toString() {
-        return "uploaded=" + getUploaded() + " deleted=" + getDeleted() + " unchanged=" + getUnchanged()
+        return "uploaded=" + getUploaded() + " copied=" + getCopied() + " deleted=" + getDeleted() + " unchanged=" + getUnchanged()
                 + " failed=" + getFailed() + " refused=" + getRefused() + " vanished=" + getVanished()
                 + " deletesHeld=" + getDeletesHeld();
     }

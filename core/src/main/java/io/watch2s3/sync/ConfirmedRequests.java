@@ -46,6 +46,13 @@ public class ConfirmedRequests {
             counters.countUploaded(fp.size(), upload.firstSeenMillis());
             exchange.setProperty(BYTES_SENT, fp.size());
             LOG.info("{} {} ({} bytes)", dryRun ? "dry run: would upload" : "uploaded", key, fp.size());
+        } else if (plan instanceof FilePlan.Copy copy) {
+            Fingerprint fp = copy.upload().fingerprint();
+            state.confirmUploaded(fp.row(copy.path()));
+            counters.countCopied(copy.upload().firstSeenMillis());
+            exchange.setProperty(BYTES_SENT, fp.size());
+            LOG.info("{} {} to {} in S3 ({} bytes not uploaded)", dryRun ? "dry run: would copy" : "copied",
+                    LogSafe.name(ObjectRequests.sourceKeyOf(exchange.getMessage())), key, fp.size());
         } else if (plan instanceof FilePlan.Delete delete) {
             state.confirmDeleted(delete.path());
             counters.countDeleted(delete.firstSeenMillis());

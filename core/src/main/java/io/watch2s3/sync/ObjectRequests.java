@@ -12,6 +12,8 @@ import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.aws2.s3.AWS2S3Constants;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 
 /**
@@ -25,6 +27,8 @@ public class ObjectRequests {
 
     /** The literal object key; see {@link ObjectKeys#headerValueFor}. */
     static final String KEY_HEADER = "Watch2S3ObjectKey";
+    /** The key of the object a copy is made from. */
+    static final String SOURCE_KEY_HEADER = "Watch2S3SourceKey";
 
     private final ContentTypes contentTypes = new ContentTypes();
     private Path root;
@@ -117,6 +121,34 @@ public class ObjectRequests {
         return Map.of("mtime", mtime, "sha256", fp.sha256());
     }
 
+    /**
+     * The CopyObject that has S3 copy {@code copy}'s source object in {@code bucket} to the file's key, with the
+     * headers and metadata a PUT of the file would carry (REPLACE: the source's mtime and name are not the file's).
+     * Sent by {@link ServerSideCopies}, not an aws2-s3 endpoint, so the exchange keeps its body (the plan).
+     */
+    CopyObjectRequest copyRequest(Exchange exchange, FilePlan.Copy copy, String bucket) {
+        FilePlan.Upload upload = copy.upload();
+        setKey(exchange, copy);
+        String sourceKey = keys.keyFor(copy.sourcePath()).orElseThrow(
+                () -> new ObjectKeys.KeyRefusedException(keys.whyRefused(copy.sourcePath())));
+        exchange.getMessage().setHeader(SOURCE_KEY_HEADER, sourceKey);
+        CopyObjectRequest.Builder request = CopyObjectRequest.builder()
+                .sourceBucket(bucket)
+                .sourceKey(sourceKey)
+                .destinationBucket(bucket)
+                .destinationKey(keyOf(exchange.getMessage()))
+                .metadataDirective(MetadataDirective.REPLACE)
+                .contentType(contentTypes.forName(Path.of(upload.path()).getFileName().toString()))
+                .metadata(metadata(upload.fingerprint(), etagIsNoMd5));
+        if (cannedAcl != null) {
+            request.acl(ObjectCannedACL.valueOf(cannedAcl));
+        }
+        if (storageClass != null) {
+            request.storageClass(storageClass);
+        }
+        return request.build();
+    }
+
     /** The DELETE of the object of the path {@code delete} names. */
     public void prepareDelete(Exchange exchange, @Body FilePlan.Delete delete) {
         setKey(exchange, delete);
@@ -134,6 +166,11 @@ public class ObjectRequests {
     /** The key of the request prepared on {@code message}. */
     public static String keyOf(Message message) {
         return message.getHeader(KEY_HEADER, String.class);
+    }
+
+    /** The key of the object the copy prepared on {@code message} is made from. */
+    static String sourceKeyOf(Message message) {
+        return message.getHeader(SOURCE_KEY_HEADER, String.class);
     }
 
     static String rcloneTime(long epochNanos) {

@@ -1,0 +1,242 @@
+package io.watch2s3;
+
+import static io.watch2s3.support.Files2.placeRandom;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import io.watch2s3.health.S3Health;
+import io.watch2s3.support.FaultyS3Proxy;
+import io.watch2s3.support.Files2;
+import io.watch2s3.support.LogCapture;
+import io.watch2s3.support.ProxiedS3TestBase;
+import io.watch2s3.support.TestApp;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * s3.server-side-copy: a file whose content S3 already holds under another key (renamed, moved with its directory,
+ * copied) is copied there by S3 instead of uploaded; what the copy holds is checked, and whenever S3 does not copy
+ * (the old object is gone or was replaced in S3, the credentials may not copy, S3 does not answer) the file is
+ * uploaded, and the next change still arrives. Through a proxy that sees (and can fail) every copy.
+ */
+class ServerSideCopiesTest extends ProxiedS3TestBase {
+
+    private static final int KB = 1024;
+
+    /** Copy requests for {@code key}: PUTs that name a source object. */
+    private long copiesOf(String key) {
+        return proxy.requests().stream().filter(r -> r.request().isPut() && r.request().key().equals(key)
+                && r.request().carriesHeader("x-amz-copy-source")).count();
+    }
+
+    /** PUTs that sent {@code key}'s bytes. */
+    private long uploadsOf(String key) {
+        return putsOf(key) - copiesOf(key);
+    }
+
+    private static boolean isCopy(FaultyS3Proxy.Request request) {
+        return request.isPut() && request.carriesHeader("x-amz-copy-source");
+    }
+
+    @Test
+    void aRenamedFileIsCopiedByS3AndItsOldObjectDeletedAfterTheCopy() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of("sync.deletes", "true"));
+                LogCapture log = new LogCapture()) {
+            byte[] film = placeRandom(tree, "video/a film+%.mp4", 600 * KB, 1);
+            awaitBytes("video/a film+%.mp4", film);
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 1);
+            proxy.clearRequests();
+
+            Files.move(tree.resolve("video/a film+%.mp4"), tree.resolve("video/ü new name&?.mp4"));
+            awaitBytes("video/ü new name&?.mp4", film);
+            await().atMost(LONG).until(() -> !s3.exists(bucket, "video/a film+%.mp4"));
+
+            assertEquals(1, copiesOf("video/ü new name&?.mp4"));
+            assertEquals(0, uploadsOf("video/ü new name&?.mp4"));
+            await().atMost(LONG).until(() -> app.counters().getCopied() == 1);
+            assertEquals(1, app.counters().getUploaded());
+            // the old name's delete waited for the copy: it went after it, not first
+            List<FaultyS3Proxy.Request> seen = proxy.requests().stream().map(FaultyS3Proxy.Seen::request)
+                    .filter(r -> isCopy(r) || r.isDelete()).toList();
+            assertTrue(isCopy(seen.get(0)) && seen.get(1).isDelete(), seen.toString());
+            // the new object is the file's, not the old name's copy: its type by its name, its mtime and SHA-256
+            HeadObjectResponse head = s3.head(bucket, "video/ü new name&?.mp4");
+            assertEquals("video/mp4", head.contentType());
+            assertEquals(sha256Hex(film), head.metadata().get("sha256"));
+            assertEquals(mtimeOf("video/ü new name&?.mp4"), head.metadata().get("mtime"));
+            await().atMost(LONG).until(() -> !log.lines(Level.INFO, "sync").stream()
+                    .filter(l -> l.contains("copied video/a film+%.mp4 to video/ü new name&?.mp4 in S3")).toList()
+                    .isEmpty());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void aMovedDirectoryIsCopiedFileByFileAndItsSmallFilesUploaded() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of("sync.deletes", "true"))) {
+            byte[][] images = new byte[3][];
+            for (int i = 0; i < 3; i++) {
+                images[i] = placeRandom(tree, "site/img/" + i + ".jpg", 300 * KB + i, i);
+            }
+            Files2.write(tree, "site/index.html", "<h1>home</h1>");
+            for (int i = 0; i < 3; i++) {
+                awaitBytes("site/img/" + i + ".jpg", images[i]);
+            }
+            awaitObject("site/index.html", "<h1>home</h1>");
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 4);
+            proxy.clearRequests();
+
+            Files.move(tree.resolve("site"), tree.resolve("www"));
+            for (int i = 0; i < 3; i++) {
+                awaitBytes("www/img/" + i + ".jpg", images[i]);
+            }
+            awaitObject("www/index.html", "<h1>home</h1>");
+            await().atMost(LONG).until(() -> s3.keys(bucket).stream().noneMatch(k -> k.startsWith("site/")));
+
+            for (int i = 0; i < 3; i++) {
+                assertEquals(1, copiesOf("www/img/" + i + ".jpg"), "www/img/" + i + ".jpg");
+                assertEquals(0, uploadsOf("www/img/" + i + ".jpg"));
+            }
+            assertEquals(1, uploadsOf("www/index.html")); // below s3.server-side-copy (256KB): uploaded
+            assertEquals(treeKeys(), new TreeSet<>(s3.keys(bucket)));
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void aCopiedFileIsCopiedAndTheOriginalKeptWithDeletesOff() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of())) {
+            byte[] report = placeRandom(tree, "a/report.pdf", 512 * KB, 7);
+            awaitBytes("a/report.pdf", report);
+            Files.createDirectories(tree.resolve("b"));
+            Files.copy(tree.resolve("a/report.pdf"), tree.resolve("b/report.pdf"));
+            awaitBytes("b/report.pdf", report);
+            assertEquals(1, copiesOf("b/report.pdf"));
+            assertEquals(0, uploadsOf("b/report.pdf"));
+            assertArrayEquals(report, s3.get(bucket, "a/report.pdf"));
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void aSourceObjectDeletedInS3MeanwhileMakesAnUpload() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of())) {
+            byte[] data = placeRandom(tree, "data.bin", 400 * KB, 3);
+            awaitBytes("data.bin", data);
+            s3.client().deleteObject(b -> b.bucket(bucket).key("data.bin")); // behind watch2s3's back
+            Files.copy(tree.resolve("data.bin"), tree.resolve("copy.bin"));
+            awaitBytes("copy.bin", data);
+            assertEquals(1, copiesOf("copy.bin")); // S3 said 404 NoSuchKey
+            assertEquals(1, uploadsOf("copy.bin"));
+            assertEquals(0, app.counters().getFailed());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void aSourceObjectReplacedInS3IsNotTrustedTheFileIsUploaded() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of());
+                LogCapture log = new LogCapture()) {
+            byte[] data = placeRandom(tree, "data.bin", 400 * KB, 4);
+            awaitBytes("data.bin", data);
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 1);
+            byte[] other = new byte[data.length];
+            new Random(99).nextBytes(other);
+            // another writer replaced the object, same size: the state still says it holds data.bin's content
+            s3.client().putObject(b -> b.bucket(bucket).key("data.bin"), RequestBody.fromBytes(other));
+            Files.copy(tree.resolve("data.bin"), tree.resolve("copy.bin"));
+            await().atMost(LONG).until(() -> uploadsOf("copy.bin") == 1);
+            awaitBytes("copy.bin", data);
+            assertEquals(1, copiesOf("copy.bin"));
+            assertEquals(0, app.counters().getCopied());
+            assertTrue(log.lines(Level.INFO, "sync").stream().anyMatch(l -> l.contains("the copy of data.bin to"
+                    + " copy.bin does not hold the file's content")));
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void credentialsThatMayNotCopyMakeUploadsOnceSaidAndTheBucketStaysHealthy() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of());
+                LogCapture log = new LogCapture()) {
+            FaultyS3Proxy.Fault refused = proxy.when(ServerSideCopiesTest::isCopy).respond(403, "AccessDenied");
+            byte[] data = placeRandom(tree, "data.bin", 300 * KB, 5);
+            awaitBytes("data.bin", data);
+            Files.copy(tree.resolve("data.bin"), tree.resolve("one.bin"));
+            awaitBytes("one.bin", data);
+            Files.copy(tree.resolve("data.bin"), tree.resolve("two.bin"));
+            awaitBytes("two.bin", data);
+
+            assertEquals(1, refused.matches()); // once refused, no file tries again
+            assertEquals(1, uploadsOf("one.bin"));
+            assertEquals(1, uploadsOf("two.bin"));
+            assertEquals(0, copiesOf("two.bin"));
+            assertEquals(0, app.counters().getFailed());
+            S3Health health = app.bean("s3Health", S3Health.class);
+            assertNull(health.getBucketProblem());
+            assertFalse(health.isDown());
+            assertEquals(1, log.lines(Level.WARN, "sync").stream()
+                    .filter(l -> l.contains("S3 does not copy objects for us (HTTP 403 AccessDenied")).count());
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void aCopyS3DoesNotAnswerIsSentAgain() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of())) {
+            byte[] data = placeRandom(tree, "data.bin", 300 * KB, 6);
+            awaitBytes("data.bin", data);
+            FaultyS3Proxy.Fault failing = proxy.when(ServerSideCopiesTest::isCopy).times(1).respond(500, "InternalError");
+            FaultyS3Proxy.Fault dropped = proxy.when(ServerSideCopiesTest::isCopy).times(1).dropConnection();
+            Files.copy(tree.resolve("data.bin"), tree.resolve("copy.bin"));
+            awaitBytes("copy.bin", data);
+            await().atMost(LONG).until(() -> app.counters().getCopied() == 1);
+            assertEquals(1, failing.matches());
+            assertEquals(1, dropped.matches());
+            assertEquals(3, copiesOf("copy.bin"));
+            assertEquals(0, uploadsOf("copy.bin"));
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
+    void offUploadsEveryFile() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of("s3.server-side-copy", "off"))) {
+            byte[] data = placeRandom(tree, "data.bin", 300 * KB, 8);
+            awaitBytes("data.bin", data);
+            Files.copy(tree.resolve("data.bin"), tree.resolve("copy.bin"));
+            awaitBytes("copy.bin", data);
+            assertEquals(0, copiesOf("copy.bin"));
+            assertEquals(1, uploadsOf("copy.bin"));
+        }
+    }
+
+    private TreeSet<String> treeKeys() throws Exception {
+        try (Stream<Path> files = Files.walk(tree)) {
+            return files.filter(Files::isRegularFile).map(p -> tree.relativize(p).toString())
+                    .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    private String mtimeOf(String relative) throws Exception {
+        long nanos = Files.getLastModifiedTime(tree.resolve(relative)).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        return java.math.BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString();
+    }
+
+    private static String sha256Hex(byte[] content) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+    }
+}

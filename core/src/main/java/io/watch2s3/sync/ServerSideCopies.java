@@ -1,0 +1,138 @@
+package io.watch2s3.sync;
+
+import io.watch2s3.change.CopySources;
+import io.watch2s3.change.FilePlan;
+import io.watch2s3.change.Fingerprint;
+import io.watch2s3.health.S3RequestEvents;
+import io.watch2s3.log.LogSafe;
+import io.watch2s3.s3.FlexibleChecksums;
+import java.util.Base64;
+import java.util.HexFormat;
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
+import software.amazon.awssdk.services.s3.model.CopyObjectResult;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Has S3 copy an object that holds a file's content to the file's key (s3.server-side-copy, see {@link CopySources}),
+ * and says whether that did it: the plan itself when the new object holds exactly the file's content, the file's
+ * upload when S3 could not copy (the source object is gone: the delete of a renamed file's old name came first; the
+ * credentials may not read objects; the server has no CopyObject) or the copy holds something else (the source was
+ * replaced in S3 meanwhile). What the copy holds is checked, never assumed: the SHA-256 S3 computed for it (asked for
+ * while S3's checksums are in use), else its ETag against the file's MD5.
+ *
+ * <p>Sent on the S3 client rather than through an aws2-s3 endpoint: a refused copy is no failure of the file nor news
+ * about the bucket (through the endpoint, a 403 on a copy would count as the bucket refusing us and hold every file),
+ * and the file goes on to its upload in the same turn. S3 not answering (5xx, no answer) fails the file's exchange
+ * like any request, and the route's error handler sends the copy again.
+ */
+public class ServerSideCopies {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
+    private static final HexFormat HEX = HexFormat.of();
+
+    private S3Client client;
+    private String bucket;
+    private ObjectRequests objectRequests;
+    private CopySources copySources;
+    private S3RequestEvents requests;
+    private FlexibleChecksums checksums = new FlexibleChecksums();
+    private boolean dryRun;
+
+    public void setClient(S3Client client) {
+        this.client = client;
+    }
+
+    public void setBucket(String bucket) {
+        this.bucket = bucket.trim();
+    }
+
+    public void setObjectRequests(ObjectRequests objectRequests) {
+        this.objectRequests = objectRequests;
+    }
+
+    public void setCopySources(CopySources copySources) {
+        this.copySources = copySources;
+    }
+
+    public void setRequests(S3RequestEvents requests) {
+        this.requests = requests;
+    }
+
+    /** While S3's checksums are in use a copy asks for the new object's SHA-256 (StateHashAsChecksum). */
+    public void setFlexibleChecksums(FlexibleChecksums checksums) {
+        this.checksums = checksums;
+    }
+
+    /** sync.dry-run: nothing is sent; the line says what would have been copied. */
+    public void setDryRun(boolean dryRun) {
+        this.dryRun = dryRun;
+    }
+
+    /** {@code copy} when S3 made it; its upload when the file is to be sent after all. */
+    public FilePlan copyOrUpload(Exchange exchange, @Body FilePlan.Copy copy) {
+        CopyObjectRequest request = objectRequests.copyRequest(exchange, copy, bucket);
+        if (dryRun) {
+            return copy;
+        }
+        String path = copy.path();
+        CopyObjectResult result = requests.counted(path, () -> send(request, copy));
+        if (result == null) {
+            return copy.upload();
+        }
+        Fingerprint fp = copy.upload().fingerprint();
+        if (holdsTheFile(result, fp)) {
+            return copy;
+        }
+        LOG.info("the copy of {} to {} does not hold the file's content (the object changed in S3 since it was"
+                + " uploaded?); uploading the file", LogSafe.name(request.sourceKey()),
+                LogSafe.name(request.destinationKey()));
+        return copy.upload();
+    }
+
+    /** S3's answer; null when S3 answered that it does not make this copy (a 4xx). */
+    private CopyObjectResult send(CopyObjectRequest request, FilePlan.Copy copy) {
+        boolean askedForChecksum = checksums.inUse();
+        try {
+            return client.copyObject(request).copyObjectResult();
+        } catch (S3Exception e) {
+            int status = e.statusCode();
+            if (status == 501 && askedForChecksum && !checksums.inUse()) {
+                // the server refused the checksum header, not the copy (S3Proxy): FlexibleChecksums turned them off
+                return send(request, copy);
+            }
+            String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+            if (status == 403 || status == 501) {
+                copySources.refusedByServer("HTTP " + status + " " + code + " for a copy of "
+                        + request.sourceKey());
+                return null;
+            }
+            if (status >= 400 && status < 500) {
+                // 404 NoSuchKey above all: the source's delete, in the same batch or another, went first
+                LOG.debug("S3 did not copy {} to {} (HTTP {} {}): uploading {}", LogSafe.name(request.sourceKey()),
+                        LogSafe.name(request.destinationKey()), status, code, LogSafe.name(copy.path()));
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Whether the copy holds the file's bytes: S3's SHA-256 of it, or where S3 gave none (S3-compatible servers,
+     * s3.checksums=when-required), its ETag, which is the MD5 of the content for an object made in one piece.
+     */
+    static boolean holdsTheFile(CopyObjectResult result, Fingerprint fp) {
+        if (result == null) {
+            return false;
+        }
+        if (result.checksumSHA256() != null) {
+            return result.checksumSHA256().equals(Base64.getEncoder().encodeToString(HEX.parseHex(fp.sha256())));
+        }
+        String etag = result.eTag() == null ? "" : result.eTag().replace("\"", "");
+        return fp.md5Base64() != null && etag.equalsIgnoreCase(HEX.formatHex(Base64.getDecoder().decode(fp.md5Base64())));
+    }
+}
