@@ -213,6 +213,75 @@ class ServerSideCopiesTest extends ProxiedS3TestBase {
     }
 
     @Test
+    void aDryRunSaysWhatS3WouldCopyAndCopiesNothing() throws Exception {
+        byte[] data;
+        try (TestApp app = startThroughProxy(Map.of())) {
+            data = placeRandom(tree, "data.bin", 300 * KB, 9);
+            awaitBytes("data.bin", data);
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 1);
+        }
+        Files.copy(tree.resolve("data.bin"), tree.resolve("copy.bin"));
+        proxy.clearRequests();
+        try (LogCapture log = new LogCapture();
+                TestApp dry = startThroughProxy(Map.of("sync.dry-run", "true", "sync.once", "true"))) {
+            assertTrue(dry.awaitOnceDone());
+            await().atMost(LONG).until(() -> log.lines(Level.INFO, "sync").stream()
+                    .anyMatch(l -> l.equals("dry run: would copy data.bin to copy.bin in S3 (307200 bytes not uploaded)")));
+        }
+        assertEquals(0, proxy.requests().stream().filter(r -> r.request().isPut()).count());
+        assertFalse(s3.exists(bucket, "copy.bin"));
+        try (TestApp app = startThroughProxy(Map.of())) {
+            awaitBytes("copy.bin", data);
+            assertEquals(1, copiesOf("copy.bin"));
+        }
+    }
+
+    /** A source uploaded in parts is copied whole: the copy's ETag is the MD5 of the content again. */
+    @Test
+    void aFileThatWentUpInPartsIsCopiedWhole() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of("s3.part-size", "5MB", "sync.deletes", "true"))) {
+            byte[] film = placeRandom(tree, "film.mp4", 6 * 1024 * KB, 10);
+            awaitBytes("film.mp4", film);
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 1);
+            Files.move(tree.resolve("film.mp4"), tree.resolve("renamed.mp4"));
+            awaitBytes("renamed.mp4", film);
+            await().atMost(LONG).until(() -> !s3.exists(bucket, "film.mp4"));
+            await().atMost(LONG).until(() -> app.counters().getCopied() == 1);
+            assertEquals(1, copiesOf("renamed.mp4"));
+            assertEquals(0, uploadsOf("renamed.mp4"));
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /**
+     * What S3 says a copy holds decides: a SHA-256 that is not the file's, or an ETag that is no MD5 (of parts, where
+     * S3 gives no SHA-256), and the file is uploaded rather than the copy trusted. The proxy answers the copies itself.
+     */
+    @Test
+    void aCopyWhoseAnswerDoesNotShowTheFilesContentIsFollowedByAnUpload() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of());
+                LogCapture log = new LogCapture()) {
+            byte[] data = placeRandom(tree, "data.bin", 300 * KB, 11);
+            awaitBytes("data.bin", data);
+            String notTheFiles = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+            proxy.when(ServerSideCopiesTest::isCopy).times(1).answerOk("<CopyObjectResult><ETag>\"0\"</ETag>"
+                    + "<ChecksumSHA256>" + notTheFiles + "</ChecksumSHA256></CopyObjectResult>");
+            proxy.when(ServerSideCopiesTest::isCopy).times(1).answerOk(
+                    "<CopyObjectResult><ETag>\"d41d8cd98f00b204e9800998ecf8427e-2\"</ETag></CopyObjectResult>");
+            Files.copy(tree.resolve("data.bin"), tree.resolve("one.bin"));
+            awaitBytes("one.bin", data);
+            Files.copy(tree.resolve("data.bin"), tree.resolve("two.bin"));
+            awaitBytes("two.bin", data);
+            assertEquals(1, uploadsOf("one.bin"));
+            assertEquals(1, uploadsOf("two.bin"));
+            assertEquals(0, app.counters().getCopied());
+            assertEquals(1, log.lines(Level.INFO, "sync").stream()
+                    .filter(l -> l.contains("does not hold the file's content")).count()); // the SHA-256's
+            aLaterChangeStillArrives();
+        }
+    }
+
+    @Test
     void offUploadsEveryFile() throws Exception {
         try (TestApp app = startThroughProxy(Map.of("s3.server-side-copy", "off"))) {
             byte[] data = placeRandom(tree, "data.bin", 300 * KB, 8);

@@ -128,6 +128,18 @@ class SettingsTest {
     }
 
     @Test
+    void serverSideCopiesAreOffOrASizeS3CopiesInOneRequest() {
+        assertEquals("256KB", resolve(Map.of()).get("s3.server-side-copy"));
+        assertEquals("off", resolve(Map.of("s3.server-side-copy", "off")).get("s3.server-side-copy"));
+        assertEquals("1MB", resolve(Map.of("s3.server-side-copy", "1MB")).get("s3.server-side-copy"));
+        assertEquals("s3.server-side-copy: '32KB' is out of range; allowed 64KB to 5GB (the smallest file S3 copies"
+                + " instead of an upload), or off", refusal("s3.server-side-copy", "32KB"));
+        assertTrue(refusal("s3.server-side-copy", "6GB").contains("allowed 64KB to 5GB"));
+        assertTrue(refusal("s3.server-side-copy", "yes").startsWith("s3.server-side-copy: 'yes' is neither off nor"
+                + " a size"));
+    }
+
+    @Test
     void aStateDirThatWouldChangeTheDatabaseUrlIsRefused() {
         assertTrue(refusal("state.dir", dir.resolve("x;INIT=RUNSCRIPT FROM 'evil.sql'").toString()).contains("';'"));
     }

@@ -472,6 +472,22 @@ public final class FaultyS3Proxy implements AutoCloseable {
             });
         }
 
+        /**
+         * Answers 200 with {@code xml} as the body, without passing the request on: a server that says it did
+         * something and answers what the test chose.
+         */
+        public Fault answerOk(String xml) {
+            return add(new Fault(matching, limit) {
+                @Override
+                String act(HttpExchange exchange, Request request, byte[] body) throws IOException {
+                    exchange.getResponseHeaders().set("Content-Type", "application/xml");
+                    exchange.getResponseHeaders().set("x-amz-request-id", "fault");
+                    send(exchange, 200, xml.getBytes(StandardCharsets.UTF_8));
+                    return "200 (answered by the fault)";
+                }
+            });
+        }
+
         /** Closes the connection without any response, as a crashed server or a broken network would. */
         public Fault dropConnection() {
             return add(new Fault(matching, limit) {

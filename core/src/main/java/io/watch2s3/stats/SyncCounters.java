@@ -336,7 +336,8 @@ public class SyncCounters implements CamelContextAware {
 
     @Override
     public String toString() {
-        return "uploaded=" + getUploaded() + " copied=" + getCopied() + " deleted=" + getDeleted() + " unchanged=" + getUnchanged()
+        // copied only where there were copies: scripts read the line as it was
+        return "uploaded=" + getUploaded() + (getCopied() > 0 ? " copied=" + getCopied() : "") + " deleted=" + getDeleted() + " unchanged=" + getUnchanged()
                 + " failed=" + getFailed() + " refused=" + getRefused() + " vanished=" + getVanished()
                 + " deletesHeld=" + getDeletesHeld();
     }

@@ -68,6 +68,11 @@ public class ObjectRequests {
         this.etagIsNoMd5 = sse != null && sse.trim().startsWith("aws:kms");
     }
 
+    /** False where an object's ETag is no MD5 of its content even when made in one piece (SSE-KMS). */
+    boolean etagIsMd5() {
+        return !etagIsNoMd5;
+    }
+
     /** The dry-run interceptor's condition: true when requests are prepared but not sent (sync.dry-run). */
     public boolean notSending() {
         return dryRun;

@@ -85,12 +85,17 @@ public class ServerSideCopies {
             return copy.upload();
         }
         Fingerprint fp = copy.upload().fingerprint();
-        if (holdsTheFile(result, fp)) {
-            return copy;
+        switch (whatItHolds(result, fp, objectRequests.etagIsMd5())) {
+            case THE_FILE -> {
+                return copy;
+            }
+            case SOMETHING_ELSE -> LOG.info("the copy of {} to {} does not hold the file's content (the object changed"
+                    + " in S3 since it was uploaded?); uploading the file", LogSafe.name(request.sourceKey()),
+                    LogSafe.name(request.destinationKey()));
+            case UNKNOWN -> LOG.debug("S3 copied {} to {} but gave neither a SHA-256 nor an ETag that is an MD5 (the"
+                    + " source went up in parts, or encrypted with KMS): uploading the file", LogSafe.name(
+                    request.sourceKey()), LogSafe.name(request.destinationKey()));
         }
-        LOG.info("the copy of {} to {} does not hold the file's content (the object changed in S3 since it was"
-                + " uploaded?); uploading the file", LogSafe.name(request.sourceKey()),
-                LogSafe.name(request.destinationKey()));
         return copy.upload();
     }
 
@@ -121,18 +126,26 @@ public class ServerSideCopies {
         }
     }
 
+    enum Holds { THE_FILE, SOMETHING_ELSE, UNKNOWN }
+
     /**
-     * Whether the copy holds the file's bytes: S3's SHA-256 of it, or where S3 gave none (S3-compatible servers,
-     * s3.checksums=when-required), its ETag, which is the MD5 of the content for an object made in one piece.
+     * What the copy holds: S3's SHA-256 of it says, or where S3 gave none (S3-compatible servers,
+     * s3.checksums=when-required) its ETag, which is the MD5 of the content for an object made in one piece and not
+     * encrypted with KMS. An ETag of parts ({@code …-2}) or of KMS says nothing.
      */
-    static boolean holdsTheFile(CopyObjectResult result, Fingerprint fp) {
+    static Holds whatItHolds(CopyObjectResult result, Fingerprint fp, boolean etagIsMd5) {
         if (result == null) {
-            return false;
+            return Holds.UNKNOWN;
         }
         if (result.checksumSHA256() != null) {
-            return result.checksumSHA256().equals(Base64.getEncoder().encodeToString(HEX.parseHex(fp.sha256())));
+            boolean same = result.checksumSHA256().equals(Base64.getEncoder().encodeToString(HEX.parseHex(fp.sha256())));
+            return same ? Holds.THE_FILE : Holds.SOMETHING_ELSE;
         }
         String etag = result.eTag() == null ? "" : result.eTag().replace("\"", "");
-        return fp.md5Base64() != null && etag.equalsIgnoreCase(HEX.formatHex(Base64.getDecoder().decode(fp.md5Base64())));
+        if (!etagIsMd5 || fp.md5Base64() == null || !etag.matches("[0-9a-fA-F]{32}")) {
+            return Holds.UNKNOWN;
+        }
+        String md5 = HEX.formatHex(Base64.getDecoder().decode(fp.md5Base64()));
+        return etag.equalsIgnoreCase(md5) ? Holds.THE_FILE : Holds.SOMETHING_ELSE;
     }
 }

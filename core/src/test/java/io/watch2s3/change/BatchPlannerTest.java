@@ -71,4 +71,46 @@ class BatchPlannerTest {
         assertEquals(List.of("delete guide/v0.md", "delete guide/v1.md", "delete docs/api",
                 "upload docs/api/v0.md", "upload guide"), planned);
     }
+
+    @Test
+    void theDeletesOfObjectsANewFileMayBeCopiedFromGoAfterTheUploadsUnlessInTheirWay() throws Exception {
+        CopySources copies = new CopySources();
+        copies.setServerSideCopy("64KB");
+        copies.setState(state);
+        planner.setCopySources(copies);
+        long large = 100 << 10;
+        // a directory renamed (old/big.bin a copy source, old/small.txt too small to be one), a file that became a
+        // directory of new files (photo.jpg: large, but in the way), a large file deleted beside them
+        state.confirmUploaded(new SyncedFile("old/big.bin", large, 1, 1, "aa".repeat(32)));
+        state.confirmUploaded(new SyncedFile("old/small.txt", 10, 1, 1, "bb".repeat(32)));
+        state.confirmUploaded(new SyncedFile("photo.jpg", large, 1, 1, "cc".repeat(32)));
+        state.confirmUploaded(new SyncedFile("gone.iso", large, 1, 1, "dd".repeat(32)));
+        Files.createDirectories(tree.resolve("new"));
+        Files.write(tree.resolve("new/big.bin"), new byte[(int) large]);
+        Files.createDirectories(tree.resolve("photo.jpg"));
+        Files.writeString(tree.resolve("photo.jpg/1.jpg"), "one");
+
+        Batch batch = new Batch(0, 100, 60_000);
+        for (String path : List.of("old", "new/big.bin", "photo.jpg", "photo.jpg/1.jpg", "gone.iso")) {
+            batch.add(path, 1);
+        }
+        List<SyncAction> planned = planner.plan(batch);
+        List<List<String>> phases = planner.inPhases(planned).stream()
+                .map(phase -> phase.stream().map(a -> (a.isDelete() ? "delete " : "upload ") + a.path()).toList())
+                .toList();
+
+        assertEquals(List.of(
+                List.of("delete old/small.txt", "delete photo.jpg", "upload new/big.bin", "upload photo.jpg/1.jpg"),
+                List.of("delete old/big.bin", "delete gone.iso")), phases);
+    }
+
+    @Test
+    void withoutUploadsOrWithoutCopiesABatchIsOnePhase() throws Exception {
+        state.confirmUploaded(new SyncedFile("gone.iso", 100 << 10, 1, 1, "dd".repeat(32)));
+        Batch batch = new Batch(0, 100, 60_000);
+        batch.add("gone.iso", 1);
+        List<SyncAction> planned = planner.plan(batch);
+        assertEquals(List.of(planned), planner.inPhases(planned));
+        assertEquals(List.of(List.of()), planner.inPhases(List.of()));
+    }
 }
