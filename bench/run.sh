@@ -2,7 +2,7 @@
 # watch2s3's benchmark: watch2s3 (the built jar, as a process) beside the seed's inotifywait+s3cmd script, s3cmd,
 # aws-cli and rclone, on the same S3 servers on 127.0.0.1, in one run.
 #
-#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit]   (none: all)
+#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename]   (none: all)
 #
 # BURST_SERVERS=s3proxy runs burst and underload on S3Proxy only (S3Mock, slow per PUT, takes most of their time).
 # --quick scales every scenario down (a few minutes); the full run takes up to an hour. Results: one table per
@@ -20,26 +20,26 @@ SCENARIOS=()
 for arg in "$@"; do
   case $arg in
     --quick) QUICK=1 ;;
-    latency|burst|small|underload|restart|memory|large|state|bwlimit) SCENARIOS+=("$arg") ;;
-    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit]" >&2
+    latency|burst|small|underload|restart|memory|large|state|bwlimit|rename) SCENARIOS+=("$arg") ;;
+    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename]" >&2
        exit 2 ;;
   esac
 done
 PARTIAL=0
 ((${#SCENARIOS[@]})) && PARTIAL=1
-((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state bwlimit)
+((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state bwlimit rename)
 
 # a quick run never replaces the committed results of a full one
 ((PARTIAL)) && RESULTS=$BENCH/results/only-$(IFS=-; echo "${SCENARIOS[*]}")
 ((QUICK)) && RESULTS=$BENCH/results/quick
 if ((QUICK)); then
   WARM_FILES=2000; WARM_FILES_S3MOCK=500; STALL_S=20; LAT_SIZES="1000 3000"; BURST=500; SEED_BURST=100; RESTART_N=2000; MEMORY_SIZES="10000"; IDLE_S=5; LARGE_MB=100
-  STATE_FILES=5000; SMALL_BURST=200; LOAD_S3PROXY=2000; LOAD_S3MOCK=300; LOAD_MANY_S3MOCK=2000; BW_MB=2; BW_TREE="10 2 4"
+  STATE_FILES=5000; SMALL_BURST=200; LOAD_S3PROXY=2000; LOAD_S3MOCK=300; LOAD_MANY_S3MOCK=2000; BW_MB=2; BW_TREE="10 2 4"; RN_TREE="10 2"
 else
   LAT_SIZES="1000 10000 100000"; BURST=10000; SEED_BURST=1000; RESTART_N=100000
   MEMORY_SIZES=${MEMORY_SIZES:-"100000 1000000"}
   IDLE_S=60; LARGE_MB=1024; STATE_FILES=50000; SMALL_BURST=500; LOAD_S3PROXY=10000; LOAD_S3MOCK=3000
-  LOAD_MANY_S3MOCK=10000; BW_MB=4; BW_TREE="40 4 20"
+  LOAD_MANY_S3MOCK=10000; BW_MB=4; BW_TREE="40 4 20"; RN_TREE="20 4"
 fi
 
 # shellcheck source=lib.sh
@@ -524,6 +524,68 @@ scenario_bwlimit() {
   result bwlimit "watch2s3 watching" "MB/s sent (limit $BW_MB)" "$(awk -v m="$total_mb" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.2f", m/s}')" MB/s "from the move in, quiet period 1 s included"
   result bwlimit "watch2s3 watching" "fix during the deploy" "${fixed:+$(elapsed "$tf" "$fixed")}" s "written 3 s after the deploy began; quiet period 1 s"
   stop_pid "$W2S_PID"; stop_pid "$S3PROXY_PID"; rm -rf "$d"
+}
+
+# --- a renamed directory: copied in S3, or sent again? ------------------------------------------------------------------
+# RN_TREE (N files of 1 MB, M of 5 MB, and as many small pages) is in S3 under site/; then the directory is renamed
+# (mv site site-v2, a deploy tool's release switch). Each tool, limited to BW_MB MB/s as over a real uplink, makes the
+# bucket hold site-v2/ and no site/: watch2s3 watching (deletes on; its server-side copies, then s3.server-side-copy=off),
+# rclone sync --track-renames, s3cmd sync --delete-removed (it copies objects whose MD5 it finds in the bucket) and aws
+# s3 sync --delete. Seconds from the mv (watch2s3: a quiet period of 1 s included) to the bucket being right.
+scenario_rename() {
+  local d=$WORK/rename port ones fives total_mb
+  read -r ones fives <<< "$RN_TREE"
+  port=$(free_port); PORT=$port
+  start_s3proxy "$port" "$d/s3"; write_peer_configs "$port"
+  mkdir -p "$d/pool/img" "$d/pool/video" "$d/pool/pages"
+  for i in $(seq 1 "$ones"); do head -c $((1 << 20)) /dev/urandom > "$d/pool/img/p$i.jpg"; done
+  for i in $(seq 1 "$fives"); do head -c $((5 << 20)) /dev/urandom > "$d/pool/video/c$i.mp4"; done
+  for i in $(seq 1 $((ones + fives))); do printf '<p>page %s</p>\n' "$i" > "$d/pool/pages/$i.html"; done
+  total_mb=$((ones + 5 * fives))
+  local files=$((2 * (ones + fives)))
+  printf '[default]\ns3 =\n  max_bandwidth = %sMB/s\n' "$BW_MB" > "$d/aws.cfg"
+  local tool t0 t1 bucket tree keys key ok
+  for tool in "watch2s3 watching" "watch2s3 watching, copies off" "rclone sync --track-renames" \
+      "s3cmd sync --delete-removed" "aws s3 sync --delete"; do
+    bucket=$(echo "rn-$tool" | tr -cd 'a-z0-9-' | cut -c1-40); make_bucket "$port" "$bucket"
+    tree=$d/tree-$bucket; mkdir -p "$tree"; cp -r "$d/pool" "$tree/site"
+    log "rename: $tool, $files files ($total_mb MB) renamed, at $BW_MB MB/s"
+    case $tool in # the first upload, not limited and not timed
+      watch2s3*) w2s_once "$port" "$bucket" "$tree" "$d/state-$bucket" "$d/$bucket-once.log" ;;
+      rclone*) rclone --config "$RCLONE_CONFIG" sync "$tree" "bench:$bucket" > "$d/$bucket.log" 2>&1 ;;
+      s3cmd*) s3cmd -q sync "$tree/" "s3://$bucket/" > "$d/$bucket.log" 2>&1 ;;
+      aws*) aws_cli s3 sync --only-show-errors "$tree" "s3://$bucket" > "$d/$bucket.log" 2>&1 ;;
+    esac
+    if [[ $tool == watch2s3* ]]; then
+      start_watch2s3 "$port" "$bucket" "$tree" "$d/state-$bucket" "$d/$bucket.log" -Dsync.deletes=true \
+        -Dsync.quiet-period=1s -Ds3.bandwidth-limit="${BW_MB}MB" $([[ $tool == *off ]] && echo -Ds3.server-side-copy=off)
+    fi
+    t0=$(now); mv "$tree/site" "$tree/site-v2"
+    case $tool in
+      watch2s3*) keys=$(cd "$tree" && find site-v2 -type f)
+        ok=1; for key in $keys; do wait_visible "$port" "$bucket" "$key" 900 > /dev/null || { ok=0; break; }; done
+        local deadline=$(( $(date +%s) + 300 )) # and the old names' objects gone
+        until [[ $(count_keys "$port" "$bucket") == "$files" ]]; do
+          (( $(date +%s) > deadline )) && { ok=0; break; }; sleep 0.1
+        done ;;
+      rclone*) rclone --config "$RCLONE_CONFIG" sync --track-renames --bwlimit "${BW_MB}M" "$tree" "bench:$bucket" \
+          >> "$d/$bucket.log" 2>&1; ok=1 ;;
+      s3cmd*) s3cmd -q sync --delete-removed --limit-rate="${BW_MB}m" "$tree/" "s3://$bucket/" >> "$d/$bucket.log" 2>&1; ok=1 ;;
+      aws*) AWS_CONFIG_FILE=$d/aws.cfg aws_cli s3 sync --delete --only-show-errors "$tree" "s3://$bucket" \
+          >> "$d/$bucket.log" 2>&1; ok=1 ;;
+    esac
+    t1=$(now)
+    [[ $tool == watch2s3* ]] && stop_pid "$W2S_PID"
+    if ((ok)) && visible "$port" "$bucket" "site-v2/video/c1.mp4" && ! visible "$port" "$bucket" "site/video/c1.mp4" \
+        && [[ $(count_keys "$port" "$bucket") == "$files" ]]; then
+      result rename "$tool" "renamed directory in S3" "$(elapsed "$t0" "$t1")" s "$files files, $total_mb MB, limit $BW_MB MB/s"
+    else
+      result rename "$tool" "renamed directory in S3" "" s failed
+    fi
+  done
+  local copies; copies=$(grep -c ' copied site/' "$d/rn-watch2s3watching.log" || true)
+  result rename "watch2s3 watching" "files S3 copied (not uploaded)" "$copies" files "of $files; the pages are below s3.server-side-copy"
+  stop_pid "$S3PROXY_PID"; rm -rf "$d"
 }
 
 # --- how durable the state database is, and what it costs per file ------------------------------------------------------
