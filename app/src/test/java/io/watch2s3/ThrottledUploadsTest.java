@@ -114,6 +114,45 @@ class ThrottledUploadsTest extends ProxiedS3TestBase {
         }
     }
 
+    /**
+     * The host's limit holds for the uploads of every pair that takes it, together, as one uplink's would; a pair that
+     * sets its own limit has it for itself.
+     */
+    @Test
+    void theHostsLimitHoldsForAllPairsTogetherAndAPairsOwnForItself() throws Exception {
+        java.nio.file.Path docs = java.nio.file.Files.createDirectories(dir.resolve("docs"));
+        java.nio.file.Path media = java.nio.file.Files.createDirectories(dir.resolve("media"));
+        s3.createBucket(bucket + "-docs");
+        s3.createBucket(bucket + "-media");
+        Map<String, String> settings = settings(Map.of("s3.bandwidth-limit", "1MB"));
+        settings.put("s3.endpoint", proxy.url());
+        Map<String, Map<String, String>> pairs = Map.of(
+                "docs", Map.of("watch.dir", docs.toString(), "s3.bucket", bucket + "-docs"),
+                "media", Map.of("watch.dir", media.toString(), "s3.bucket", bucket + "-media",
+                        "s3.bandwidth-limit", "4MB"));
+        try (LogCapture log = new LogCapture(); TestApp app = TestApp.startWithPairs(settings, pairs)) {
+            long start = System.nanoTime();
+            byte[] page = placeRandom(tree, "page.bin", 4 * MB, 20);
+            byte[] guide = placeRandom(docs, "guide.bin", 4 * MB, 21);
+            awaitBytes("page.bin", page);
+            await().atMost(LONG).until(() -> s3.exists(bucket + "-docs", "guide.bin")
+                    && Arrays.equals(s3.get(bucket + "-docs", "guide.bin"), guide));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            // 8 MB through one 1 MB/s limit, less the second's worth it lets go at once: 7 s (a limit per pair: 3 s)
+            assertTrue(seconds >= 6, "took " + seconds + " s");
+            assertTrue(log.lines(Level.INFO, "UploadBandwidth").contains(
+                    "the pairs main, docs together: uploads limited to 1MB per second"),
+                    log.lines(Level.INFO, "UploadBandwidth").toString());
+
+            byte[] film = placeRandom(media, "film.bin", 4 * MB, 22);
+            await().atMost(LONG).until(() -> s3.exists(bucket + "-media", "film.bin")
+                    && Arrays.equals(s3.get(bucket + "-media", "film.bin"), film));
+            assertTrue(log.lines(Level.INFO, "UploadBandwidth").contains("media: uploads limited to 4MB per second"),
+                    log.lines(Level.INFO, "UploadBandwidth").toString());
+            aLaterChangeStillArrives();
+        }
+    }
+
     /** Under a limit large files take long, and a deploy may cut one short while it goes: what it holds then arrives. */
     @Test
     void aFileCutShortWhileItsThrottledUploadCrawlsEndsWithWhatItHoldsNow() throws Exception {

@@ -43,10 +43,21 @@ public final class TestApp implements AutoCloseable {
 
     /** With another route file, e.g. a copy of the project's edited as a user might. */
     public static TestApp start(Map<String, String> settings, String routes) throws Exception {
+        return start(settings, routes, Map.of());
+    }
+
+    /** With more pairs beside main, by name: their own parameters (what pair.<name>.<key> gives). */
+    public static TestApp startWithPairs(Map<String, String> settings, Map<String, Map<String, String>> morePairs)
+            throws Exception {
+        return start(settings, System.getProperty("watch2s3.test.routes", "file:routes/watch-to-s3.yaml"), morePairs);
+    }
+
+    private static TestApp start(Map<String, String> settings, String routes,
+            Map<String, Map<String, String>> morePairs) throws Exception {
         Properties file = new Properties();
         file.putAll(settings);
         Settings resolved = Settings.resolve(file, Map.of(), new Properties());
-        SyncApplication app = new SyncApplication(resolved, routes, null);
+        SyncApplication app = new SyncApplication(resolved, routes, null, morePairs);
         try {
             app.start();
         } catch (Exception e) {

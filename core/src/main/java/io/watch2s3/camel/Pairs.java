@@ -2,6 +2,7 @@ package io.watch2s3.camel;
 
 import io.watch2s3.change.PathFilter;
 import io.watch2s3.config.ConfigurationException;
+import io.watch2s3.config.OwnSettings;
 import io.watch2s3.config.Settings;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * the pair's beans are created once, before its routes, and every route of the pair finds them by their plain names:
  * while Camel creates a route it asks this registry, which answers with the beans of that route's pair.
  */
-public class Pairs extends ServiceSupport implements CamelContextAware, ModelLifecycleStrategy {
+public class Pairs extends ServiceSupport implements CamelContextAware, ModelLifecycleStrategy, OwnSettings {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pairs.class);
 
@@ -84,6 +85,17 @@ public class Pairs extends ServiceSupport implements CamelContextAware, ModelLif
         synchronized (pairs) {
             return new LinkedHashMap<>(pairs);
         }
+    }
+
+    @Override
+    public boolean setsItself(String pair, String key) {
+        Pair known = pairs.get(pair);
+        return known != null && known.parameters().containsKey(key);
+    }
+
+    @Override
+    public List<String> takingTheHosts(String key) {
+        return all().values().stream().filter(p -> !p.parameters().containsKey(key)).map(Pair::id).toList();
     }
 
     /** initMethod: from now on, templated routes of {@value #TEMPLATE} become pairs. */

@@ -1,37 +1,33 @@
 package io.watch2s3.s3;
 
-import com.google.common.util.concurrent.RateLimiter;
 import io.watch2s3.config.BandwidthLimit;
-import java.time.LocalDateTime;
-import java.util.concurrent.TimeUnit;
+import io.watch2s3.config.OwnSettings;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * s3.bandwidth-limit for one pair: every byte its uploads send (PUTs and parts alike, all of them together) passes
- * {@link #take} on its way to the socket, at most the limit per second. Guava's RateLimiter spaces them out; after a
- * quiet second it lets one second's worth go at once, as rclone's token bucket does. A timetable's rate is looked up
- * again at most once a second. While Camel stops, the limit no longer holds: the uploads in flight get the stop's grace
- * period (camel.main.shutdown-timeout) to end, and a throttled one cut off there would be sent again, whole, by the
- * next start.
+ * {@link #take} on its way to the socket, at most the limit per second ({@link BandwidthRate}). A pair that sets
+ * s3.bandwidth-limit as its own parameter has a limit of its own; the pairs that take the host's value share one, so
+ * that one uplink's limit holds for all of them together, as a single rclone --bwlimit would. While Camel stops, the
+ * limit no longer holds: the uploads in flight get the stop's grace period (camel.main.shutdown-timeout) to end, and a
+ * throttled one cut off there would be sent again, whole, by the next start.
  */
 public class UploadBandwidth implements CamelContextAware {
 
-    private static final Logger LOG = LoggerFactory.getLogger(UploadBandwidth.class);
-    private static final long LOOK_AGAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The rate the pairs without a limit of their own share, bound once in the Camel registry. */
+    static final String SHARED = "watch2s3SharedBandwidth";
+    private static final String KEY = "s3.bandwidth-limit";
 
     private BandwidthLimit limit = BandwidthLimit.parse("off");
     private volatile Runnable whenMoving = () -> { };
     private String pair = "";
     private CamelContext camelContext;
-    private final RateLimiter limiter = RateLimiter.create(BandwidthLimit.SMALLEST);
+    private volatile BandwidthRate rate;
     private final LongAdder bytesTaken = new LongAdder();
     private final LongAdder nanosWaited = new LongAdder();
-    private volatile long bytesPerSecond;
-    private volatile long lookAgainAt = System.nanoTime();
 
     /** s3.bandwidth-limit: a rate per second, off, or a timetable (see {@link BandwidthLimit}). */
     public void setLimit(String text) {
@@ -79,7 +75,7 @@ public class UploadBandwidth implements CamelContextAware {
         if (currentBytesPerSecond() == 0 || (camelContext != null && camelContext.isStopping())) {
             return;
         }
-        double seconds = limiter.acquire(bytes);
+        double seconds = rate().acquire(bytes);
         nanosWaited.add((long) (seconds * 1e9));
         // a file going up slowly by design is no stall, even when it takes longer than sync.stall-timeout
         whenMoving.run();
@@ -90,36 +86,46 @@ public class UploadBandwidth implements CamelContextAware {
         return bytesTaken.sum();
     }
 
-    /** Seconds uploads waited for the limit since start, all of them added up. */
+    /** Seconds this pair's uploads waited for the limit since start, all of them added up. */
     public double secondsWaited() {
         return nanosWaited.sum() / 1e9;
     }
 
     /** The limit in force now, in bytes per second; 0 for none. */
     public long currentBytesPerSecond() {
-        long now = System.nanoTime();
-        if (now - lookAgainAt >= 0) {
-            lookUpRate(now);
-        }
-        return bytesPerSecond;
+        return rate().current();
     }
 
-    private synchronized void lookUpRate(long now) {
-        if (now - lookAgainAt < 0) {
-            return;
+    private BandwidthRate rate() {
+        BandwidthRate known = rate;
+        if (known == null) {
+            known = rate = ownOrShared();
         }
-        long rate = limit.bytesPerSecondAt(LocalDateTime.now());
-        if (rate != bytesPerSecond) {
-            if (rate > 0) {
-                limiter.setRate(rate);
+        return known;
+    }
+
+    /**
+     * Decided at the first upload, once every pair of the host has been added: the pair's own limit when it sets
+     * s3.bandwidth-limit as a parameter, else the one all such pairs share.
+     */
+    private synchronized BandwidthRate ownOrShared() {
+        if (rate != null) {
+            return rate;
+        }
+        OwnSettings own = camelContext == null ? null
+                : camelContext.getRegistry().findSingleByType(OwnSettings.class);
+        if (own == null || own.setsItself(pair, KEY)) {
+            return new BandwidthRate(limit, pair);
+        }
+        synchronized (camelContext) {
+            BandwidthRate shared = camelContext.getRegistry().lookupByNameAndType(SHARED, BandwidthRate.class);
+            if (shared == null) {
+                List<String> sharing = own.takingTheHosts(KEY);
+                shared = new BandwidthRate(limit, sharing.size() <= 1 ? pair
+                        : "the pairs " + String.join(", ", sharing) + " together");
+                camelContext.getRegistry().bind(SHARED, shared);
             }
-            LOG.info("{}: uploads {}", pair, rate == 0 ? "no longer limited" : "limited to " + describe(rate) + " per second");
-            bytesPerSecond = rate;
+            return shared;
         }
-        lookAgainAt = now + LOOK_AGAIN_NANOS;
-    }
-
-    private static String describe(long rate) {
-        return rate % (1 << 20) == 0 ? (rate >> 20) + "MB" : rate % (1 << 10) == 0 ? (rate >> 10) + "KB" : rate + "B";
     }
 }
