@@ -2,6 +2,7 @@ package io.watch2s3;
 
 import static io.watch2s3.support.Files2.write;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,6 +91,23 @@ class EncryptedUploadsTest {
             await().atMost(DEADLINE).until(() -> s3.exists(bucket, "index.html") && s3.exists(bucket, "video.mp4"));
             assertEquals(ServerSideEncryption.AES256, s3.head(bucket, "index.html").serverSideEncryption());
             assertEquals(Map.of("x-amz-server-side-encryption", "AES256"), encryptionAskedAtTheStartOf("video.mp4"));
+        }
+    }
+
+    /** A file S3 copies from another object (s3.server-side-copy) is asked to be encrypted as an upload would be. */
+    @Test
+    void aServerSideCopyIsEncryptedToo() throws Exception {
+        try (TestApp app = start(Map.of("s3.sse", "AES256"))) {
+            writeRandom("a.bin", 300 * 1024);
+            await().atMost(DEADLINE).until(() -> s3.exists(bucket, "a.bin") && app.counters().getUploaded() == 1);
+            Files.copy(tree.resolve("a.bin"), tree.resolve("b.bin"));
+            await().atMost(DEADLINE).until(() -> app.counters().getCopied() == 1);
+            FaultyS3Proxy.Seen copy = proxy.requests().stream()
+                    .filter(r -> r.request().isPut() && r.request().key().equals("b.bin")).findFirst().orElseThrow();
+            assertEquals(bucket + "/a.bin", copy.amzHeaders().get("x-amz-copy-source"));
+            assertEquals("AES256", copy.amzHeaders().get("x-amz-server-side-encryption"));
+            assertEquals(ServerSideEncryption.AES256, s3.head(bucket, "b.bin").serverSideEncryption());
+            assertArrayEquals(Files.readAllBytes(tree.resolve("a.bin")), s3.get(bucket, "b.bin"));
         }
     }
 
