@@ -49,6 +49,9 @@ class UnconfirmedRequestsTest extends ProxiedS3TestBase {
             awaitObject("page.html", "version 1");
             second.terminate();
             assertEquals(0, second.waitFor(60), second.stderr());
+            // said once: the start-up's look at the state (which bucket it describes) said it too, half a second before
+            String said = "1 files whose upload or delete had not been confirmed when watch2s3 last stopped";
+            assertEquals(1, second.stderr().split(java.util.regex.Pattern.quote(said), -1).length - 1, second.stderr());
         }
     }
 

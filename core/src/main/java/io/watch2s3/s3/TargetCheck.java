@@ -29,6 +29,7 @@ public final class TargetCheck {
         StateDatabase state = new StateDatabase();
         state.setDirectory(settings.get("state.dir"));
         state.setReadOnly(settings.flag("sync.dry-run"));
+        state.setReportsUnfinished(false); // the pair's own start says it, once
         state.start();
         try {
             Optional<String> known = state.target();

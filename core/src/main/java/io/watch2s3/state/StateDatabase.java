@@ -98,6 +98,7 @@ public class StateDatabase implements Service {
 
     private Path directory;
     private boolean readOnly;
+    private boolean reportsUnfinished = true;
     private String url;
     /** Holds the database open between calls and runs the administrative statements. */
     private Connection anchor;
@@ -120,6 +121,14 @@ public class StateDatabase implements Service {
         // it becomes part of a JDBC URL: checked here too, whoever creates this bean and in whatever order
         Settings.checkAsWritten("state.dir", directory);
         this.directory = Path.of(directory).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Whether the start says how many files were left unconfirmed: false for a look before the pair's own start (the
+     * start-up's target check), which would else say it too, and the pair's start then again.
+     */
+    public void setReportsUnfinished(boolean reportsUnfinished) {
+        this.reportsUnfinished = reportsUnfinished;
     }
 
     /** sync.dry-run: read what S3 holds, record nothing. */
@@ -259,7 +268,7 @@ public class StateDatabase implements Service {
                     + SyncedFile.NOT_SENT_MTIME);
         }
         // with the pending rows an earlier start made and its run did not sync (stopped again before its scan did)
-        long unfinished = countUnfinished();
+        long unfinished = reportsUnfinished ? countUnfinished() : 0;
         if (unfinished > 0) {
             LOG.info("state {}: {} files whose upload or delete had not been confirmed when watch2s3 last stopped:"
                     + " they are synced again", file(), unfinished);
