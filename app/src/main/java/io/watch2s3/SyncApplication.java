@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import io.watch2s3.change.LatestChangePerPath;
@@ -166,11 +167,21 @@ public final class SyncApplication implements AutoCloseable {
                 effective.flag("sync.once") ? "syncing once" : "watching", effective.watchDir(),
                 effective.get("s3.bucket"), effective.get("s3.prefix"), setup.where(),
                 effective.flag("sync.deletes") ? "mirrored" : "kept", effective.get("sync.parallelism"),
-                !BandwidthLimit.parse(bandwidth).limitsAtSomeTime() ? "" : bandwidth.contains(",")
-                        ? " limited by the timetable " + bandwidth : " sending at most " + perSecond(bandwidth),
+                !BandwidthLimit.parse(bandwidth).limitsAtSomeTime() ? "" : (bandwidth.contains(",")
+                        ? " limited by the timetable " + bandwidth : " sending at most " + perSecond(bandwidth))
+                        + sharedWith(pair),
                 effective.stateDir(), known, effective.flag("sync.dry-run") ? ", DRY RUN: nothing is changed" : "",
                 managementPort > 0 ? ", health and metrics on http://" + effective.get("management.host") + ":"
                         + managementPort + "/observe/" : "");
+    }
+
+    /** The other pairs whose uploads share the host's s3.bandwidth-limit with {@code pair}'s. */
+    private String sharedWith(Pair pair) {
+        Pairs all = main.getCamelContext().getRegistry().findSingleByType(Pairs.class);
+        List<String> sharing = all == null ? List.of() : all.takingTheHosts("s3.bandwidth-limit");
+        return sharing.size() > 1 && sharing.contains(pair.id())
+                ? " together with " + String.join(", ", sharing.stream().filter(id -> !id.equals(pair.id())).toList())
+                : "";
     }
 
     /** {@code 2MB} as {@code 2MB/s}; {@code 2MB/s} as it is. */

@@ -131,6 +131,11 @@ class ThrottledUploadsTest extends ProxiedS3TestBase {
                 "media", Map.of("watch.dir", media.toString(), "s3.bucket", bucket + "-media",
                         "s3.bandwidth-limit", "4MB"));
         try (LogCapture log = new LogCapture(); TestApp app = TestApp.startWithPairs(settings, pairs)) {
+            List<String> started = log.lines(Level.INFO, "SyncApplication");
+            assertTrue(started.stream().anyMatch(line -> line.startsWith("pair docs: watching") && line.contains(
+                    "16 uploads at once sending at most 1MB/s together with main, state in")), started.toString());
+            assertTrue(started.stream().anyMatch(line -> line.startsWith("pair media: watching") && line.contains(
+                    "16 uploads at once sending at most 4MB/s, state in")), started.toString());
             long start = System.nanoTime();
             byte[] page = placeRandom(tree, "page.bin", 4 * MB, 20);
             byte[] guide = placeRandom(docs, "guide.bin", 4 * MB, 21);
