@@ -239,7 +239,7 @@ public class BatchPlanner {
                 deletes.putIfAbsent(gone.path(), SyncAction.delete(gone.path(), firstSeen));
                 if (gone.isNotSent()) {
                     unsent.add(gone.path());
-                } else if (copySources != null && copySources.mayCopy(gone.size())) {
+                } else if (copySources != null && copySources.maySourceCopies(gone)) {
                     copySourcesGoing.add(gone.path());
                 }
             }

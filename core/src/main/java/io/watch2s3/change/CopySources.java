@@ -3,6 +3,7 @@ package io.watch2s3.change;
 import io.watch2s3.config.ServerSideCopy;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.state.StateDatabase;
+import io.watch2s3.state.SyncedFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,14 @@ public class CopySources {
     /** True for a size whose files may be copied: their sources are worth looking up. */
     public boolean mayCopy(long size) {
         return !refused && size >= smallest && size <= ServerSideCopy.LARGEST;
+    }
+
+    /**
+     * True for a row whose object a new file may be copied from: large enough, or pending (its size unknown: the row
+     * of a file whose turn a crash cut short may still list its content).
+     */
+    public boolean maySourceCopies(SyncedFile row) {
+        return row.isPending() ? !refused && smallest <= ServerSideCopy.LARGEST : mayCopy(row.size());
     }
 
     /**

@@ -572,13 +572,16 @@ public class StateDatabase implements Service {
     /**
      * A path other than {@code path} whose object S3 holds with this content, as S3 confirmed it ({@code sha256} and
      * {@code size}; listed when at least {@link #COPY_SOURCE_MIN_SIZE}), or empty. Rows no longer in doubt first: a
-     * row in doubt may be having its object replaced or deleted right now. Whoever copies from it checks what the copy
-     * holds: the row says what S3 held when it confirmed it, not what it holds now.
+     * row in doubt may be having its object replaced or deleted right now. Then rows made pending (a crash during a
+     * directory's move left the old names' rows so, and their objects are still there: their deletes wait for the
+     * copies): S3 may still hold the content listed. Whoever copies from it checks what the copy holds: the row says
+     * what S3 held when it confirmed it, not what it holds now.
      */
     public Optional<String> copySourceFor(String sha256, long size, String path) {
         try {
             PreparedStatement ps = statement("SELECT c.path FROM copy_source c JOIN synced_file f ON f.path = c.path "
-                    + "WHERE c.sha256 = ? AND f.sha256 = ? AND f.size = ? AND c.path <> ? ORDER BY f.doubts LIMIT 1");
+                    + "WHERE c.sha256 = ? AND ((f.sha256 = ? AND f.size = ?) OR f.size = " + SyncedFile.PENDING_SIZE
+                    + ") AND c.path <> ? ORDER BY f.size = " + SyncedFile.PENDING_SIZE + ", f.doubts LIMIT 1");
             bind(ps, sha256, sha256, size, path);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();

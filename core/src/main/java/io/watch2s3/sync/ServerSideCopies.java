@@ -6,6 +6,7 @@ import io.watch2s3.change.Fingerprint;
 import io.watch2s3.health.S3RequestEvents;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.s3.FlexibleChecksums;
+import io.watch2s3.state.StateDatabase;
 import java.util.Base64;
 import java.util.HexFormat;
 import org.apache.camel.Body;
@@ -41,6 +42,8 @@ public class ServerSideCopies {
     private CopySources copySources;
     private S3RequestEvents requests;
     private FlexibleChecksums checksums = new FlexibleChecksums();
+    private StateDatabase state;
+    private RetryQueue retryQueue;
     private boolean dryRun;
 
     public void setClient(S3Client client) {
@@ -68,6 +71,19 @@ public class ServerSideCopies {
         this.checksums = checksums;
     }
 
+    /**
+     * A copy that found the source object gone or holding something else shows that the state database is wrong about
+     * it (changed in S3 behind watch2s3's back): its row is distrusted and its path looked at again, so that the file,
+     * if it is still there, is uploaded again rather than left wrong in S3 until it changes.
+     */
+    public void setState(StateDatabase state) {
+        this.state = state;
+    }
+
+    public void setRetryQueue(RetryQueue retryQueue) {
+        this.retryQueue = retryQueue;
+    }
+
     /** sync.dry-run: nothing is sent; the line says what would have been copied. */
     public void setDryRun(boolean dryRun) {
         this.dryRun = dryRun;
@@ -84,14 +100,21 @@ public class ServerSideCopies {
         if (result == null) {
             return copy.upload();
         }
+        if (result == NO_SUCH_SOURCE) {
+            sourceNotAsRecorded(copy.sourcePath());
+            return copy.upload();
+        }
         Fingerprint fp = copy.upload().fingerprint();
         switch (whatItHolds(result, fp, objectRequests.etagIsMd5())) {
             case THE_FILE -> {
                 return copy;
             }
-            case SOMETHING_ELSE -> LOG.info("the copy of {} to {} does not hold the file's content (the object changed"
-                    + " in S3 since it was uploaded?); uploading the file", LogSafe.name(request.sourceKey()),
-                    LogSafe.name(request.destinationKey()));
+            case SOMETHING_ELSE -> {
+                LOG.info("the copy of {} to {} does not hold the file's content (the object changed in S3 since it"
+                        + " was uploaded?); uploading the file, and looking at {} again", LogSafe.name(
+                        request.sourceKey()), LogSafe.name(request.destinationKey()), LogSafe.name(copy.sourcePath()));
+                sourceNotAsRecorded(copy.sourcePath());
+            }
             case UNKNOWN -> LOG.debug("S3 copied {} to {} but gave neither a SHA-256 nor an ETag that is an MD5 (the"
                     + " source went up in parts, or encrypted with KMS): uploading the file", LogSafe.name(
                     request.sourceKey()), LogSafe.name(request.destinationKey()));
@@ -99,7 +122,22 @@ public class ServerSideCopies {
         return copy.upload();
     }
 
-    /** S3's answer; null when S3 answered that it does not make this copy (a 4xx). */
+    private void sourceNotAsRecorded(String sourcePath) {
+        if (state != null) {
+            state.distrust(sourcePath);
+        }
+        if (retryQueue != null) {
+            retryQueue.lookAgain(sourcePath);
+        }
+    }
+
+    /** What {@link #send} answers when S3 says the source object does not exist. */
+    private static final CopyObjectResult NO_SUCH_SOURCE = CopyObjectResult.builder().build();
+
+    /**
+     * S3's answer; {@link #NO_SUCH_SOURCE} for a 404, null when S3 answered that it does not make this copy (any other
+     * 4xx).
+     */
     private CopyObjectResult send(CopyObjectRequest request, FilePlan.Copy copy) {
         boolean askedForChecksum = checksums.inUse();
         try {
@@ -116,8 +154,13 @@ public class ServerSideCopies {
                         + request.sourceKey());
                 return null;
             }
+            if (status == 404 && !"NoSuchBucket".equals(code)) {
+                // the source's delete, in another batch, went first; or the object was deleted behind our back
+                LOG.debug("S3 holds no {} to copy to {}: uploading {}", LogSafe.name(request.sourceKey()),
+                        LogSafe.name(request.destinationKey()), LogSafe.name(copy.path()));
+                return NO_SUCH_SOURCE;
+            }
             if (status >= 400 && status < 500) {
-                // 404 NoSuchKey above all: the source's delete, in the same batch or another, went first
                 LOG.debug("S3 did not copy {} to {} (HTTP {} {}): uploading {}", LogSafe.name(request.sourceKey()),
                         LogSafe.name(request.destinationKey()), status, code, LogSafe.name(copy.path()));
                 return null;

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The state database answers which path's object holds a content (s3.server-side-copy): only confirmed rows of 64KB
- * and up whose row still says that content, never the asking path itself; a database from before copies lists its
- * rows at the first start.
+ * The state database answers which path's object holds a content (s3.server-side-copy): rows of 64KB and up whose row
+ * still says that content, or is pending (S3 may still hold it), never the asking path itself; a database from before
+ * copies lists its rows at the first start.
  */
 class CopySourcesInStateTest {
 
@@ -42,8 +42,13 @@ class CopySourcesInStateTest {
             assertEquals(Optional.empty(), state.copySourceFor(A, LARGE + 1, "b.bin"), "another size");
             assertEquals(Optional.empty(), state.copySourceFor(B, 1000, "c.bin"), "too small to be listed");
 
-            state.distrust("a.bin"); // its last request may have changed what S3 holds
-            assertEquals(Optional.empty(), state.copySourceFor(A, LARGE, "b.bin"));
+            // its last request may have changed what S3 holds, or a crash cut its turn short: it may still hold the
+            // content (the copy checks what it got), after the rows that say so
+            state.confirmUploaded(new SyncedFile("a2.bin", LARGE, 1, 1, A));
+            state.distrust("a.bin");
+            assertEquals(Optional.of("a2.bin"), state.copySourceFor(A, LARGE, "b.bin"));
+            state.confirmDeleted("a2.bin");
+            assertEquals(Optional.of("a.bin"), state.copySourceFor(A, LARGE, "b.bin"));
             state.confirmUploaded(new SyncedFile("a.bin", LARGE, 2, 2, B)); // new content
             assertEquals(Optional.empty(), state.copySourceFor(A, LARGE, "b.bin"));
             assertEquals(Optional.of("a.bin"), state.copySourceFor(B, LARGE, "b.bin"));
