@@ -172,27 +172,24 @@ public class BatchPlanner {
      */
     private static Set<String> namesInTheWay(Set<String> uploads, Set<String> candidates) {
         Set<String> uploadDirectories = new HashSet<>();
-        for (String upload : uploads) {
-            for (int slash = upload.lastIndexOf('/'); slash > 0; slash = upload.lastIndexOf('/', slash - 1)) {
-                if (!uploadDirectories.add(upload.substring(0, slash))) {
-                    break; // its parents are in already
-                }
-            }
-        }
+        uploads.forEach(upload -> uploadDirectories.addAll(directoriesAbove(upload)));
         Set<String> inTheWay = new HashSet<>();
         for (String candidate : candidates) {
-            if (uploadDirectories.contains(candidate)) {
+            if (uploadDirectories.contains(candidate)
+                    || directoriesAbove(candidate).stream().anyMatch(uploads::contains)) {
                 inTheWay.add(candidate);
-                continue;
-            }
-            for (int slash = candidate.lastIndexOf('/'); slash > 0; slash = candidate.lastIndexOf('/', slash - 1)) {
-                if (uploads.contains(candidate.substring(0, slash))) {
-                    inTheWay.add(candidate);
-                    break;
-                }
             }
         }
         return inTheWay;
+    }
+
+    /** "a/b/c" → "a/b", "a". */
+    private static List<String> directoriesAbove(String path) {
+        List<String> above = new ArrayList<>();
+        for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+            above.add(path.substring(0, slash));
+        }
+        return above;
     }
 
     /** The scan's line names these too, but only at the next scan: a user who just made one wonders now. */
