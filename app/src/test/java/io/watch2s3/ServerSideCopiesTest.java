@@ -118,6 +118,85 @@ class ServerSideCopiesTest extends ProxiedS3TestBase {
         }
     }
 
+    /**
+     * A move of more files than sync.max-batch: the old name's delete is in the first batch, the new names are spread
+     * over several that run side by side. The old objects' deletes wait until the last of them has copied.
+     */
+    @Test
+    void aDirectoryMovedInManyBatchesIsCopiedWholeAndItsOldObjectsDeletedAfterTheLastCopy() throws Exception {
+        Map<String, String> settings = Map.of("sync.deletes", "true", "sync.max-batch", "10",
+                "s3.server-side-copy", "64KB");
+        byte[][] files = placeMany("big", 40);
+        try (TestApp app = startThroughProxy(settings)) {
+            awaitAll("big", files);
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == files.length);
+            proxy.clearRequests();
+
+            Files.move(tree.resolve("big"), tree.resolve("moved"));
+            awaitAll("moved", files);
+            await().atMost(LONG).until(() -> s3.keys(bucket).stream().noneMatch(k -> k.startsWith("big/")));
+            everyFileCopiedNoneUploadedAndTheDeletesAfterTheLastCopy("moved", files.length);
+            assertEquals(files.length, app.counters().getCopied());
+            assertEquals(treeKeys(), new TreeSet<>(s3.keys(bucket)));
+            aLaterChangeStillArrives();
+        }
+    }
+
+    /** The same move made while watch2s3 was stopped: the start's scan finds the old names last, in batches apart. */
+    @Test
+    void aDirectoryMovedWhileStoppedIsCopiedByTheScansBatchesWhole() throws Exception {
+        Map<String, String> settings = Map.of("sync.deletes", "true", "sync.max-batch", "10",
+                "s3.server-side-copy", "64KB");
+        byte[][] files = placeMany("big", 40);
+        try (TestApp app = startThroughProxy(settings)) {
+            awaitAll("big", files);
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == files.length);
+        }
+        proxy.clearRequests();
+        Files.move(tree.resolve("big"), tree.resolve("a-moved")); // walked before nothing: its batches come first
+        try (TestApp app = startThroughProxy(settings)) {
+            awaitAll("a-moved", files);
+            await().atMost(LONG).until(() -> s3.keys(bucket).stream().noneMatch(k -> k.startsWith("big/")));
+            everyFileCopiedNoneUploadedAndTheDeletesAfterTheLastCopy("a-moved", files.length);
+            assertEquals(treeKeys(), new TreeSet<>(s3.keys(bucket)));
+            aLaterChangeStillArrives();
+        }
+    }
+
+    private byte[][] placeMany(String directory, int count) throws Exception {
+        byte[][] files = new byte[count][];
+        for (int i = 0; i < count; i++) {
+            files[i] = placeRandom(tree, directory + "/f" + i + ".bin", 70 * KB + i, 100 + i);
+        }
+        return files;
+    }
+
+    private void awaitAll(String directory, byte[][] files) {
+        for (int i = 0; i < files.length; i++) {
+            awaitBytes(directory + "/f" + i + ".bin", files[i]);
+        }
+    }
+
+    private void everyFileCopiedNoneUploadedAndTheDeletesAfterTheLastCopy(String directory, int count) {
+        for (int i = 0; i < count; i++) {
+            String key = directory + "/f" + i + ".bin";
+            assertEquals(1, copiesOf(key), key);
+            assertEquals(0, uploadsOf(key), key);
+        }
+        List<FaultyS3Proxy.Request> seen = proxy.requests().stream().map(FaultyS3Proxy.Seen::request)
+                .filter(r -> isCopy(r) || r.isDelete()).toList();
+        int lastCopy = -1;
+        int firstDelete = seen.size();
+        for (int i = 0; i < seen.size(); i++) {
+            if (isCopy(seen.get(i))) {
+                lastCopy = i;
+            } else {
+                firstDelete = Math.min(firstDelete, i);
+            }
+        }
+        assertTrue(lastCopy < firstDelete, "a delete before the last copy: " + seen);
+    }
+
     @Test
     void aCopiedFileIsCopiedAndTheOriginalKeptWithDeletesOff() throws Exception {
         try (TestApp app = startThroughProxy(Map.of())) {

@@ -1,10 +1,18 @@
 package io.watch2s3.change;
 
 import io.watch2s3.config.Durations;
+import io.watch2s3.stats.ProgressReport;
 import io.watch2s3.stats.SyncCounters;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * first parted: the fix goes ahead on its own ({@link #quickPartFirst}).
  * A catch-up scan is held back instead ({@link #awaitRoomForScan}): it can wait, and it finds what it then has
  * not reached yet anyway. The counts are also the part of the backlog that waits for a lane.
+ * <p>
+ * It also holds back the deletes of objects a new file may be copied from ({@link #actionsDue}) while another batch
+ * may still copy from them: a directory moved with more files than sync.max-batch has its old names' deletes in one
+ * batch and its new names in several.
  */
 public class BatchLanes {
 
@@ -33,12 +45,30 @@ public class BatchLanes {
     /** Closed batches that may wait for the big lane's threads; a scan waits while half as many do. */
     static final int WAITING = 8;
 
+    /** The exchange property of a batch being synced: its {@link Turn}. The split's exchanges share it. */
+    public static final String TURN = "Watch2S3BatchTurn";
+
+    /**
+     * Deletes held back longer than this go at the next batch's end even while others still upload: batches that
+     * overlap without a pause for this long would otherwise keep them (and the objects) without end. A copy that then
+     * finds its source gone is an upload.
+     */
+    static final long HOLD_AT_MOST_MILLIS = TimeUnit.MINUTES.toMillis(10);
+
     private int maxBatch = 10_000;
     private long pauseMillis = 1_000;
     private final Object lock = new Object();
     private int waitingBatches;
     private int waitingPaths;
     private int runningBatches;
+    /** Batches being synced whose uploads (and so copies) have not all ended. */
+    private int batchesCopying;
+    /** Deletes of copy sources held back for the last batch to end, by path. */
+    private final Map<String, SyncAction> deletesHeld = new LinkedHashMap<>();
+    private long heldSinceMillis;
+    private IntSupplier openBatchPaths = () -> 0;
+    /** Milliseconds now: the system clock; a test's own, to see a hold end without waiting ten minutes. */
+    private LongSupplier clock = System::currentTimeMillis;
     private SyncCounters counters;
     private DeleteGuard deleteGuard;
     private volatile long lastWarnedMillis;
@@ -64,6 +94,15 @@ public class BatchLanes {
      */
     public void setQuietPeriod(String quietPeriod) {
         this.pauseMillis = Math.max(1, Durations.parse("sync.quiet-period", quietPeriod).toMillis() / 5);
+    }
+
+    void setClock(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** The paths of the open batch (LatestChangePerPath): new names of a move may still be collected there. */
+    void watchOpenBatch(IntSupplier openBatchPaths) {
+        this.openBatchPaths = openBatchPaths;
     }
 
     /** The aggregator closed the batch: it waits for a lane from now on. */
@@ -118,19 +157,69 @@ public class BatchLanes {
     }
 
     /** Called at the start of sync-batch: the batch left its lane's queue and is being synced. */
-    public void batchStarting(@Body Batch batch) {
+    public void batchStarting(Exchange exchange, @Body Batch batch) {
         synchronized (lock) {
             waitingBatches--;
             waitingPaths -= batch.getSize();
             runningBatches++;
+            batchesCopying++;
             lock.notifyAll();
         }
+        exchange.setProperty(TURN, new Turn());
+    }
+
+    /**
+     * The actions of the batch's phase to sync now. The first phase's as they are. The second phase's, the deletes
+     * of objects a new file may be copied from, are sent only when no other batch may still copy from them: none
+     * being synced has uploads left, none waits for a lane, the open batch is empty. Else they are held, and the
+     * batch that is the last to end sends them with its own (every batch has this phase, most of them empty). The
+     * batch's progress counts what it sends. A delete held when watch2s3 stops is found by the next start: its row
+     * was marked in doubt when its batch was planned.
+     */
+    public List<SyncAction> actionsDue(@Body BatchPhase phase, @ExchangeProperty(TURN) Turn turn,
+            @ExchangeProperty(ProgressReport.PROPERTY) ProgressReport.BatchProgress progress) {
+        if (!phase.copySourceDeletes()) {
+            return phase.actions();
+        }
+        List<SyncAction> due;
+        int held;
+        synchronized (lock) {
+            uploadsEnded(turn);
+            long now = clock.getAsLong();
+            if (deletesHeld.isEmpty()) {
+                heldSinceMillis = now;
+            }
+            phase.actions().forEach(delete -> deletesHeld.putIfAbsent(delete.path(), delete));
+            boolean noCopiesLeft = batchesCopying == 0 && waitingBatches == 0 && openBatchPaths.getAsInt() == 0;
+            if (!deletesHeld.isEmpty() && (noCopiesLeft || now - heldSinceMillis >= HOLD_AT_MOST_MILLIS)) {
+                due = new ArrayList<>(deletesHeld.values());
+                deletesHeld.clear();
+            } else {
+                due = List.of();
+            }
+            held = deletesHeld.size();
+        }
+        if (progress != null) {
+            progress.handedOver(phase.actions().size(), due.size());
+        }
+        if (!due.isEmpty() || held > 0) {
+            LOG.debug("{} deletes of copy sources sent now, {} held while other batches may copy", due.size(), held);
+        }
+        return due;
     }
 
     /** Called at the end of sync-batch. */
-    public void batchDone() {
+    public void batchDone(@ExchangeProperty(TURN) Turn turn) {
         synchronized (lock) {
             runningBatches--;
+            uploadsEnded(turn); // a batch that failed before its second phase
+        }
+    }
+
+    private void uploadsEnded(Turn turn) {
+        if (turn != null && !turn.uploadsEnded) {
+            turn.uploadsEnded = true;
+            batchesCopying--;
         }
     }
 
@@ -182,10 +271,22 @@ public class BatchLanes {
         }
     }
 
+    /** How many deletes of copy sources are held back for the last batch to end. */
+    int deletesHeld() {
+        synchronized (lock) {
+            return deletesHeld.size();
+        }
+    }
+
     /** True when no closed batch waits for a lane or is being synced. */
     boolean isIdle() {
         synchronized (lock) {
             return waitingBatches == 0 && runningBatches == 0;
         }
+    }
+
+    /** One batch's part in the counts, on its exchange: counted once whichever way the batch ends. */
+    public static final class Turn {
+        private boolean uploadsEnded;
     }
 }

@@ -127,21 +127,25 @@ public class BatchPlanner {
         int toDelete = deletes.size() - unsent.size();
         // Deletes go first: a server with one namespace for files and directories (MinIO) refuses a file where
         // objects of a directory of that name still are, and the reverse (git checkout of another branch). Except
-        // the deletes of objects a new file of the batch may be copied from (a renamed file, a moved directory):
-        // they go once the uploads are done (inPhases), unless such a name is in the way of an upload.
+        // the deletes of objects a new file may be copied from (a renamed file, a moved directory): they go once no
+        // batch may still copy from them (inPhases, BatchLanes#actionsDue), unless such a name is in the way of an
+        // upload. A move of more files than sync.max-batch has its old names' deletes and its new names in
+        // different batches.
         List<SyncAction> planned = new ArrayList<>(deletes.size() + uploads.size());
-        List<SyncAction> afterUploads = new ArrayList<>();
+        List<SyncAction> afterCopies = new ArrayList<>();
         if (!deletes.isEmpty() && deleteGuard.allows(toDelete, "a batch")) {
             Set<String> inTheWay = copySourcesGoing.isEmpty() || uploads.isEmpty() ? Set.of()
                     : namesInTheWay(uploads.keySet(), copySourcesGoing);
             for (SyncAction delete : deletes.values()) {
-                boolean waits = !uploads.isEmpty() && copySourcesGoing.contains(delete.path())
-                        && !inTheWay.contains(delete.path());
-                (waits ? afterUploads : planned).add(delete);
+                if (copySourcesGoing.contains(delete.path()) && !inTheWay.contains(delete.path())) {
+                    afterCopies.add(delete.afterCopies());
+                } else {
+                    planned.add(delete);
+                }
             }
         }
         planned.addAll(uploads.values());
-        planned.addAll(afterUploads);
+        planned.addAll(afterCopies);
         state.recordPending(planned.stream().map(SyncAction::path).toList());
         LOG.debug("batch of {} paths → {} actions", batch.getSize(), planned.size());
         counters.batchPlanned(planned.size());
@@ -149,20 +153,17 @@ public class BatchPlanner {
     }
 
     /**
-     * The batch's actions in the order they run: the uploads and the deletes before them first, then the deletes
-     * planned after the last upload (see {@link #plan}), once every upload has ended. One list when there are none.
+     * The batch's actions in the order they run: the uploads and the deletes before them, then the deletes of copy
+     * sources (see {@link #plan}), once every upload has ended. Always two phases, the second maybe empty: at its turn
+     * the batch also sends what batches that ended before it held back (BatchLanes#actionsDue).
      */
-    public List<List<SyncAction>> inPhases(List<SyncAction> planned) {
-        int lastUpload = -1;
-        for (int i = planned.size() - 1; i >= 0 && lastUpload < 0; i--) {
-            if (!planned.get(i).isDelete()) {
-                lastUpload = i;
-            }
+    public List<BatchPhase> inPhases(List<SyncAction> planned) {
+        int firstHeld = planned.size();
+        while (firstHeld > 0 && planned.get(firstHeld - 1).waitsForCopies()) {
+            firstHeld--;
         }
-        if (lastUpload < 0 || lastUpload == planned.size() - 1) {
-            return List.of(planned);
-        }
-        return List.of(planned.subList(0, lastUpload + 1), planned.subList(lastUpload + 1, planned.size()));
+        return List.of(new BatchPhase(planned.subList(0, firstHeld), false),
+                new BatchPhase(planned.subList(firstHeld, planned.size()), true));
     }
 
     /**

@@ -30,6 +30,7 @@ public class LatestChangePerPath implements AggregationStrategy {
     /** Where closed batches wait for their turn. */
     public void setLanes(BatchLanes lanes) {
         this.lanes = lanes;
+        lanes.watchOpenBatch(waiting::get);
     }
 
     /**

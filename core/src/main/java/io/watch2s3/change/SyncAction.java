@@ -6,7 +6,11 @@ package io.watch2s3.change;
  */
 public record SyncAction(String path, Kind kind, long firstSeenMillis) {
 
-    public enum Kind { UPLOAD, DELETE }
+    /**
+     * DELETE_COPY_SOURCE: the delete of an object a new file may be copied from (s3.server-side-copy); it is sent only
+     * once no batch may still copy from it (BatchLanes#actionsDue).
+     */
+    public enum Kind { UPLOAD, DELETE, DELETE_COPY_SOURCE }
 
     public static SyncAction upload(String path, long firstSeenMillis) {
         return new SyncAction(path, Kind.UPLOAD, firstSeenMillis);
@@ -16,7 +20,16 @@ public record SyncAction(String path, Kind kind, long firstSeenMillis) {
         return new SyncAction(path, Kind.DELETE, firstSeenMillis);
     }
 
+    /** The same delete, sent once no batch may still copy from the object. */
+    SyncAction afterCopies() {
+        return new SyncAction(path, Kind.DELETE_COPY_SOURCE, firstSeenMillis);
+    }
+
     public boolean isDelete() {
-        return kind == Kind.DELETE;
+        return kind != Kind.UPLOAD;
+    }
+
+    public boolean waitsForCopies() {
+        return kind == Kind.DELETE_COPY_SOURCE;
     }
 }

@@ -83,12 +83,24 @@ public class ProgressReport {
         private final AtomicLong failed = new AtomicLong();
         private final AtomicLong bytes = new AtomicLong();
         private final long number;
-        private final int total;
+        private volatile int total;
         private final long startedNanos = System.nanoTime();
 
         BatchProgress(long number, int total) {
             this.number = number;
             this.total = total;
+        }
+
+        /**
+         * The batch's copy-source deletes ({@code planned}) were held for the last batch to end, and it sends
+         * {@code sent} deletes now, its own and those other batches held: each counts where it is sent.
+         */
+        public synchronized void handedOver(int planned, int sent) {
+            total += sent - planned;
+        }
+
+        public int getTotal() {
+            return total;
         }
 
         String line() {

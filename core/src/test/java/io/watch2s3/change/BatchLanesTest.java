@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.watch2s3.stats.ProgressReport;
 import io.watch2s3.stats.SyncCounters;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,6 +27,24 @@ class BatchLanesTest {
 
     {
         lanes.setCounters(counters);
+    }
+
+    private static final CamelContext CAMEL = new DefaultCamelContext();
+
+    /** The batch's exchange in sync-batch, from its start. */
+    private Exchange starting(Batch batch) {
+        Exchange exchange = new DefaultExchange(CAMEL);
+        exchange.getMessage().setBody(batch);
+        lanes.batchStarting(exchange, batch);
+        return exchange;
+    }
+
+    private void done(Exchange batch) {
+        lanes.batchDone(turn(batch));
+    }
+
+    private static BatchLanes.Turn turn(Exchange batch) {
+        return batch.getProperty(BatchLanes.TURN, BatchLanes.Turn.class);
     }
 
     private static Batch batchOf(int paths) {
@@ -60,7 +83,7 @@ class BatchLanesTest {
         lanes.setAside(ninth);
         assertEquals(1000, counters.getSetAside(), "watch2s3_paths_set_aside_total");
         assertEquals(8000, lanes.waitingPaths(), "what is set aside is no longer backlog: the scan finds it");
-        lanes.batchStarting(batchOf(1000));
+        starting(batchOf(1000));
         assertTrue(lanes.bigLaneTakes(), "a batch started: room for one more");
     }
 
@@ -76,7 +99,7 @@ class BatchLanesTest {
         });
         scan.start();
         assertFalse(through.await(300, TimeUnit.MILLISECONDS), "the walk waits");
-        lanes.batchStarting(batchOf(10));
+        starting(batchOf(10));
         assertTrue(through.await(10, TimeUnit.SECONDS), "a batch left the queue: the walk goes on");
         scan.join();
     }
@@ -103,9 +126,9 @@ class BatchLanesTest {
         assertTrue(lanes.isIdle());
         Batch batch = closed(3);
         assertFalse(lanes.isIdle());
-        lanes.batchStarting(batch);
+        Exchange started = starting(batch);
         assertFalse(lanes.isIdle());
-        lanes.batchDone();
+        done(started);
         assertTrue(lanes.isIdle());
         lanes.setAside(closed(3));
         assertTrue(lanes.isIdle(), "a batch set aside is the scan's to find");
@@ -134,10 +157,10 @@ class BatchLanesTest {
         assertEquals(500, parts.get(1).getSize());
         assertFalse(parts.get(1).getPaths().contains("index.html"));
         assertEquals(502, lanes.waitingPaths(), "the same paths wait, in two batches");
-        lanes.batchStarting(parts.get(0));
-        lanes.batchStarting(parts.get(1));
-        lanes.batchDone();
-        lanes.batchDone();
+        Exchange first = starting(parts.get(0));
+        Exchange second = starting(parts.get(1));
+        done(first);
+        done(second);
         assertTrue(lanes.isIdle(), "both parts counted, both done");
     }
 
@@ -213,5 +236,95 @@ class BatchLanesTest {
         Batch kept = burstFrom(500);
         kept.add("about.html", 5_000);
         assertEquals(2, lanes.quickPartFirst(kept).size(), "deletes not mirrored: nothing for the guard to judge");
+    }
+
+    private static BatchPhase copySourceDeletes(String... paths) {
+        return new BatchPhase(List.of(paths).stream().map(path -> SyncAction.delete(path, 0).afterCopies()).toList(),
+                true);
+    }
+
+    private List<String> due(Exchange batch, BatchPhase phase) {
+        return lanes.actionsDue(phase, turn(batch), null).stream().map(SyncAction::path).toList();
+    }
+
+    @Test
+    void copySourceDeletesWaitForTheLastBatchThatMayCopyFromThem() {
+        // a moved directory: the old names' deletes in one batch, the new names in the next two
+        Exchange deletes = starting(closed(3));
+        Exchange copies1 = starting(closed(3));
+        closed(3);
+        BatchPhase uploads = new BatchPhase(List.of(SyncAction.upload("new/a", 0)), false);
+        assertEquals(List.of("new/a"), due(copies1, uploads), "the first phase is never held");
+        assertEquals(List.of(), due(deletes, copySourceDeletes("old/a", "old/b")), "two batches may still copy");
+        done(deletes);
+        assertEquals(2, lanes.deletesHeld());
+        assertEquals(List.of(), due(copies1, copySourceDeletes()), "a batch waits for a lane");
+        done(copies1);
+        Exchange copies2 = starting(batchOf(3));
+        assertEquals(List.of("old/a", "old/b", "old/c"), due(copies2, copySourceDeletes("old/c", "old/a")),
+                "the last batch sends what the others held, each path once");
+        assertEquals(0, lanes.deletesHeld());
+        done(copies2);
+        assertTrue(lanes.isIdle());
+    }
+
+    @Test
+    void copySourceDeletesWaitForTheOpenBatch() {
+        int[] open = {2};
+        lanes.watchOpenBatch(() -> open[0]);
+        Exchange batch = starting(closed(3));
+        assertEquals(List.of(), due(batch, copySourceDeletes("old/a")), "new names may still be collected");
+        done(batch);
+        open[0] = 0;
+        Exchange next = starting(closed(2));
+        assertEquals(List.of("old/a"), due(next, copySourceDeletes()));
+        done(next);
+    }
+
+    @Test
+    void aBatchThatFailedBeforeItsSecondPhaseHoldsNoOtherBack() {
+        Exchange failed = starting(closed(3));
+        Exchange other = starting(closed(3));
+        done(failed); // its plan failed (the state database): no second phase
+        assertEquals(List.of("old/a"), due(other, copySourceDeletes("old/a")));
+        done(other);
+        assertTrue(lanes.isIdle());
+        Exchange next = starting(closed(1));
+        assertEquals(List.of("old/b"), due(next, copySourceDeletes("old/b")), "each batch counted once");
+    }
+
+    @Test
+    void deletesHeldForTenMinutesGoEvenWhileBatchesStillUpload() {
+        long[] now = {0};
+        lanes.setClock(() -> now[0]);
+        Exchange endless = starting(closed(3));
+        Exchange first = starting(closed(3));
+        assertEquals(List.of(), due(first, copySourceDeletes("old/a")));
+        done(first);
+        now[0] = BatchLanes.HOLD_AT_MOST_MILLIS;
+        Exchange later = starting(closed(3));
+        assertEquals(List.of("old/a", "old/b"), due(later, copySourceDeletes("old/b")),
+                "held long enough: a copy that finds its source gone uploads");
+        done(later);
+        done(endless);
+    }
+
+    @Test
+    void theBatchThatSendsHeldDeletesCountsThemInItsProgress() {
+        ProgressReport report = new ProgressReport();
+        report.setCounters(counters);
+        Exchange holder = starting(closed(3));
+        Exchange sender = starting(closed(3));
+        report.batchStarted(holder, List.of(1, 2, 3));
+        report.batchStarted(sender, List.of(1));
+        lanes.actionsDue(copySourceDeletes("old/a", "old/b"), turn(holder), progress(holder));
+        lanes.actionsDue(copySourceDeletes(), turn(sender), progress(sender));
+        assertEquals(1, progress(holder).getTotal(), "its two deletes are sent by another");
+        assertEquals(3, progress(sender).getTotal(), "its one file and the two deletes it sends");
+    }
+
+    private static ProgressReport.BatchProgress progress(Exchange batch) {
+        return batch.getProperty(ProgressReport.PROPERTY,
+                ProgressReport.BatchProgress.class);
     }
 }

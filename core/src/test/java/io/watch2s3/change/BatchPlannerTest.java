@@ -96,7 +96,7 @@ class BatchPlannerTest {
         }
         List<SyncAction> planned = planner.plan(batch);
         List<List<String>> phases = planner.inPhases(planned).stream()
-                .map(phase -> phase.stream().map(a -> (a.isDelete() ? "delete " : "upload ") + a.path()).toList())
+                .map(phase -> phase.actions().stream().map(a -> (a.isDelete() ? "delete " : "upload ") + a.path()).toList())
                 .toList();
 
         assertEquals(List.of(
@@ -105,12 +105,20 @@ class BatchPlannerTest {
     }
 
     @Test
-    void withoutUploadsOrWithoutCopiesABatchIsOnePhase() throws Exception {
+    void aBatchOfDeletesOnlyHoldsItsCopySourcesBackTooAndEveryBatchHasTwoPhases() throws Exception {
+        CopySources copies = new CopySources();
+        copies.setServerSideCopy("64KB");
+        copies.setState(state);
+        planner.setCopySources(copies);
         state.confirmUploaded(new SyncedFile("gone.iso", 100 << 10, 1, 1, "dd".repeat(32)));
+        state.confirmUploaded(new SyncedFile("small.txt", 10, 1, 1, "ee".repeat(32)));
         Batch batch = new Batch(0, 100, 60_000);
-        batch.add("gone.iso", 1);
-        List<SyncAction> planned = planner.plan(batch);
-        assertEquals(List.of(planned), planner.inPhases(planned));
-        assertEquals(List.of(List.of()), planner.inPhases(List.of()));
+        batch.add("gone.iso", 1);  // the old name of a move whose new names are in another batch
+        batch.add("small.txt", 1);
+        List<BatchPhase> phases = planner.inPhases(planner.plan(batch));
+        assertEquals(List.of(new BatchPhase(List.of(SyncAction.delete("small.txt", 1)), false),
+                new BatchPhase(List.of(SyncAction.delete("gone.iso", 1).afterCopies()), true)), phases);
+        assertEquals(List.of(new BatchPhase(List.of(), false), new BatchPhase(List.of(), true)),
+                planner.inPhases(List.of()));
     }
 }

@@ -151,10 +151,10 @@ class LatestChangePerPathTest {
         strategy.onCompletion(batch);
         assertEquals(2, lanes.waitingPaths(), "its paths wait for a lane");
         assertFalse(strategy.isIdle(), "the closed batch waits for a lane");
-        lanes.batchStarting(batch.getMessage().getBody(Batch.class));
+        lanes.batchStarting(batch, batch.getMessage().getBody(Batch.class));
         assertEquals(0, lanes.waitingPaths());
         assertFalse(strategy.isIdle(), "the closed batch is being synced");
-        lanes.batchDone();
+        lanes.batchDone(batch.getProperty(BatchLanes.TURN, BatchLanes.Turn.class));
         assertTrue(strategy.isIdle());
     }
 }

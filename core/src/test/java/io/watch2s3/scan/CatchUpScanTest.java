@@ -92,9 +92,9 @@ class CatchUpScanTest {
             assertFalse(scan.isSettled());
             batches.onCompletion(batch);
             assertFalse(scan.isDue(), "the batch waits for a lane");
-            lanes.batchStarting(batch.getMessage().getBody(Batch.class));
+            lanes.batchStarting(batch, batch.getMessage().getBody(Batch.class));
             assertFalse(scan.isDue(), "the batch is syncing");
-            lanes.batchDone();
+            lanes.batchDone(batch.getProperty(BatchLanes.TURN, BatchLanes.Turn.class));
             assertTrue(scan.isDue(), "no batch is open or syncing");
             scanOnce(scan);
             assertFalse(scan.isDue(), "the two requests were one scan");
