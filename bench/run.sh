@@ -2,7 +2,7 @@
 # watch2s3's benchmark: watch2s3 (the built jar, as a process) beside the seed's inotifywait+s3cmd script, s3cmd,
 # aws-cli and rclone, on the same S3 servers on 127.0.0.1, in one run.
 #
-#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename]   (none: all)
+#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename] [resume]   (none: all)
 #
 # BURST_SERVERS=s3proxy runs burst and underload on S3Proxy only (S3Mock, slow per PUT, takes most of their time).
 # --quick scales every scenario down (a few minutes); the full run takes up to an hour. Results: one table per
@@ -20,26 +20,26 @@ SCENARIOS=()
 for arg in "$@"; do
   case $arg in
     --quick) QUICK=1 ;;
-    latency|burst|small|underload|restart|memory|large|state|bwlimit|rename) SCENARIOS+=("$arg") ;;
-    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename]" >&2
+    latency|burst|small|underload|restart|memory|large|state|bwlimit|rename|resume) SCENARIOS+=("$arg") ;;
+    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename] [resume]" >&2
        exit 2 ;;
   esac
 done
 PARTIAL=0
 ((${#SCENARIOS[@]})) && PARTIAL=1
-((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state bwlimit rename)
+((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state bwlimit rename resume)
 
 # a quick run never replaces the committed results of a full one
 ((PARTIAL)) && RESULTS=$BENCH/results/only-$(IFS=-; echo "${SCENARIOS[*]}")
 ((QUICK)) && RESULTS=$BENCH/results/quick
 if ((QUICK)); then
   WARM_FILES=2000; WARM_FILES_S3MOCK=500; STALL_S=20; LAT_SIZES="1000 3000"; BURST=500; SEED_BURST=100; RESTART_N=2000; MEMORY_SIZES="10000"; IDLE_S=5; LARGE_MB=100
-  STATE_FILES=5000; SMALL_BURST=200; LOAD_S3PROXY=2000; LOAD_S3MOCK=300; LOAD_MANY_S3MOCK=2000; BW_MB=2; BW_TREE="10 2 4"; RN_TREE="10 2"
+  STATE_FILES=5000; SMALL_BURST=200; LOAD_S3PROXY=2000; LOAD_S3MOCK=300; LOAD_MANY_S3MOCK=2000; BW_MB=2; BW_TREE="10 2 4"; RN_TREE="10 2"; RS_MB=40
 else
   LAT_SIZES="1000 10000 100000"; BURST=10000; SEED_BURST=1000; RESTART_N=100000
   MEMORY_SIZES=${MEMORY_SIZES:-"100000 1000000"}
   IDLE_S=60; LARGE_MB=1024; STATE_FILES=50000; SMALL_BURST=500; LOAD_S3PROXY=10000; LOAD_S3MOCK=3000
-  LOAD_MANY_S3MOCK=10000; BW_MB=4; BW_TREE="40 4 20"; RN_TREE="20 4"
+  LOAD_MANY_S3MOCK=10000; BW_MB=4; BW_TREE="40 4 20"; RN_TREE="20 4"; RS_MB=200
 fi
 
 # shellcheck source=lib.sh
@@ -585,6 +585,54 @@ scenario_rename() {
   done
   local copies; copies=$(grep -c ' copied site/' "$d/rn-watch2s3watching.log" || true)
   result rename "watch2s3 watching" "files S3 copied (not uploaded)" "$copies" files "of $files; the pages are below s3.server-side-copy"
+  stop_pid "$S3PROXY_PID"; rm -rf "$d"
+}
+
+# --- a large upload cut short: sent again, or gone on with? -----------------------------------------------------------
+# One file of RS_MB MB, each tool limited to BW_MB MB/s as over a real uplink, is killed (kill -9) half-way through its
+# upload and run again: seconds of the second run until the object is in S3 (watch2s3 --once with parts of 8 MB, JVM
+# start included; rclone copy and aws s3 cp with their own part sizes; s3cmd put --continue-put, which goes on with
+# an upload too).
+scenario_resume() {
+  local d=$WORK/resume port half tool bucket run t0 t1 ok
+  port=$(free_port); PORT=$port
+  start_s3proxy "$port" "$d/s3"; write_peer_configs "$port"
+  mkdir -p "$d/tree"; head -c $((RS_MB << 20)) /dev/urandom > "$d/tree/film.mp4"
+  printf '[default]\ns3 =\n  max_bandwidth = %sMB/s\n' "$BW_MB" > "$d/aws.cfg"
+  half=$(awk -v m="$RS_MB" -v b="$BW_MB" 'BEGIN { printf "%.1f", m / b / 2 }')
+  for tool in "watch2s3 --once" "rclone copy --bwlimit" "aws s3 cp max_bandwidth" "s3cmd put --continue-put"; do
+    bucket=$(echo "rs-$tool" | tr -cd 'a-z0-9-' | cut -c1-40); make_bucket "$port" "$bucket"
+    log "resume: $tool, $RS_MB MB at $BW_MB MB/s, killed after $half s, then run again"
+    for run in 1 2; do
+      t0=$(now)
+      case $tool in
+        watch2s3*) java "${W2S_JAVA_OPTS[@]}" $(w2s_settings "$port" "$bucket" "$d/tree" "$d/state") -Ds3.part-size=8MB \
+            -Ds3.bandwidth-limit="${BW_MB}MB" -jar "$JAR" --once > "$d/$bucket-$run.log" 2>&1 & ;;
+        rclone*) rclone --config "$RCLONE_CONFIG" copy --bwlimit "${BW_MB}M" "$d/tree/film.mp4" "bench:$bucket" \
+            > "$d/$bucket-$run.log" 2>&1 & ;;
+        aws*) AWS_CONFIG_FILE=$d/aws.cfg aws_cli s3 cp --only-show-errors "$d/tree/film.mp4" "s3://$bucket/film.mp4" \
+            > "$d/$bucket-$run.log" 2>&1 & ;;
+        s3cmd*) s3cmd -q put --continue-put --multipart-chunk-size-mb=8 --limit-rate="${BW_MB}m" "$d/tree/film.mp4" \
+            "s3://$bucket/film.mp4" > "$d/$bucket-$run.log" 2>&1 & ;;
+      esac
+      if ((run == 1)); then
+        sleep "$half"
+        pkill -9 -f -- "$d/tree" || true # the tool's own process, wherever a wrapper put it
+        wait || true
+      else
+        wait || true
+      fi
+      t1=$(now)
+    done
+    ok=0; visible "$port" "$bucket" film.mp4 && ok=1
+    if ((ok)) && curl -s "http://127.0.0.1:$port/$bucket/film.mp4" | cmp -s - "$d/tree/film.mp4"; then
+      result resume "$tool" "second run after a kill half-way" "$(elapsed "$t0" "$t1")" s \
+        "$RS_MB MB at $BW_MB MB/s: $(awk -v h="$half" 'BEGIN { printf "%.0f", 2 * h }') s for all of it"
+    else
+      result resume "$tool" "second run after a kill half-way" "" s failed
+    fi
+  done
+  grep -h 'going on with the multipart upload' "$d"/rs-watch2s3once-2.log >&2 || true
   stop_pid "$S3PROXY_PID"; rm -rf "$d"
 }
 

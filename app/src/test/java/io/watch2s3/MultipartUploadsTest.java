@@ -150,57 +150,154 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
     }
 
     /**
-     * A run killed while a file's parts go leaves an unfinished upload in S3, whose parts would cost storage for good;
-     * the state database remembered it, and the next start aborts it before uploading the file again.
+     * A run killed while a file's parts go leaves an unfinished upload in S3; the state database remembered it with
+     * the file it was of. The file is unchanged, so the next start goes on with it: the parts S3 holds are not sent
+     * again (S3's first answer to the listing of its parts is a 503: the route's next try lists them again).
      */
     @Test
-    void theUploadAKill9LeftUnfinishedIsAbortedAtTheNextStart() throws Exception {
-        byte[] large = write("big.bin", 2 * PART + 3, 10);
-        FaultyS3Proxy.Hold secondPart = holdSecondPart();
-        List<String> jvm = processThroughProxy(Map.of());
-        try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), jvm, Map.of())) {
-            secondPart.awaitArrival(LONG);
-            first.close(); // SIGKILL, while part 2 is under way
-            first.waitFor(30);
-        }
-        assertEquals(1, unfinishedUploads().size(), "the killed run's upload is left in S3");
-        String left = unfinishedUploads().get(0).uploadId();
-        proxy.clearFaults();
-        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), jvm, Map.of())) {
+    void anUploadAKill9CutShortIsGoneOnWithAtTheNextStartSendingOnlyTheMissingParts() throws Exception {
+        byte[] large = write("big.bin", 6 * PART + 3, 10);
+        String left = killedWhilePart5IsHeld("big.bin");
+        FaultyS3Proxy.Fault listingFails = proxy.when(r -> r.method().equals("GET")
+                && r.query().contains("uploadId=")).times(1).respond(503, "SlowDown");
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of()), Map.of())) {
             awaitBytes("big.bin", large);
             await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
-            assertTrue(proxy.requests().stream().anyMatch(s -> s.request().method().equals("DELETE")
-                    && s.request().query().contains("uploadId=" + left)), "the left upload was aborted");
+            assertEquals(1, listingFails.matches(), "the first listing failed");
+            assertTrue(proxy.requests().stream().noneMatch(s -> s.request().method().equals("POST")
+                    && s.request().query().contains("uploads")), "no new upload was begun: " + proxy.requests());
+            List<Integer> sentAgain = partsSent("big.bin");
+            assertTrue(sentAgain.contains(5) && !sentAgain.containsAll(List.of(1, 2, 3, 4)),
+                    "only what S3 did not hold: " + sentAgain + second.stderr());
+            assertTrue(proxy.requests().stream().anyMatch(s -> s.request().method().equals("POST")
+                    && s.request().query().contains("uploadId=" + left)), "the left upload was completed");
             await().atMost(LONG).until(() -> second.stderr().contains(
-                    "aborted the multipart upload of big.bin that the last run left unfinished"));
+                    "going on with the multipart upload of big.bin that the last run left"));
+            write("later.bin", 10, 99);
+            awaitBytes("later.bin", Files.readAllBytes(tree.resolve("later.bin")));
             second.terminate();
             assertEquals(0, second.waitFor(60));
         }
     }
 
+    /** The file changed while watch2s3 was down: the left upload is of other content; it is aborted, the file sent whole. */
+    @Test
+    void anUploadLeftForAFileThatChangedSinceIsAbortedAndTheFileSentWhole() throws Exception {
+        write("big.bin", 6 * PART + 3, 10);
+        String left = killedWhilePart5IsHeld("big.bin");
+        byte[] changed = write("big.bin", 6 * PART + 3, 11);
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of()), Map.of())) {
+            awaitBytes("big.bin", changed);
+            await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
+            assertTrue(proxy.requests().stream().anyMatch(s -> s.request().method().equals("DELETE")
+                    && s.request().query().contains("uploadId=" + left)), "the left upload was aborted");
+            assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), partsSent("big.bin"));
+            await().atMost(LONG).until(() -> second.stderr().contains(
+                    "aborted the multipart upload of big.bin that the last run left unfinished"));
+        }
+    }
+
+    /** S3 no longer has the left upload (a lifecycle rule aborted it): listing its parts is a 404; the file is sent anew. */
+    @Test
+    void aLeftUploadS3NoLongerHasIsBegunAnew() throws Exception {
+        byte[] large = write("big.bin", 6 * PART + 3, 10);
+        String left = killedWhilePart5IsHeld("big.bin");
+        s3.client().abortMultipartUpload(b -> b.bucket(bucket).key("big.bin").uploadId(left));
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of()), Map.of())) {
+            awaitBytes("big.bin", large);
+            await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
+            assertTrue(proxy.requests().stream().anyMatch(s -> s.request().method().equals("GET")
+                    && s.request().query().contains("uploadId=" + left) && s.status() == 404), proxy.requests().toString());
+            assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), partsSent("big.bin"));
+            write("later.bin", 10, 99);
+            awaitBytes("later.bin", Files.readAllBytes(tree.resolve("later.bin")));
+        }
+    }
+
+    /**
+     * Starts watch2s3, holds part 5 of {@code path}'s upload at the proxy once parts 1 to 4 are in S3, and kills the
+     * process (SIGKILL). Returns the id of the upload it left; the proxy's requests are cleared.
+     */
+    private String killedWhilePart5IsHeld(String path) throws Exception {
+        FaultyS3Proxy.Hold fifthPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=5")).times(1).hold();
+        try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), processThroughProxy(Map.of()), Map.of())) {
+            fifthPart.awaitArrival(LONG);
+            await().atMost(LONG).until(() -> unfinishedUploads().size() == 1 && s3.client().listParts(b -> b
+                    .bucket(bucket).key(path).uploadId(unfinishedUploads().get(0).uploadId())).parts().size() >= 4);
+            first.close(); // SIGKILL, while part 5 is under way
+            first.waitFor(30);
+        }
+        // part 5 stays held (at most one is): released, the proxy would pass the dead process's part on to S3
+        proxy.clearRequests();
+        assertEquals(1, unfinishedUploads().size(), "the killed run's upload is left in S3");
+        return unfinishedUploads().get(0).uploadId();
+    }
+
     /**
      * A stop (SIGTERM) while a part gets no answer: when the stop's grace period ends the part fails (the S3 client
      * closes its connections), the file's turn ends and the process exits 0 rather than waiting for the request
-     * timeout; the next start sends the file, and no upload is left in S3.
+     * timeout. The upload is kept: the next start goes on with it, sends the part that failed, and no upload is left.
      */
     @Test
-    void aStopWhileAPartGetsNoAnswerEndsTheFilesTurnAndTheNextStartSendsIt() throws Exception {
+    void aStopWhileAPartGetsNoAnswerEndsTheFilesTurnAndTheNextStartGoesOnWithItsUpload() throws Exception {
         byte[] large = write("held.bin", 2 * PART + 3, 14);
         FaultyS3Proxy.Hold secondPart = holdSecondPart();
         List<String> jvm = processThroughProxy(Map.of("camel.main.shutdown-timeout", "2"));
         try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), jvm, Map.of())) {
             secondPart.awaitArrival(LONG);
+            await().atMost(LONG).until(() -> unfinishedUploads().size() == 1 && s3.client().listParts(b -> b
+                    .bucket(bucket).key("held.bin").uploadId(unfinishedUploads().get(0).uploadId())).parts().size() == 2);
             first.terminate();
             assertEquals(0, first.waitFor(120), first.stderr());
             assertTrue(first.stderr().contains("S3 request failed for held.bin"), first.stderr());
         }
-        secondPart.release();
-        proxy.clearFaults();
+        assertEquals(1, unfinishedUploads().size(), "kept for the next start");
+        // part 2 stays held (at most one is): released, the proxy would pass the stopped process's part on to S3
+        proxy.clearRequests();
         try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), jvm, Map.of())) {
             awaitBytes("held.bin", large);
             await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
+            assertEquals(List.of(2), partsSent("held.bin"), "only the part the stop cut short");
             second.terminate();
             assertEquals(0, second.waitFor(60), second.stderr());
+        }
+    }
+
+    /**
+     * A stop (SIGTERM) while a part is refused with a 500: no retry once stopping, the file's turn ends within the
+     * grace period, and its upload is kept, not aborted; the next start sends only that part.
+     */
+    @Test
+    void aPartThatFailsWhileStoppingLeavesTheUploadForTheNextStartToGoOnWith() throws Exception {
+        byte[] large = write("stopped.bin", 2 * PART + 3, 17);
+        FaultyS3Proxy.Hold secondPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=2")).times(1)
+                .holdBeforeBody();
+        List<String> jvm = processThroughProxy(Map.of("camel.main.shutdown-timeout", "60"));
+        try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), jvm, Map.of())) {
+            secondPart.awaitArrival(LONG);
+            await().atMost(LONG).until(() -> unfinishedUploads().size() == 1 && s3.client().listParts(b -> b
+                    .bucket(bucket).key("stopped.bin").uploadId(unfinishedUploads().get(0).uploadId())).parts()
+                    .size() == 2);
+            FaultyS3Proxy.Fault refused = proxy.when(r -> r.isPut() && r.query().contains("partNumber=2"))
+                    .respond(500, "InternalError");
+            first.terminate();
+            await().atMost(LONG).until(() -> first.stderr().contains("SIGTERM received"));
+            secondPart.release();
+            assertEquals(0, first.waitFor(120), first.stderr());
+            assertTrue(first.stderr().contains("stopping: 2 of the 3 parts of stopped.bin are in S3; the next start"
+                    + " goes on with its upload if the file is unchanged"), first.stderr());
+            assertTrue(proxy.requests().stream().noneMatch(s -> s.request().method().equals("DELETE")),
+                    "not aborted: " + proxy.requests());
+            refused.remove();
+        }
+        assertEquals(1, unfinishedUploads().size(), "kept for the next start");
+        proxy.clearRequests();
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), jvm, Map.of())) {
+            awaitBytes("stopped.bin", large);
+            await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
+            assertEquals(List.of(2), partsSent("stopped.bin"));
+            write("later.bin", 10, 99);
+            awaitBytes("later.bin", Files.readAllBytes(tree.resolve("later.bin")));
         }
     }
 
@@ -312,6 +409,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         }
         assertEquals(1, unfinishedUploads().size(), "the abort was not answered");
         refusedPart.remove();
+        write("refused.bin", 2 * PART + 1, 16); // changed: the left upload is not gone on with, but aborted
         try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(IN_PARTS_OF_5MB)) {
             assertTrue(log.atLeast(Level.WARN).stream().anyMatch(line -> line.contains(
                     "could not abort the multipart uploads the last run left unfinished")), log.atLeast(Level.WARN)

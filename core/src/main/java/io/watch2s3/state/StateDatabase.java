@@ -78,6 +78,14 @@ public class StateDatabase implements Service {
               upload_id VARCHAR(1024) PRIMARY KEY,
               object_key VARCHAR(1024) NOT NULL,
               started_at TIMESTAMP WITH TIME ZONE NOT NULL);
+            ALTER TABLE unfinished_upload ADD COLUMN IF NOT EXISTS path VARCHAR(4096);
+            ALTER TABLE unfinished_upload ADD COLUMN IF NOT EXISTS size BIGINT;
+            ALTER TABLE unfinished_upload ADD COLUMN IF NOT EXISTS mtime_ns BIGINT;
+            ALTER TABLE unfinished_upload ADD COLUMN IF NOT EXISTS ctime_ns BIGINT;
+            ALTER TABLE unfinished_upload ADD COLUMN IF NOT EXISTS sha256 CHAR(64);
+            ALTER TABLE unfinished_upload ADD COLUMN IF NOT EXISTS part_size BIGINT;
+            ALTER TABLE unfinished_upload ADD COLUMN IF NOT EXISTS md5_per_part BOOLEAN;
+            ALTER TABLE unfinished_upload ADD COLUMN IF NOT EXISTS request_digest CHAR(64);
             CREATE TABLE IF NOT EXISTS copy_source (
               path VARCHAR(4096) PRIMARY KEY,
               sha256 CHAR(64) NOT NULL);
@@ -593,14 +601,18 @@ public class StateDatabase implements Service {
 
     /**
      * A multipart upload was begun: until it is completed or aborted its parts cost storage in S3. On the disk before
-     * the first part is sent, so that after a crash the next start finds and aborts it.
+     * the first part is sent, so that after a crash or a stop the next start finds it, and either goes on with it
+     * (the file is as it was) or aborts it.
      */
-    public void rememberUnfinishedUpload(String key, String uploadId) {
+    public void rememberUnfinishedUpload(UnfinishedUpload upload) {
         if (readOnly) {
             return;
         }
-        update("INSERT INTO unfinished_upload (upload_id, object_key, started_at) VALUES (?, ?, CURRENT_TIMESTAMP)",
-                uploadId, key);
+        SyncedFile file = upload.file();
+        update("INSERT INTO unfinished_upload (upload_id, object_key, started_at, path, size, mtime_ns, ctime_ns, sha256,"
+                + " part_size, md5_per_part, request_digest) VALUES (?, ?, CURRENT_TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?)",
+                upload.uploadId(), upload.key(), file.path(), file.size(), file.mtimeNanos(), file.ctimeNanos(),
+                file.sha256(), upload.partSize(), upload.md5PerPart(), upload.requestDigest());
         try {
             checkpoint();
         } catch (SQLException e) {
@@ -616,14 +628,19 @@ public class StateDatabase implements Service {
         update("DELETE FROM unfinished_upload WHERE upload_id = ?", uploadId);
     }
 
-    /** Multipart uploads begun and neither completed nor aborted: a run that crashed left them. */
+    /** Multipart uploads begun and neither completed nor aborted: a run that crashed or stopped left them. */
     public List<UnfinishedUpload> unfinishedUploads() {
         List<UnfinishedUpload> uploads = new ArrayList<>();
         try {
-            PreparedStatement ps = statement("SELECT object_key, upload_id FROM unfinished_upload ORDER BY started_at");
+            PreparedStatement ps = statement("SELECT object_key, upload_id, path, size, mtime_ns, ctime_ns, sha256,"
+                    + " part_size, md5_per_part, request_digest FROM unfinished_upload ORDER BY started_at");
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    uploads.add(new UnfinishedUpload(rs.getString(1), rs.getString(2)));
+                    String path = rs.getString(3);
+                    SyncedFile file = path == null ? null
+                            : new SyncedFile(path, rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getString(7));
+                    uploads.add(new UnfinishedUpload(rs.getString(1), rs.getString(2), file, rs.getLong(8),
+                            rs.getBoolean(9), rs.getString(10)));
                 }
             }
         } catch (SQLException e) {
@@ -632,8 +649,14 @@ public class StateDatabase implements Service {
         return uploads;
     }
 
-    /** A multipart upload of {@code key} that S3 knows as {@code uploadId}. */
-    public record UnfinishedUpload(String key, String uploadId) {
+    /**
+     * A multipart upload of {@code key} that S3 knows as {@code uploadId}: of {@code file} as it was when the upload
+     * began (its path, size, mtime, ctime and SHA-256), in parts of {@code partSize} bytes, each checked by its
+     * Content-MD5 ({@code md5PerPart}) or a CRC32, begun with the headers whose digest is {@code requestDigest}. A
+     * row from before watch2s3 went on with such uploads has no file.
+     */
+    public record UnfinishedUpload(String key, String uploadId, SyncedFile file, long partSize, boolean md5PerPart,
+            String requestDigest) {
     }
 
     /** Why the database cannot be used now, or null when it works (for health). */

@@ -7,23 +7,32 @@ import io.watch2s3.log.LogSafe;
 import io.watch2s3.s3.FlexibleChecksums;
 import io.watch2s3.s3.S3ClientBuilder;
 import io.watch2s3.state.StateDatabase;
+import io.watch2s3.state.SyncedFile;
 import io.watch2s3.tree.FileStat;
 import io.watch2s3.tree.TreeFileStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32;
 import org.apache.camel.Body;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
@@ -38,6 +47,7 @@ import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
+import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
@@ -53,7 +63,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * the upload goes on from the part that failed, with the parts S3 already holds kept (in the exchange property
  * {@link #PROGRESS}). When the file's turn ends without the upload completed (given up, or the file changed), the
  * upload is aborted ({@link #abortUnfinished}), so its parts do not stay in the bucket; the state database remembers
- * every upload under way, and the next start aborts those a crash left ({@link #abortLeftovers}).
+ * every upload under way. One that a crash or a stop (SIGTERM, a restart) cut short is not lost: when the file is
+ * still as it was, the next start goes on with it, sending only the parts S3 does not hold (a 10 GB file over a slow
+ * uplink is not sent again from its first byte); else it is aborted ({@link #resumeOrAbortLeftovers}).
  *
  * <p>Written on the S3 client rather than with camel-aws2-s3's {@code multiPartUpload}: in 4.17 that drops the user
  * metadata (mtime, sha256), ignores Content-MD5 and cannot send a failed part again (it aborts the whole upload). The
@@ -76,6 +88,11 @@ public class PartedUploads implements CamelContextAware {
     private CamelContext camelContext;
     private ExecutorService partSenders;
     private StateDatabase state;
+    private Path root;
+    private String sse = "";
+    private String kmsKeyId = "";
+    /** Uploads a crash or a stop left whose file was still as it was at this start, by key, until its upload begins. */
+    private final Map<String, StateDatabase.UnfinishedUpload> resumable = new ConcurrentHashMap<>();
 
     private S3Client client;
     private String bucket;
@@ -120,6 +137,20 @@ public class PartedUploads implements CamelContextAware {
         this.state = state;
     }
 
+    /** watch.dir: an upload a run left is gone on with only for a file that is still as it was. */
+    public void setRoot(String root) {
+        this.root = Path.of(root).toAbsolutePath().normalize();
+    }
+
+    /** s3.sse and s3.kms-key-id, which the S3 client adds: an upload begun with others is not gone on with. */
+    public void setSse(String sse) {
+        this.sse = sse == null ? "" : sse.trim();
+    }
+
+    public void setKmsKeyId(String kmsKeyId) {
+        this.kmsKeyId = kmsKeyId == null ? "" : kmsKeyId.trim();
+    }
+
     /** Counts each request in flight and tells S3Health how it went, as for the route's own requests. */
     public void setRequests(S3RequestEvents requests) {
         this.requests = requests;
@@ -156,13 +187,21 @@ public class PartedUploads implements CamelContextAware {
         forget(upload);
     }
 
-    /** Called when the file's turn ends: an upload still under way then will never be completed. */
+    /**
+     * Called when the file's turn ends: an upload still under way then will never be completed, and is aborted. Unless
+     * watch2s3 is stopping: then it stays remembered, and the next start goes on with it if the file is unchanged.
+     */
     public void abortUnfinished(Exchange exchange) {
         Upload upload = exchange.getProperty(PROGRESS, Upload.class);
         if (upload == null) {
             return;
         }
         exchange.removeProperty(PROGRESS);
+        if (exchange.getContext().isStopping()) {
+            LOG.info("stopping: {} of the {} parts of {} are in S3; the next start goes on with its upload if the file"
+                    + " is unchanged", upload.done.size(), upload.file.parts(), LogSafe.name(upload.file.path()));
+            return;
+        }
         try {
             abort(upload.file.path(), upload.key, upload.id);
             forget(upload);
@@ -174,16 +213,23 @@ public class PartedUploads implements CamelContextAware {
     }
 
     /**
-     * initMethod: aborts the multipart uploads a run that crashed (kill -9, power loss) left unfinished, so that their
-     * parts do not stay in the bucket. Stops at the first that gets no answer: S3 is not there, the next start tries
-     * again. Never keeps watch2s3 from starting.
+     * initMethod: the multipart uploads a run left unfinished (kill -9, power loss, a stop during an upload). One whose
+     * file is still there as it was, and not recorded as synced since, is kept: the file's upload goes on with it
+     * ({@link #sendParts}). The others are aborted, so that their parts do not stay in the bucket. Stops aborting at
+     * the first that gets no answer: S3 is not there, the next start tries again. Never keeps watch2s3 from starting.
      */
-    public void abortLeftovers() {
+    public void resumeOrAbortLeftovers() {
         if (dryRun) {
             return;
         }
         try {
             for (StateDatabase.UnfinishedUpload left : state.unfinishedUploads()) {
+                if (isStillWanted(left)) {
+                    resumable.put(left.key(), left);
+                    LOG.info("the multipart upload of {} that the last run left unfinished is gone on with when the"
+                            + " file is synced", LogSafe.name(left.file().path()));
+                    continue;
+                }
                 try {
                     abort(null, left.key(), left.uploadId());
                     LOG.info("aborted the multipart upload of {} that the last run left unfinished",
@@ -198,6 +244,21 @@ public class PartedUploads implements CamelContextAware {
         } catch (RuntimeException e) {
             LOG.warn("could not abort the multipart uploads the last run left unfinished (tried again at the next start):"
                     + " {}", Failure.describe(e));
+        }
+    }
+
+    /** The left upload's file is there as it was when the upload began, and no upload of it was confirmed since. */
+    private boolean isStillWanted(StateDatabase.UnfinishedUpload left) {
+        SyncedFile was = left.file();
+        if (was == null || root == null) {
+            return false; // remembered by a version that did not go on with uploads
+        }
+        try {
+            FileStat now = FileStat.of(root.resolve(was.path()));
+            return now.isRegularFile() && was.sameStat(now.size(), now.mtimeNanos(), now.ctimeNanos())
+                    && state.find(was.path()).map(SyncedFile::isPending).orElse(true);
+        } catch (IOException | RuntimeException e) {
+            return false; // gone, unreadable, or a path that is no longer one
         }
     }
 
@@ -216,8 +277,36 @@ public class PartedUploads implements CamelContextAware {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    /** The file's upload: the one a run left for it, if S3 still has it and it was begun alike; else a new one. */
     private Upload begin(Message message, String key, FileInParts file) {
+        boolean md5PerPart = !checksums.inUse();
+        CreateMultipartUploadRequest create = createRequest(message, key, md5PerPart);
+        String digest = digestOf(create);
+        StateDatabase.UnfinishedUpload left = resumable.remove(key);
+        if (left != null) {
+            Upload resumed = resume(left, file, md5PerPart, digest);
+            if (resumed != null) {
+                return resumed;
+            }
+        }
+        String id = requests.counted(file.path(), () -> client.createMultipartUpload(create)).uploadId();
+        try {
+            state.rememberUnfinishedUpload(new StateDatabase.UnfinishedUpload(key, id,
+                    file.fingerprint().row(file.path()), file.sizeOfParts(), md5PerPart, digest));
+        } catch (RuntimeException e) {
+            // not remembered: a crash would leave it for good, so no part is sent; the file waits for the database
+            try {
+                abort(file.path(), key, id);
+            } catch (RuntimeException abortFailed) {
+                e.addSuppressed(abortFailed);
+            }
+            throw e;
+        }
+        return new Upload(key, file, id, md5PerPart);
+    }
+
+    @SuppressWarnings("unchecked")
+    private CreateMultipartUploadRequest createRequest(Message message, String key, boolean md5PerPart) {
         CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
                 .contentType(message.getHeader(AWS2S3Constants.CONTENT_TYPE, String.class))
                 .metadata(message.getHeader(AWS2S3Constants.METADATA, Map.class))
@@ -234,23 +323,100 @@ public class PartedUploads implements CamelContextAware {
         if (storageClass != null) {
             create.storageClass(storageClass);
         }
-        boolean md5PerPart = !checksums.inUse();
         if (!md5PerPart) {
             create.checksumAlgorithm(ChecksumAlgorithm.CRC32);
         }
-        String id = requests.counted(file.path(), () -> client.createMultipartUpload(create.build())).uploadId();
+        return create.build();
+    }
+
+    /**
+     * What an upload was begun with, as a SHA-256: its key, headers, metadata (the file's mtime and SHA-256 among
+     * them), checksum and encryption. A left upload begun otherwise (the file was touched, s3.acl or a route's
+     * Cache-Control changed) would complete as an object with the old ones.
+     */
+    private String digestOf(CreateMultipartUploadRequest create) {
+        String described = String.join("\n", create.key(), String.valueOf(create.contentType()),
+                String.valueOf(create.metadata() == null ? null : new TreeMap<>(create.metadata())),
+                String.valueOf(create.cacheControl()), String.valueOf(create.contentDisposition()),
+                String.valueOf(create.contentEncoding()), String.valueOf(create.aclAsString()),
+                String.valueOf(create.storageClassAsString()), String.valueOf(create.checksumAlgorithmAsString()),
+                sse, kmsKeyId);
         try {
-            state.rememberUnfinishedUpload(key, id);
-        } catch (RuntimeException e) {
-            // not remembered: a crash would leave it for good, so no part is sent; the file waits for the database
-            try {
-                abort(file.path(), key, id);
-            } catch (RuntimeException abortFailed) {
-                e.addSuppressed(abortFailed);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(described.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Goes on with an upload a run left: the parts S3 lists for it that have the size this file's part of that number
+     * has count as sent (the file's SHA-256 and the upload's headers are those it was begun with, and S3 checked each
+     * part as it took it). Null when it cannot be gone on with: it is aborted (or S3 no longer has it) and the file
+     * is uploaded anew. When S3 does not answer, the left upload stays for the route's next try.
+     */
+    private Upload resume(StateDatabase.UnfinishedUpload left, FileInParts file, boolean md5PerPart, String digest) {
+        SyncedFile was = left.file();
+        Fingerprint now = file.fingerprint();
+        if (!(was.path().equals(file.path()) && was.size() == now.size() && was.sha256().equals(now.sha256())
+                && left.partSize() == file.sizeOfParts() && left.md5PerPart() == md5PerPart
+                && digest.equals(left.requestDigest()))) {
+            LOG.debug("the left multipart upload of {} is not gone on with: the file or its headers changed",
+                    file.path());
+            abortQuietly(file.path(), left);
+            return null;
+        }
+        List<Part> listed;
+        try {
+            listed = requests.counted(file.path(), () -> client.listPartsPaginator(b -> b.bucket(bucket)
+                    .key(left.key()).uploadId(left.uploadId())).parts().stream().toList());
+        } catch (S3Exception e) {
+            if (e.statusCode() >= 500) {
+                resumable.put(left.key(), left);
+                throw e;
             }
+            // NoSuchUpload (a lifecycle rule aborted it), or credentials that may not list parts: a new upload
+            LOG.debug("the left multipart upload of {} is not gone on with: {}", file.path(), Failure.describe(e));
+            abortQuietly(file.path(), left);
+            return null;
+        } catch (RuntimeException e) {
+            resumable.put(left.key(), left);
             throw e;
         }
-        return new Upload(key, file, id, md5PerPart);
+        Upload upload = new Upload(left.key(), file, left.uploadId(), md5PerPart);
+        long bytesThere = 0;
+        for (Part part : listed) {
+            int number = part.partNumber();
+            if (number >= 1 && number <= file.parts() && part.size() != null && part.size() == file.lengthOf(number)) {
+                // the completion names each part's CRC32 when the upload was begun with them; S3-compatible servers
+                // may list parts without it: the file's content is the same, and so its part's CRC32
+                String crc32 = md5PerPart ? null : part.checksumCRC32() != null ? part.checksumCRC32()
+                        : crc32(file, file.offsetOf(number), file.lengthOf(number));
+                upload.done.put(number, CompletedPart.builder().partNumber(number).eTag(part.eTag())
+                        .checksumCRC32(crc32).build());
+                bytesThere += part.size();
+            }
+        }
+        LOG.info("going on with the multipart upload of {} that the last run left: {} of its {} parts ({} bytes) are"
+                + " in S3 already", LogSafe.name(file.path()), upload.done.size(), file.parts(), bytesThere);
+        return upload;
+    }
+
+    /** A left upload that is not gone on with: aborted, and forgotten once S3 no longer has it. */
+    private void abortQuietly(String path, StateDatabase.UnfinishedUpload left) {
+        try {
+            try {
+                abort(path, left.key(), left.uploadId());
+            } catch (S3Exception e) {
+                if (!"NoSuchUpload".equals(errorCode(e))) {
+                    throw e;
+                }
+            }
+            state.forgetUnfinishedUpload(left.uploadId());
+        } catch (RuntimeException e) {
+            // remembered still: the next start aborts it
+            LOG.debug("the left multipart upload of {} could not be aborted: {}", path, Failure.describe(e));
+        }
     }
 
     private void finish(Upload upload) throws IOException {
@@ -350,14 +516,34 @@ public class PartedUploads implements CamelContextAware {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+        readPart(file, offset, length, md5::update);
+        return Base64.getEncoder().encodeToString(md5.digest());
+    }
+
+    /** As S3 gives it: the four bytes of the CRC32, big-endian, in base64. */
+    private static String crc32(FileInParts file, long offset, long length) {
+        CRC32 crc = new CRC32();
+        try {
+            readPart(file, offset, length, crc::update);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    private static void readPart(FileInParts file, long offset, long length, PartBytes into) throws IOException {
         byte[] buffer = new byte[256 * 1024];
         try (InputStream in = TreeFileStream.part(file.root(), file.path(), file.fingerprint().size(), offset,
                 length)) {
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                md5.update(buffer, 0, n);
+                into.update(buffer, 0, n);
             }
         }
-        return Base64.getEncoder().encodeToString(md5.digest());
+    }
+
+    /** MessageDigest#update and Checksum#update alike. */
+    private interface PartBytes {
+        void update(byte[] bytes, int offset, int length);
     }
 
     private static String errorCode(S3Exception e) {
