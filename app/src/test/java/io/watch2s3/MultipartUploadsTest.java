@@ -302,6 +302,36 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
     }
 
     /**
+     * SIGTERM while a file's first parts go (slowly, under a bandwidth limit): no part begins after it. The parts in
+     * flight end (at full speed: the limit no longer holds once stopping), the process exits 0 without sending the
+     * rest of the file, and the next start sends only the parts that had not begun.
+     */
+    @Test
+    void aStopBeginsNoMorePartsAndTheNextStartSendsOnlyThoseThatHadNot() throws Exception {
+        byte[] large = write("slow.bin", 6 * PART + 3, 18); // 7 parts, 4 at a time
+        List<String> jvm = processThroughProxy(Map.of("s3.bandwidth-limit", "1MB"));
+        try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), jvm, Map.of())) {
+            await().atMost(LONG).until(() -> unfinishedUploads().size() == 1);
+            first.terminate();
+            assertEquals(0, first.waitFor(120), first.stderr());
+            assertTrue(first.stderr().matches("(?s).*stopping: [1-4] of the 7 parts of slow\\.bin are in S3.*"),
+                    first.stderr());
+            assertTrue(!first.stderr().contains("ERROR") && !first.stderr().contains("WARN"), first.stderr());
+        }
+        String left = unfinishedUploads().get(0).uploadId();
+        List<Integer> inS3 = s3.client().listParts(b -> b.bucket(bucket).key("slow.bin").uploadId(left)).parts()
+                .stream().map(p -> p.partNumber()).toList();
+        proxy.clearRequests();
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of()), Map.of())) {
+            awaitBytes("slow.bin", large);
+            await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
+            List<Integer> notBegun = new java.util.ArrayList<>(List.of(1, 2, 3, 4, 5, 6, 7));
+            notBegun.removeAll(inS3);
+            assertEquals(notBegun, partsSent("slow.bin"));
+        }
+    }
+
+    /**
      * The state database fails just as S3 completes an upload: the object is whole, but the database could not forget
      * the upload, so the next start aborts it once more; S3 answers NoSuchUpload, which counts as done: the memory is
      * cleared and the object stays.

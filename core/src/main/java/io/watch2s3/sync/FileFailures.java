@@ -110,6 +110,11 @@ public class FileFailures {
     public void giveUp(Exchange exchange) {
         try {
             Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+            if (exchange.getContext().isStopping() && stoppedBeforeNextTry(thrown)) {
+                // a multipart upload that begins no more parts (PartedUploads): it says so as its turn ends
+                LOG.debug("{}: left to the next start, as watch2s3 stops", LogSafe.name(path(exchange)));
+                return;
+            }
             record(exchange, thrown == null ? exchange.getException() : thrown);
         } catch (RuntimeException e) {
             LOG.error("handling a failure failed: {}", Failure.describe(e));

@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32;
 import org.apache.camel.Body;
@@ -58,6 +59,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * from disk and checked by S3 (a CRC32 per part, or Content-MD5 with s3.checksums=when-required), four at a time, then
  * the completion. Before completing, the file is looked at once more: if it changed while its parts went (size, mtime or
  * ctime), the upload is not completed, so S3 never holds a mix of two versions.
+ *
+ * <p>Once watch2s3 stops, no part begins: the parts in flight end, and the next start goes on with the upload.
  *
  * <p>A failed part fails the file's exchange like any failed request, and the route's error handler sends it again:
  * the upload goes on from the part that failed, with the parts S3 already holds kept (in the exchange property
@@ -442,7 +445,8 @@ public class PartedUploads implements CamelContextAware {
         }
         AtomicReference<Exception> failure = new AtomicReference<>();
         Runnable sender = () -> {
-            for (Integer number = missing.poll(); number != null && failure.get() == null; number = missing.poll()) {
+            for (Integer number = missing.poll(); number != null && failure.get() == null && !stopping();
+                    number = missing.poll()) {
                 try {
                     upload.done.put(number, sendPart(upload, number));
                 } catch (IOException | RuntimeException e) {
@@ -467,6 +471,10 @@ public class PartedUploads implements CamelContextAware {
             }
         }
         Exception first = failure.get();
+        if (first == null && upload.done.size() < upload.file.parts() && stopping()) {
+            // the parts in flight ended; the others are the next start's, which goes on with this upload
+            throw new RejectedExecutionException("watch2s3 stops before the other parts of " + upload.file.path());
+        }
         if (first instanceof IOException io) {
             throw io;
         } else if (first instanceof RuntimeException runtime) {
@@ -474,6 +482,11 @@ public class PartedUploads implements CamelContextAware {
         } else if (first != null) {
             throw new IOException("the parts of " + upload.file.path() + " were not all sent", first);
         }
+    }
+
+    /** Once watch2s3 stops, no part begins: the stop need not wait for the whole file, and the next start goes on. */
+    private boolean stopping() {
+        return camelContext != null && camelContext.isStopping();
     }
 
     private synchronized ExecutorService helpers() {
