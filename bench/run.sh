@@ -589,10 +589,11 @@ scenario_rename() {
 }
 
 # --- a large upload cut short: sent again, or gone on with? -----------------------------------------------------------
-# One file of RS_MB MB, each tool limited to BW_MB MB/s as over a real uplink, is killed (kill -9) half-way through its
-# upload and run again: seconds of the second run until the object is in S3 (watch2s3 --once with parts of 8 MB, JVM
-# start included; rclone copy and aws s3 cp with their own part sizes; s3cmd put --continue-put, which goes on with
-# an upload too).
+# One file of RS_MB MB, each tool limited to BW_MB MB/s as over a real uplink, is stopped (SIGTERM, as a restart or a
+# reboot does) half-way through its upload and run again: seconds of the second run until the object is in S3
+# (watch2s3 --once with parts of 8 MB, JVM start included; rclone copy and aws s3 cp with their own part sizes;
+# s3cmd put --continue-put, which goes on with an upload too). Not kill -9: S3Proxy's filesystem backend then keeps
+# half a part, and answers every later listing of the upload's parts with a 500 (watch2s3 then sends the file whole).
 scenario_resume() {
   local d=$WORK/resume port half tool bucket run t0 t1 ok
   port=$(free_port); PORT=$port
@@ -602,7 +603,7 @@ scenario_resume() {
   half=$(awk -v m="$RS_MB" -v b="$BW_MB" 'BEGIN { printf "%.1f", m / b / 2 }')
   for tool in "watch2s3 --once" "rclone copy --bwlimit" "aws s3 cp max_bandwidth" "s3cmd put --continue-put"; do
     bucket=$(echo "rs-$tool" | tr -cd 'a-z0-9-' | cut -c1-40); make_bucket "$port" "$bucket"
-    log "resume: $tool, $RS_MB MB at $BW_MB MB/s, killed after $half s, then run again"
+    log "resume: $tool, $RS_MB MB at $BW_MB MB/s, stopped after $half s, then run again"
     for run in 1 2; do
       t0=$(now)
       case $tool in
@@ -615,24 +616,23 @@ scenario_resume() {
         s3cmd*) s3cmd -q put --continue-put --multipart-chunk-size-mb=8 --limit-rate="${BW_MB}m" "$d/tree/film.mp4" \
             "s3://$bucket/film.mp4" > "$d/$bucket-$run.log" 2>&1 & ;;
       esac
+      local pid=$!
       if ((run == 1)); then
         sleep "$half"
-        pkill -9 -f -- "$d/tree" || true # the tool's own process, wherever a wrapper put it
-        wait || true
-      else
-        wait || true
+        pkill -TERM -f -- "$d/tree" || true # the tool's own process, wherever a wrapper put it
       fi
+      wait "$pid" || true
       t1=$(now)
     done
     ok=0; visible "$port" "$bucket" film.mp4 && ok=1
     if ((ok)) && curl -s "http://127.0.0.1:$port/$bucket/film.mp4" | cmp -s - "$d/tree/film.mp4"; then
-      result resume "$tool" "second run after a kill half-way" "$(elapsed "$t0" "$t1")" s \
+      result resume "$tool" "second run after a stop half-way" "$(elapsed "$t0" "$t1")" s \
         "$RS_MB MB at $BW_MB MB/s: $(awk -v h="$half" 'BEGIN { printf "%.0f", 2 * h }') s for all of it"
     else
-      result resume "$tool" "second run after a kill half-way" "" s failed
+      result resume "$tool" "second run after a stop half-way" "" s failed
     fi
   done
-  grep -h 'going on with the multipart upload' "$d"/rs-watch2s3once-2.log >&2 || true
+  grep -h 'going on with the multipart upload' "$d"/rs-watch2s3--once-2.log >&2 || true
   stop_pid "$S3PROXY_PID"; rm -rf "$d"
 }
 

@@ -223,6 +223,7 @@ public final class SyncApplication implements AutoCloseable {
      * @return true when every file was synced (nothing failed, refused or held back)
      */
     public boolean awaitOnceDone() throws InterruptedException {
+        onStopSignal(() -> stopRequested = true);
         boolean synced = true;
         for (Pair pair : pairs()) {
             synced &= awaitOnceDone(pair);
@@ -230,19 +231,28 @@ public final class SyncApplication implements AutoCloseable {
         return synced;
     }
 
+    /**
+     * --once was told to stop (SIGTERM, Ctrl-C): the wait ends, and the stop that follows (close) lets what is in
+     * flight finish. Left to Camel's shutdown hook instead, the run went on to the end of its last file, however long
+     * that took, and the JVM could halt before the state database recorded it: the next run sent it again.
+     */
+    private volatile boolean stopRequested;
+
     private boolean awaitOnceDone(Pair pair) throws InterruptedException {
         CatchUpScan scan = bean(pair, CatchUpScan.class);
         LatestChangePerPath batches = bean(pair, LatestChangePerPath.class);
         SyncCounters counters = bean(pair, SyncCounters.class);
         StateDatabase state = bean(pair, StateDatabase.class);
-        while (!(scan.isSettled() && batches.isIdle())) {
+        while (!(scan.isSettled() && batches.isIdle()) && !stopRequested) {
             Thread.sleep(100);
         }
-        boolean synced = counters.getFailed() == 0 && counters.getRefused() == 0 && counters.getDeletesHeld() == 0
+        boolean synced = !stopRequested && counters.getFailed() == 0 && counters.getRefused() == 0
+                && counters.getDeletesHeld() == 0
                 && scan.getLastFailure() == null && !state.isBroken();
         LOG.info("{}done{}: {}{}", pairs().size() > 1 ? "pair " + pair.id() + ": " : "",
                 settings.flag("sync.dry-run") ? " (dry run: nothing was sent; what a real run would do)" : "", counters,
                 synced ? ""
+                : stopRequested ? "; stopped before everything was synced: the next run goes on"
                 : scan.getLastFailure() != null ? "; the scan failed: " + scan.getLastFailure() : state.isBroken()
                 ? "; the state database failed: " + state.getBrokenCause() : "; not everything was synced");
         return synced;
@@ -264,14 +274,18 @@ public final class SyncApplication implements AutoCloseable {
      * and a service manager would count a normal stop as a failure. sun.misc.Signal is the JDK's only API for it.
      */
     public void awaitStop() throws Exception {
+        onStopSignal(main::completed);
+        main.run(); // returns once completed() was called, after stopping the Camel context
+        LOG.info("stopped"); // Camel's own line says so no more (MainSupport logs at WARN)
+    }
+
+    private static void onStopSignal(Runnable stop) {
         for (String name : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
                 LOG.info("SIG{} received: finishing what is in flight, then stopping", name);
-                main.completed();
+                stop.run();
             });
         }
-        main.run(); // returns once completed() was called, after stopping the Camel context
-        LOG.info("stopped"); // Camel's own line says so no more (MainSupport logs at WARN)
     }
 
     public CamelContext camelContext() {

@@ -152,14 +152,14 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
     /**
      * A run killed while a file's parts go leaves an unfinished upload in S3; the state database remembered it with
      * the file it was of. The file is unchanged, so the next start goes on with it: the parts S3 holds are not sent
-     * again (S3's first answer to the listing of its parts is a 503: the route's next try lists them again).
+     * again (the first listing of its parts gets no answer: the route's next try lists them again).
      */
     @Test
     void anUploadAKill9CutShortIsGoneOnWithAtTheNextStartSendingOnlyTheMissingParts() throws Exception {
         byte[] large = write("big.bin", 6 * PART + 3, 10);
         String left = killedWhilePart5IsHeld("big.bin");
         FaultyS3Proxy.Fault listingFails = proxy.when(r -> r.method().equals("GET")
-                && r.query().contains("uploadId=")).times(1).respond(503, "SlowDown");
+                && r.query().contains("uploadId=")).times(1).dropConnection();
         try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of()), Map.of())) {
             awaitBytes("big.bin", large);
             await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
@@ -197,6 +197,32 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         }
     }
 
+    /**
+     * A server that cannot list the left upload's parts (S3Proxy answers 500 for good after a killed run left half a
+     * part): the file is sent whole at once, not held back by retries of the listing.
+     */
+    @Test
+    void aLeftUploadWhosePartsS3CannotListIsSentWholeAtOnce() throws Exception {
+        byte[] large = write("big.bin", 6 * PART + 3, 10);
+        String left = killedWhilePart5IsHeld("big.bin");
+        FaultyS3Proxy.Fault cannotList = proxy.when(r -> r.method().equals("GET") && r.query().contains("uploadId="))
+                .respond(500, "InternalError");
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of("sync.once", "true")),
+                Map.of())) {
+            assertEquals(0, second.waitFor(120), second.stderr());
+            assertArrayEquals(large, s3.get(bucket, "big.bin"));
+            assertEquals(1, cannotList.matches(), "listed once, not retried");
+            assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), partsSent("big.bin"));
+            assertTrue(second.stderr().contains("the multipart upload of big.bin that the last run left is not gone on"
+                    + " with (HTTP 500 InternalError"), second.stderr());
+            assertTrue(!second.stderr().contains("ERROR") && !second.stderr().contains("S3 request failed"),
+                    second.stderr());
+            assertTrue(proxy.requests().stream().anyMatch(s -> s.request().method().equals("DELETE")
+                    && s.request().query().contains("uploadId=" + left)), "the left upload was aborted");
+        }
+        assertEquals(List.of(), unfinishedUploads());
+    }
+
     /** S3 no longer has the left upload (a lifecycle rule aborted it): listing its parts is a 404; the file is sent anew. */
     @Test
     void aLeftUploadS3NoLongerHasIsBegunAnew() throws Exception {
@@ -209,6 +235,52 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
             assertTrue(proxy.requests().stream().anyMatch(s -> s.request().method().equals("GET")
                     && s.request().query().contains("uploadId=" + left) && s.status() == 404), proxy.requests().toString());
             assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), partsSent("big.bin"));
+            write("later.bin", 10, 99);
+            awaitBytes("later.bin", Files.readAllBytes(tree.resolve("later.bin")));
+        }
+    }
+
+    /**
+     * A left upload whose parts the server lists as none (S3Proxy does so for an upload it completed or aborted, as a
+     * kill -9 right after a completion leaves one remembered): nothing to keep, so a new upload, not parts sent to an
+     * upload that cannot be completed.
+     */
+    @Test
+    void aLeftUploadListedWithoutPartsIsNotGoneOnWith() throws Exception {
+        byte[] large = write("big.bin", 6 * PART + 3, 10);
+        String left = killedWhilePart5IsHeld("big.bin");
+        proxy.when(r -> r.method().equals("GET") && r.query().contains("uploadId=" + left)).times(1)
+                .answerOk("<ListPartsResult><Bucket>" + bucket + "</Bucket><Key>big.bin</Key><UploadId>" + left
+                        + "</UploadId><IsTruncated>false</IsTruncated></ListPartsResult>");
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of()), Map.of())) {
+            awaitBytes("big.bin", large);
+            await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
+            await().atMost(LONG).until(() -> second.stderr().contains(
+                    "the multipart upload of big.bin that the last run left has no part in S3: the file is sent whole"));
+            assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), partsSent("big.bin"));
+            assertTrue(proxy.requests().stream().noneMatch(s -> s.request().isPut()
+                    && s.request().query().contains("uploadId=" + left)), "no part sent to the left upload");
+            write("later.bin", 10, 99);
+            awaitBytes("later.bin", Files.readAllBytes(tree.resolve("later.bin")));
+        }
+    }
+
+    /**
+     * A left upload that takes the missing parts but whose completion S3 answers with NoSuchKey (S3Proxy, for an
+     * upload it had completed): begun anew at once, rather than the file counted as refused by S3.
+     */
+    @Test
+    void aGoneOnWithUploadWhoseCompletionSaysNoSuchKeyIsBegunAnew() throws Exception {
+        byte[] large = write("big.bin", 6 * PART + 3, 10);
+        String left = killedWhilePart5IsHeld("big.bin");
+        FaultyS3Proxy.Fault noSuchKey = proxy.when(r -> r.method().equals("POST")
+                && r.query().contains("uploadId=" + left)).times(1).respond(404, "NoSuchKey");
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of()), Map.of())) {
+            awaitBytes("big.bin", large);
+            await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
+            assertEquals(1, noSuchKey.matches());
+            assertTrue(second.stderr().contains("going on with the multipart upload of big.bin"), second.stderr());
+            assertTrue(!second.stderr().contains("refused"), second.stderr());
             write("later.bin", 10, 99);
             awaitBytes("later.bin", Files.readAllBytes(tree.resolve("later.bin")));
         }
@@ -309,10 +381,14 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
     @Test
     void aStopBeginsNoMorePartsAndTheNextStartSendsOnlyThoseThatHadNot() throws Exception {
         byte[] large = write("slow.bin", 6 * PART + 3, 18); // 7 parts, 4 at a time
+        FaultyS3Proxy.Hold firstPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=1&")).times(1)
+                .holdBeforeBody();
         List<String> jvm = processThroughProxy(Map.of("s3.bandwidth-limit", "1MB"));
         try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), jvm, Map.of())) {
-            await().atMost(LONG).until(() -> unfinishedUploads().size() == 1);
+            firstPart.awaitArrival(LONG); // the parts are under way
             first.terminate();
+            await().atMost(LONG).until(() -> first.stderr().contains("SIGTERM received"));
+            firstPart.release();
             assertEquals(0, first.waitFor(120), first.stderr());
             assertTrue(first.stderr().matches("(?s).*stopping: [1-4] of the 7 parts of slow\\.bin are in S3.*"),
                     first.stderr());
@@ -328,6 +404,41 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
             List<Integer> notBegun = new java.util.ArrayList<>(List.of(1, 2, 3, 4, 5, 6, 7));
             notBegun.removeAll(inS3);
             assertEquals(notBegun, partsSent("slow.bin"));
+        }
+    }
+
+    /**
+     * --once told to stop (SIGTERM) in the middle of a large file: it stops as a watching run does (no part begins,
+     * exit 1: not everything was synced) instead of sending the rest first, and the next --once run goes on with the
+     * upload.
+     */
+    @Test
+    void aOnceRunStoppedInTheMiddleOfAFileStopsNowAndTheNextRunGoesOn() throws Exception {
+        byte[] large = write("once.bin", 6 * PART + 3, 19);
+        FaultyS3Proxy.Hold firstPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=1&")).times(1)
+                .holdBeforeBody();
+        Map<String, String> once = Map.of("sync.once", "true", "s3.bandwidth-limit", "1MB");
+        try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), processThroughProxy(once), Map.of())) {
+            firstPart.awaitArrival(LONG);
+            first.terminate();
+            await().atMost(LONG).until(() -> first.stderr().contains("SIGTERM received"));
+            firstPart.release();
+            assertEquals(1, first.waitFor(120), first.stderr());
+            assertTrue(first.stderr().contains("stopped before everything was synced"), first.stderr());
+            assertTrue(first.stderr().matches("(?s).*stopping: [1-4] of the 7 parts of once\\.bin are in S3.*"),
+                    first.stderr());
+        }
+        String left = unfinishedUploads().get(0).uploadId();
+        List<Integer> inS3 = s3.client().listParts(b -> b.bucket(bucket).key("once.bin").uploadId(left)).parts()
+                .stream().map(p -> p.partNumber()).toList();
+        proxy.clearRequests();
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of("sync.once",
+                "true")), Map.of())) {
+            assertEquals(0, second.waitFor(120), second.stderr());
+            assertArrayEquals(large, s3.get(bucket, "once.bin"));
+            List<Integer> notBegun = new java.util.ArrayList<>(List.of(1, 2, 3, 4, 5, 6, 7));
+            notBegun.removeAll(inS3);
+            assertEquals(notBegun, partsSent("once.bin"));
         }
     }
 

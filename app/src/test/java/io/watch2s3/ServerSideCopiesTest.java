@@ -19,6 +19,7 @@ import io.watch2s3.support.ProxiedS3TestBase;
 import io.watch2s3.support.TestApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -434,6 +435,40 @@ class ServerSideCopiesTest extends ProxiedS3TestBase {
             for (int i = 0; i < files.length; i++) {
                 assertEquals(0, uploadsOf("www/" + i + ".bin"), second.stderr());
             }
+            write(tree, "later.txt", "written after the crash");
+            awaitObject("later.txt", "written after the crash");
+        }
+    }
+
+    /**
+     * kill -9 just after an old object's DELETE went, the copy from it made a moment before: the copy was forced onto
+     * the disk before the deletes were sent, so the next start does not upload the new file (its source is gone).
+     */
+    @Test
+    void aCrashJustAfterASourcesDeleteForgetsNoCopyMadeFromIt() throws Exception {
+        Map<String, String> s = settings(Map.of("sync.deletes", "true", "s3.server-side-copy", "64KB"));
+        s.put("s3.endpoint", proxy.url());
+        byte[] a = placeRandom(tree, "old/a.bin", 100 * KB, 41);
+        byte[] b = placeRandom(tree, "old/b.bin", 100 * KB, 42);
+        try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), TestApp.asJvmOptions(s), Map.of())) {
+            awaitBytes("old/a.bin", a);
+            awaitBytes("old/b.bin", b);
+            await().atMost(LONG).until(() -> first.stderr().contains("uploaded old/b.bin")
+                    && first.stderr().contains("uploaded old/a.bin"));
+            FaultyS3Proxy.Hold deleteOfB = proxy.when(r -> r.isDelete() && r.key().equals("old/b.bin")).times(1)
+                    .hold();
+            Files.move(tree.resolve("old"), tree.resolve("new"));
+            deleteOfB.awaitArrival(LONG);
+            await().atMost(LONG).pollInterval(Duration.ofMillis(10)).until(() -> !s3.exists(bucket, "old/a.bin"));
+            first.close(); // SIGKILL: a's copy confirmed a moment ago, its source deleted
+            first.waitFor(30);
+        }
+        proxy.clearRequests();
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), TestApp.asJvmOptions(s), Map.of())) {
+            awaitBytes("new/a.bin", a);
+            awaitBytes("new/b.bin", b);
+            await().atMost(LONG).until(() -> s3.keys(bucket).stream().noneMatch(k -> k.startsWith("old/")));
+            assertEquals(0, uploadsOf("new/a.bin"), second.stderr());
             write(tree, "later.txt", "written after the crash");
             awaitObject("later.txt", "written after the crash");
         }

@@ -1,6 +1,7 @@
 package io.watch2s3.change;
 
 import io.watch2s3.config.Durations;
+import io.watch2s3.state.StateDatabase;
 import io.watch2s3.stats.ProgressReport;
 import io.watch2s3.stats.SyncCounters;
 import java.util.ArrayList;
@@ -67,6 +68,7 @@ public class BatchLanes {
     private final Map<String, SyncAction> deletesHeld = new LinkedHashMap<>();
     private long heldSinceMillis;
     private IntSupplier openBatchPaths = () -> 0;
+    private StateDatabase state;
     /** Milliseconds now: the system clock; a test's own, to see a hold end without waiting ten minutes. */
     private LongSupplier clock = System::currentTimeMillis;
     private SyncCounters counters;
@@ -81,6 +83,11 @@ public class BatchLanes {
     /** With deletes mirrored, only regular files are parted from a batch: the guard judges a batch's deletes at once. */
     public void setDeleteGuard(DeleteGuard deleteGuard) {
         this.deleteGuard = deleteGuard;
+    }
+
+    /** The copies made from objects whose deletes are sent are on the disk first ({@link #actionsDue}). */
+    public void setState(StateDatabase state) {
+        this.state = state;
     }
 
     /** sync.max-batch */
@@ -173,7 +180,8 @@ public class BatchLanes {
      * of objects a new file may be copied from, are sent only when no other batch may still copy from them: none
      * being synced has uploads left, none waits for a lane, the open batch is empty. Else they are held, and the
      * batch that is the last to end sends them with its own (every batch has this phase, most of them empty). The
-     * batch's progress counts what it sends. A delete held when watch2s3 stops is found by the next start: its row
+     * batch's progress counts what it sends. Before they go, the state database is forced onto the disk: a kill -9
+     * must not forget a copy whose source is then deleted. A delete held when watch2s3 stops is found by the next start: its row
      * was marked in doubt when its batch was planned.
      */
     public List<SyncAction> actionsDue(@Body BatchPhase phase, @ExchangeProperty(TURN) Turn turn,
@@ -201,6 +209,9 @@ public class BatchLanes {
         }
         if (progress != null) {
             progress.handedOver(phase.actions().size(), due.size());
+        }
+        if (!due.isEmpty() && state != null) {
+            state.makeDurable(); // the copies from these objects: recorded, at most 500 ms ago
         }
         if (!due.isEmpty() || held > 0) {
             LOG.debug("{} deletes of copy sources sent now, {} held while other batches may copy", due.size(), held);

@@ -620,6 +620,22 @@ public class StateDatabase implements Service {
         }
     }
 
+    /**
+     * Forces what was recorded so far onto the disk, before a request that would make it needed: the deletes of the
+     * objects this run's copies were made from (a kill -9 that forgot the copies would find their sources gone, and
+     * upload the files again).
+     */
+    public void makeDurable() {
+        if (readOnly) {
+            return;
+        }
+        try {
+            checkpoint();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
     /** The multipart upload was completed or aborted. */
     public void forgetUnfinishedUpload(String uploadId) {
         if (readOnly) {

@@ -1,31 +1,19 @@
 package io.watch2s3.sync;
 
-import io.watch2s3.change.Fingerprint;
 import io.watch2s3.failure.Failure;
 import io.watch2s3.health.S3RequestEvents;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.s3.FlexibleChecksums;
 import io.watch2s3.s3.S3ClientBuilder;
 import io.watch2s3.state.StateDatabase;
-import io.watch2s3.state.SyncedFile;
 import io.watch2s3.tree.FileStat;
 import io.watch2s3.tree.TreeFileStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
@@ -33,13 +21,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.zip.CRC32;
 import org.apache.camel.Body;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.component.aws2.s3.AWS2S3Constants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -47,8 +33,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
-import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
@@ -94,8 +78,8 @@ public class PartedUploads implements CamelContextAware {
     private Path root;
     private String sse = "";
     private String kmsKeyId = "";
-    /** Uploads a crash or a stop left whose file was still as it was at this start, by key, until its upload begins. */
-    private final Map<String, StateDatabase.UnfinishedUpload> resumable = new ConcurrentHashMap<>();
+    /** The uploads the last run left, kept for their files' uploads to go on with (none in a dry run). */
+    private LeftUploads leftUploads;
 
     private S3Client client;
     private String bucket;
@@ -175,12 +159,15 @@ public class PartedUploads implements CamelContextAware {
         try {
             finish(upload);
         } catch (S3Exception e) {
-            if (!"NoSuchUpload".equals(errorCode(e))) {
+            if (!isGone(e, upload)) {
                 throw e;
             }
             // the upload is gone (a lifecycle rule for incomplete uploads aborted a slow one): once more, anew; a 404
             // otherwise counts as S3 refusing the file, which is then not sent again until it changes
             exchange.removeProperty(PROGRESS);
+            if (upload.resumed) {
+                abortIfThere(upload); // a server that says NoSuchKey may still keep its parts
+            }
             forget(upload);
             upload = begin(message, key, file);
             exchange.setProperty(PROGRESS, upload);
@@ -225,49 +212,22 @@ public class PartedUploads implements CamelContextAware {
         if (dryRun) {
             return;
         }
-        try {
-            for (StateDatabase.UnfinishedUpload left : state.unfinishedUploads()) {
-                if (isStillWanted(left)) {
-                    resumable.put(left.key(), left);
-                    LOG.info("the multipart upload of {} that the last run left unfinished is gone on with when the"
-                            + " file is synced", LogSafe.name(left.file().path()));
-                    continue;
-                }
-                try {
-                    abort(null, left.key(), left.uploadId());
-                    LOG.info("aborted the multipart upload of {} that the last run left unfinished",
-                            LogSafe.name(left.key()));
-                } catch (S3Exception e) {
-                    if (!"NoSuchUpload".equals(errorCode(e))) {
-                        throw e;
-                    }
-                }
-                state.forgetUnfinishedUpload(left.uploadId());
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("could not abort the multipart uploads the last run left unfinished (tried again at the next start):"
-                    + " {}", Failure.describe(e));
-        }
-    }
-
-    /** The left upload's file is there as it was when the upload began, and no upload of it was confirmed since. */
-    private boolean isStillWanted(StateDatabase.UnfinishedUpload left) {
-        SyncedFile was = left.file();
-        if (was == null || root == null) {
-            return false; // remembered by a version that did not go on with uploads
-        }
-        try {
-            FileStat now = FileStat.of(root.resolve(was.path()));
-            return now.isRegularFile() && was.sameStat(now.size(), now.mtimeNanos(), now.ctimeNanos())
-                    && state.find(was.path()).map(SyncedFile::isPending).orElse(true);
-        } catch (IOException | RuntimeException e) {
-            return false; // gone, unreadable, or a path that is no longer one
-        }
+        leftUploads = new LeftUploads(client, bucket, requests, state, root);
+        leftUploads.keepOrAbortAll();
     }
 
     /** The file at {@code path} (null: none of this run's) no longer needs upload {@code id} of {@code key}. */
     private void abort(String path, String key, String id) {
         requests.counted(path, () -> client.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)));
+    }
+
+    private void abortIfThere(Upload upload) {
+        try {
+            abort(upload.file.path(), upload.key, upload.id);
+        } catch (RuntimeException e) {
+            LOG.debug("the left multipart upload of {} is gone or cannot be aborted: {}", upload.file.path(),
+                    Failure.describe(e));
+        }
     }
 
     private void forget(Upload upload) {
@@ -283,14 +243,11 @@ public class PartedUploads implements CamelContextAware {
     /** The file's upload: the one a run left for it, if S3 still has it and it was begun alike; else a new one. */
     private Upload begin(Message message, String key, FileInParts file) {
         boolean md5PerPart = !checksums.inUse();
-        CreateMultipartUploadRequest create = createRequest(message, key, md5PerPart);
-        String digest = digestOf(create);
-        StateDatabase.UnfinishedUpload left = resumable.remove(key);
-        if (left != null) {
-            Upload resumed = resume(left, file, md5PerPart, digest);
-            if (resumed != null) {
-                return resumed;
-            }
+        CreateMultipartUploadRequest create = MultipartRequests.create(message, bucket, key, md5PerPart);
+        String digest = MultipartRequests.digest(create, sse, kmsKeyId);
+        Upload resumed = leftUploads == null ? null : leftUploads.goOnWith(key, file, md5PerPart, digest);
+        if (resumed != null) {
+            return resumed;
         }
         String id = requests.counted(file.path(), () -> client.createMultipartUpload(create)).uploadId();
         try {
@@ -306,120 +263,6 @@ public class PartedUploads implements CamelContextAware {
             throw e;
         }
         return new Upload(key, file, id, md5PerPart);
-    }
-
-    @SuppressWarnings("unchecked")
-    private CreateMultipartUploadRequest createRequest(Message message, String key, boolean md5PerPart) {
-        CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
-                .contentType(message.getHeader(AWS2S3Constants.CONTENT_TYPE, String.class))
-                .metadata(message.getHeader(AWS2S3Constants.METADATA, Map.class))
-                // the headers aws2-s3 gives a single PUT, so that a route that sets them (the README's Cache-Control)
-                // sets them on large files too
-                .cacheControl(message.getHeader(AWS2S3Constants.CACHE_CONTROL, String.class))
-                .contentDisposition(message.getHeader(AWS2S3Constants.CONTENT_DISPOSITION, String.class))
-                .contentEncoding(message.getHeader(AWS2S3Constants.CONTENT_ENCODING, String.class));
-        String acl = message.getHeader(AWS2S3Constants.CANNED_ACL, String.class);
-        if (acl != null) {
-            create.acl(ObjectCannedACL.valueOf(acl));
-        }
-        String storageClass = message.getHeader(AWS2S3Constants.STORAGE_CLASS, String.class);
-        if (storageClass != null) {
-            create.storageClass(storageClass);
-        }
-        if (!md5PerPart) {
-            create.checksumAlgorithm(ChecksumAlgorithm.CRC32);
-        }
-        return create.build();
-    }
-
-    /**
-     * What an upload was begun with, as a SHA-256: its key, headers, metadata (the file's mtime and SHA-256 among
-     * them), checksum and encryption. A left upload begun otherwise (the file was touched, s3.acl or a route's
-     * Cache-Control changed) would complete as an object with the old ones.
-     */
-    private String digestOf(CreateMultipartUploadRequest create) {
-        String described = String.join("\n", create.key(), String.valueOf(create.contentType()),
-                String.valueOf(create.metadata() == null ? null : new TreeMap<>(create.metadata())),
-                String.valueOf(create.cacheControl()), String.valueOf(create.contentDisposition()),
-                String.valueOf(create.contentEncoding()), String.valueOf(create.aclAsString()),
-                String.valueOf(create.storageClassAsString()), String.valueOf(create.checksumAlgorithmAsString()),
-                sse, kmsKeyId);
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(described.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * Goes on with an upload a run left: the parts S3 lists for it that have the size this file's part of that number
-     * has count as sent (the file's SHA-256 and the upload's headers are those it was begun with, and S3 checked each
-     * part as it took it). Null when it cannot be gone on with: it is aborted (or S3 no longer has it) and the file
-     * is uploaded anew. When S3 does not answer, the left upload stays for the route's next try.
-     */
-    private Upload resume(StateDatabase.UnfinishedUpload left, FileInParts file, boolean md5PerPart, String digest) {
-        SyncedFile was = left.file();
-        Fingerprint now = file.fingerprint();
-        if (!(was.path().equals(file.path()) && was.size() == now.size() && was.sha256().equals(now.sha256())
-                && left.partSize() == file.sizeOfParts() && left.md5PerPart() == md5PerPart
-                && digest.equals(left.requestDigest()))) {
-            LOG.debug("the left multipart upload of {} is not gone on with: the file or its headers changed",
-                    file.path());
-            abortQuietly(file.path(), left);
-            return null;
-        }
-        List<Part> listed;
-        try {
-            listed = requests.counted(file.path(), () -> client.listPartsPaginator(b -> b.bucket(bucket)
-                    .key(left.key()).uploadId(left.uploadId())).parts().stream().toList());
-        } catch (S3Exception e) {
-            if (e.statusCode() >= 500) {
-                resumable.put(left.key(), left);
-                throw e;
-            }
-            // NoSuchUpload (a lifecycle rule aborted it), or credentials that may not list parts: a new upload
-            LOG.debug("the left multipart upload of {} is not gone on with: {}", file.path(), Failure.describe(e));
-            abortQuietly(file.path(), left);
-            return null;
-        } catch (RuntimeException e) {
-            resumable.put(left.key(), left);
-            throw e;
-        }
-        Upload upload = new Upload(left.key(), file, left.uploadId(), md5PerPart);
-        long bytesThere = 0;
-        for (Part part : listed) {
-            int number = part.partNumber();
-            if (number >= 1 && number <= file.parts() && part.size() != null && part.size() == file.lengthOf(number)) {
-                // the completion names each part's CRC32 when the upload was begun with them; S3-compatible servers
-                // may list parts without it: the file's content is the same, and so its part's CRC32
-                String crc32 = md5PerPart ? null : part.checksumCRC32() != null ? part.checksumCRC32()
-                        : crc32(file, file.offsetOf(number), file.lengthOf(number));
-                upload.done.put(number, CompletedPart.builder().partNumber(number).eTag(part.eTag())
-                        .checksumCRC32(crc32).build());
-                bytesThere += part.size();
-            }
-        }
-        LOG.info("going on with the multipart upload of {} that the last run left: {} of its {} parts ({} bytes) are"
-                + " in S3 already", LogSafe.name(file.path()), upload.done.size(), file.parts(), bytesThere);
-        return upload;
-    }
-
-    /** A left upload that is not gone on with: aborted, and forgotten once S3 no longer has it. */
-    private void abortQuietly(String path, StateDatabase.UnfinishedUpload left) {
-        try {
-            try {
-                abort(path, left.key(), left.uploadId());
-            } catch (S3Exception e) {
-                if (!"NoSuchUpload".equals(errorCode(e))) {
-                    throw e;
-                }
-            }
-            state.forgetUnfinishedUpload(left.uploadId());
-        } catch (RuntimeException e) {
-            // remembered still: the next start aborts it
-            LOG.debug("the left multipart upload of {} could not be aborted: {}", path, Failure.describe(e));
-        }
     }
 
     private void finish(Upload upload) throws IOException {
@@ -503,7 +346,7 @@ public class PartedUploads implements CamelContextAware {
         UploadPartRequest.Builder part = UploadPartRequest.builder().bucket(bucket).key(upload.key)
                 .uploadId(upload.id).partNumber(number).contentLength(length);
         if (upload.md5PerPart) {
-            part.contentMD5(md5(file, offset, length));
+            part.contentMD5(PartChecksums.md5(file, offset, length));
         } else {
             part.checksumAlgorithm(ChecksumAlgorithm.CRC32);
         }
@@ -522,44 +365,15 @@ public class PartedUploads implements CamelContextAware {
         }
     }
 
-    private static String md5(FileInParts file, long offset, long length) throws IOException {
-        MessageDigest md5;
-        try {
-            md5 = MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        readPart(file, offset, length, md5::update);
-        return Base64.getEncoder().encodeToString(md5.digest());
+    /**
+     * S3 no longer has the upload: NoSuchUpload. For an upload a run left that S3Proxy still takes parts for after it
+     * was completed or aborted, its completion's NoSuchKey says the same.
+     */
+    private static boolean isGone(S3Exception e, Upload upload) {
+        return "NoSuchUpload".equals(errorCode(e)) || (upload.resumed && "NoSuchKey".equals(errorCode(e)));
     }
 
-    /** As S3 gives it: the four bytes of the CRC32, big-endian, in base64. */
-    private static String crc32(FileInParts file, long offset, long length) {
-        CRC32 crc = new CRC32();
-        try {
-            readPart(file, offset, length, crc::update);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-    }
-
-    private static void readPart(FileInParts file, long offset, long length, PartBytes into) throws IOException {
-        byte[] buffer = new byte[256 * 1024];
-        try (InputStream in = TreeFileStream.part(file.root(), file.path(), file.fingerprint().size(), offset,
-                length)) {
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                into.update(buffer, 0, n);
-            }
-        }
-    }
-
-    /** MessageDigest#update and Checksum#update alike. */
-    private interface PartBytes {
-        void update(byte[] bytes, int offset, int length);
-    }
-
-    private static String errorCode(S3Exception e) {
+    static String errorCode(S3Exception e) {
         return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
     }
 
@@ -571,12 +385,23 @@ public class PartedUploads implements CamelContextAware {
         private final boolean md5PerPart;
         /** By part number: S3 wants them in order. */
         private final Map<Integer, CompletedPart> done = new ConcurrentSkipListMap<>();
+        private volatile boolean resumed;
 
         Upload(String key, FileInParts file, String id, boolean md5PerPart) {
             this.key = key;
             this.file = file;
             this.id = id;
             this.md5PerPart = md5PerPart;
+        }
+
+        /** A run left this upload: S3 holds this part of it already. */
+        void sent(CompletedPart part) {
+            resumed = true;
+            done.put(part.partNumber(), part);
+        }
+
+        int partsSent() {
+            return done.size();
         }
 
         boolean isOf(String key, FileInParts file) {
