@@ -173,6 +173,11 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
                     && s.request().query().contains("uploadId=" + left)), "the left upload was completed");
             await().atMost(LONG).until(() -> second.stderr().contains(
                     "going on with the multipart upload of big.bin that the last run left"));
+            // the bytes sent now are the rest: the line (and watch2s3_bytes_uploaded_total) say so
+            String bytesLeft = second.stderr().replaceAll(
+                    "(?s).*the last run left: \\d of its 7 parts \\((\\d+) bytes.*", "$1");
+            await().atMost(LONG).until(() -> second.stderr().contains("uploaded big.bin (" + (6L * PART + 3)
+                    + " bytes, " + bytesLeft + " of them sent by the last run)"));
             write("later.bin", 10, 99);
             awaitBytes("later.bin", Files.readAllBytes(tree.resolve("later.bin")));
             second.terminate();
@@ -180,7 +185,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         }
     }
 
-    /** The file changed while watch2s3 was down: the left upload is of other content; it is aborted, the file sent whole. */
+    /** The file changed while watch2s3 was down: the left upload is of other content; aborted, the file sent whole. */
     @Test
     void anUploadLeftForAFileThatChangedSinceIsAbortedAndTheFileSentWhole() throws Exception {
         write("big.bin", 6 * PART + 3, 10);
@@ -207,8 +212,8 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         String left = killedWhilePart5IsHeld("big.bin");
         FaultyS3Proxy.Fault cannotList = proxy.when(r -> r.method().equals("GET") && r.query().contains("uploadId="))
                 .respond(500, "InternalError");
-        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of("sync.once", "true")),
-                Map.of())) {
+        List<String> once = processThroughProxy(Map.of("sync.once", "true"));
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), once, Map.of())) {
             assertEquals(0, second.waitFor(120), second.stderr());
             assertArrayEquals(large, s3.get(bucket, "big.bin"));
             assertEquals(1, cannotList.matches(), "listed once, not retried");
@@ -223,7 +228,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         assertEquals(List.of(), unfinishedUploads());
     }
 
-    /** S3 no longer has the left upload (a lifecycle rule aborted it): listing its parts is a 404; the file is sent anew. */
+    /** S3 no longer has the left upload (a lifecycle rule aborted it): listing its parts is a 404; sent anew. */
     @Test
     void aLeftUploadS3NoLongerHasIsBegunAnew() throws Exception {
         byte[] large = write("big.bin", 6 * PART + 3, 10);
@@ -233,7 +238,8 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
             awaitBytes("big.bin", large);
             await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
             assertTrue(proxy.requests().stream().anyMatch(s -> s.request().method().equals("GET")
-                    && s.request().query().contains("uploadId=" + left) && s.status() == 404), proxy.requests().toString());
+                    && s.request().query().contains("uploadId=" + left) && s.status() == 404),
+                    proxy.requests().toString());
             assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), partsSent("big.bin"));
             write("later.bin", 10, 99);
             awaitBytes("later.bin", Files.readAllBytes(tree.resolve("later.bin")));
@@ -255,8 +261,8 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), processThroughProxy(Map.of()), Map.of())) {
             awaitBytes("big.bin", large);
             await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
-            await().atMost(LONG).until(() -> second.stderr().contains(
-                    "the multipart upload of big.bin that the last run left has no part in S3: the file is sent whole"));
+            await().atMost(LONG).until(() -> second.stderr().contains("the multipart upload of big.bin that the last"
+                    + " run left is listed without parts (S3 may have completed or aborted it): the file is sent whole"));
             assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), partsSent("big.bin"));
             assertTrue(proxy.requests().stream().noneMatch(s -> s.request().isPut()
                     && s.request().query().contains("uploadId=" + left)), "no part sent to the left upload");
@@ -318,7 +324,8 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
         try (JavaProcess first = JavaProcess.start(dir.resolve("run1"), jvm, Map.of())) {
             secondPart.awaitArrival(LONG);
             await().atMost(LONG).until(() -> unfinishedUploads().size() == 1 && s3.client().listParts(b -> b
-                    .bucket(bucket).key("held.bin").uploadId(unfinishedUploads().get(0).uploadId())).parts().size() == 2);
+                    .bucket(bucket).key("held.bin").uploadId(unfinishedUploads().get(0).uploadId())).parts()
+                    .size() == 2);
             first.terminate();
             assertEquals(0, first.waitFor(120), first.stderr());
             assertTrue(first.stderr().contains("S3 request failed for held.bin"), first.stderr());
@@ -566,6 +573,35 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
             io.watch2s3.support.Files2.write(tree, "third-run.txt", "arrives too");
             awaitObject("third-run.txt", "arrives too");
         }
+    }
+
+    /**
+     * An abort S3 refuses for good (the built-in S3Mock answers 500 for an upload of a run it did not see end): said
+     * once, at INFO, and forgotten, rather than a WARN at every start for ever.
+     */
+    @Test
+    void anAbortS3RefusesIsForgottenNotAskedAtEveryStart() throws Exception {
+        FaultyS3Proxy.Fault refusedPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=2"))
+                .respond(400, "InvalidArgument");
+        FaultyS3Proxy.Fault noAborts = proxy.when(r -> r.method().equals("DELETE") && r.query().contains("uploadId"))
+                .respond(500, "InternalError");
+        try (TestApp app = startThroughProxy(IN_PARTS_OF_5MB)) {
+            write("refused.bin", 2 * PART + 1, 13);
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.REFUSED_BY_S3) == 1);
+            await().atMost(LONG).until(() -> noAborts.matches() >= 1);
+        }
+        refusedPart.remove();
+        byte[] changed = write("refused.bin", 2 * PART + 1, 20); // changed: the left upload is aborted, not gone on with
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(IN_PARTS_OF_5MB)) {
+            var state = app.bean("stateDatabase", io.watch2s3.state.StateDatabase.class);
+            await().atMost(LONG).until(() -> state.unfinishedUploads().isEmpty());
+            assertTrue(log.atLeast(Level.INFO).stream().anyMatch(line -> line.contains("S3 does not abort the"
+                    + " multipart upload of refused.bin that the last run left (HTTP 500 InternalError")),
+                    log.atLeast(Level.INFO).toString());
+            assertTrue(log.atLeast(Level.WARN).stream().noneMatch(line -> line.contains("could not abort")));
+            awaitBytes("refused.bin", changed);
+        }
+        noAborts.remove();
     }
 
     @Test

@@ -64,8 +64,15 @@ final class LeftUploads {
                     LOG.info("aborted the multipart upload of {} that the last run left unfinished",
                             LogSafe.name(left.key()));
                 } catch (S3Exception e) {
-                    if (!"NoSuchUpload".equals(PartedUploads.errorCode(e))) {
+                    if (!"NoSuchUpload".equals(PartedUploads.errorCode(e)) && mayAbortLater(e)) {
                         throw e;
+                    }
+                    if (!"NoSuchUpload".equals(PartedUploads.errorCode(e))) {
+                        // a server that cannot (the built-in S3Mock answers 500 for an upload of a run it did not
+                        // see end): asked again at every start, it would fail at every start
+                        LOG.info("S3 does not abort the multipart upload of {} that the last run left ({}): it is"
+                                + " forgotten; a lifecycle rule for incomplete uploads removes its parts",
+                                LogSafe.name(left.key()), Failure.describe(e));
                     }
                 }
                 state.forgetUnfinishedUpload(left.uploadId());
@@ -74,6 +81,11 @@ final class LeftUploads {
             LOG.warn("could not abort the multipart uploads the last run left unfinished (tried again at the next"
                     + " start): {}", Failure.describe(e));
         }
+    }
+
+    /** S3 said "later" (503, throttling): the next start asks again. Any other refusal would be the same then. */
+    private static boolean mayAbortLater(S3Exception e) {
+        return e.statusCode() == 503 || "SlowDown".equals(PartedUploads.errorCode(e));
     }
 
     /**
@@ -144,15 +156,16 @@ final class LeftUploads {
                 // may list parts without it: the file's content is the same, and so its part's CRC32
                 String crc32 = md5PerPart ? null : part.checksumCRC32() != null ? part.checksumCRC32()
                         : PartChecksums.crc32(file, file.offsetOf(number), file.lengthOf(number));
-                upload.sent(CompletedPart.builder().partNumber(number).eTag(part.eTag()).checksumCRC32(crc32).build());
+                upload.sent(CompletedPart.builder().partNumber(number).eTag(part.eTag()).checksumCRC32(crc32).build(),
+                        part.size());
                 bytesThere += part.size();
             }
         }
         if (upload.partsSent() == 0) {
             // nothing to keep; and a server may list no parts for an upload it completed or aborted (S3Proxy), whose
             // completion would then fail: a new upload is sure
-            LOG.info("the multipart upload of {} that the last run left has no part in S3: the file is sent whole",
-                    LogSafe.name(file.path()));
+            LOG.info("the multipart upload of {} that the last run left is listed without parts (S3 may have"
+                    + " completed or aborted it): the file is sent whole", LogSafe.name(file.path()));
             abortQuietly(file.path(), left);
             return null;
         }

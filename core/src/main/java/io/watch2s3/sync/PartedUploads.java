@@ -64,6 +64,9 @@ public class PartedUploads implements CamelContextAware {
     /** The exchange property that holds an upload under way: its id and the parts S3 confirmed. */
     static final String PROGRESS = "Watch2S3Parts";
 
+    /** The exchange property with the bytes of the parts a run left in S3, when its upload was gone on with. */
+    static final String BYTES_LEFT_IN_S3 = "Watch2S3BytesLeftInS3";
+
     /**
      * Parts of one file in flight at once: one connection alone seldom carries all a link can. They come on top of
      * sync.parallelism, which counts files; the S3 client's pool has a connection for each.
@@ -175,6 +178,9 @@ public class PartedUploads implements CamelContextAware {
         }
         exchange.removeProperty(PROGRESS);
         forget(upload);
+        if (upload.resumed) {
+            exchange.setProperty(BYTES_LEFT_IN_S3, upload.bytesLeftInS3);
+        }
     }
 
     /**
@@ -386,6 +392,7 @@ public class PartedUploads implements CamelContextAware {
         /** By part number: S3 wants them in order. */
         private final Map<Integer, CompletedPart> done = new ConcurrentSkipListMap<>();
         private volatile boolean resumed;
+        private long bytesLeftInS3;
 
         Upload(String key, FileInParts file, String id, boolean md5PerPart) {
             this.key = key;
@@ -395,8 +402,9 @@ public class PartedUploads implements CamelContextAware {
         }
 
         /** A run left this upload: S3 holds this part of it already. */
-        void sent(CompletedPart part) {
+        void sent(CompletedPart part, long bytes) {
             resumed = true;
+            bytesLeftInS3 += bytes;
             done.put(part.partNumber(), part);
         }
 
