@@ -10,6 +10,7 @@ import ch.qos.logback.classic.Level;
 import io.watch2s3.change.FilePlan;
 import io.watch2s3.failure.FailureKind;
 import io.watch2s3.health.S3Health;
+import io.watch2s3.support.JarTest;
 import io.watch2s3.support.FaultyS3Proxy;
 import io.watch2s3.support.FaultyS3Proxy.Request;
 import io.watch2s3.support.JavaProcess;
@@ -343,7 +344,7 @@ class FailuresTest extends ProxiedS3TestBase {
     }
 
     /** The usual mend of an unreadable file is a chmod, not a new write: the chmod alone brings it to S3. */
-    @Test
+    @JarTest
     void whileWatchingAFileMadeReadableByAChmodAloneIsSyncedWithoutWaitingForAScan() throws Exception {
         Map<String, String> s = settings(Map.of()); // sync.rescan-interval 0: no scan will find it
         s.put("s3.endpoint", proxy.url());
@@ -367,7 +368,7 @@ class FailuresTest extends ProxiedS3TestBase {
      * files written right after waited for the next periodic scan (an hour by default). Now it is watched, its files
      * are synced at once, and later changes in it arrive through the watcher.
      */
-    @Test
+    @JarTest
     void aDirectoryOpenedByAChmodIsWatchedAndItsFilesSyncedWithoutWaitingForAScan() throws Exception {
         write(tree, "locked-dir/old.txt", "written while it was closed");
         Files.setPosixFilePermissions(tree.resolve("locked-dir"), PosixFilePermissions.fromString("---------"));
@@ -400,7 +401,7 @@ class FailuresTest extends ProxiedS3TestBase {
         }
     }
 
-    @Test
+    @JarTest
     void aFileWithoutReadPermissionIsUnreadableNotVanishedAndOnceSaysSoWithExitOne() throws Exception {
         write(tree, "ok.txt", "ok");
         write(tree, "locked.txt", "no one may read this");
@@ -444,7 +445,7 @@ class FailuresTest extends ProxiedS3TestBase {
         assertEquals(TreeFiles.of(tree), TreeFiles.bucket(s3, bucket));
     }
 
-    @Test
+    @JarTest
     void onceEndsWithExitOneWhenFilesFailAndTheNextRunFinishesTheJob() throws Exception {
         write(tree, "ok.txt", "ok");
         Map<String, String> s = settings(Map.of());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
+import io.watch2s3.support.JarTest;
 import io.watch2s3.support.JavaProcess;
 import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.Processes;
@@ -119,13 +120,13 @@ class HostileNamesTest extends S3TestBase {
     }
 
     /** What cron gives. */
-    @Test
+    @JarTest
     void underTheCLocaleNonAsciiNamesSyncAsUnderUtf8() throws Exception {
         nonAsciiNamesSyncUnder(Map.of("LC_ALL", "C"), List.of());
     }
 
     /** What a systemd unit without Environment=LANG gives; it is stopped as a service manager stops it. */
-    @Test
+    @JarTest
     void withNoLocaleAtAllNonAsciiNamesSyncAndSigtermStillEndsItWithZero() throws Exception {
         List<String> jvm = TestApp.asJvmOptions(settings(Map.of()));
         try (JavaProcess watching = JavaProcess.start(dir.resolve("run"), jvm, Map.of(),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import io.watch2s3.failure.FailureKind;
+import io.watch2s3.support.JarTest;
 import io.watch2s3.support.FaultyS3Proxy;
 import io.watch2s3.support.JavaProcess;
 import io.watch2s3.support.LogCapture;
@@ -154,7 +155,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
      * the file it was of. The file is unchanged, so the next start goes on with it: the parts S3 holds are not sent
      * again (the first listing of its parts gets no answer: the route's next try lists them again).
      */
-    @Test
+    @JarTest
     void anUploadAKill9CutShortIsGoneOnWithAtTheNextStartSendingOnlyTheMissingParts() throws Exception {
         byte[] large = write("big.bin", 6 * PART + 3, 10);
         String left = killedWhilePart5IsHeld("big.bin");
@@ -186,7 +187,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
     }
 
     /** The file changed while watch2s3 was down: the left upload is of other content; aborted, the file sent whole. */
-    @Test
+    @JarTest
     void anUploadLeftForAFileThatChangedSinceIsAbortedAndTheFileSentWhole() throws Exception {
         write("big.bin", 6 * PART + 3, 10);
         String left = killedWhilePart5IsHeld("big.bin");
@@ -206,7 +207,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
      * A server that cannot list the left upload's parts (S3Proxy answers 500 for good after a killed run left half a
      * part): the file is sent whole at once, not held back by retries of the listing.
      */
-    @Test
+    @JarTest
     void aLeftUploadWhosePartsS3CannotListIsSentWholeAtOnce() throws Exception {
         byte[] large = write("big.bin", 6 * PART + 3, 10);
         String left = killedWhilePart5IsHeld("big.bin");
@@ -229,7 +230,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
     }
 
     /** S3 no longer has the left upload (a lifecycle rule aborted it): listing its parts is a 404; sent anew. */
-    @Test
+    @JarTest
     void aLeftUploadS3NoLongerHasIsBegunAnew() throws Exception {
         byte[] large = write("big.bin", 6 * PART + 3, 10);
         String left = killedWhilePart5IsHeld("big.bin");
@@ -251,7 +252,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
      * kill -9 right after a completion leaves one remembered): nothing to keep, so a new upload, not parts sent to an
      * upload that cannot be completed.
      */
-    @Test
+    @JarTest
     void aLeftUploadListedWithoutPartsIsNotGoneOnWith() throws Exception {
         byte[] large = write("big.bin", 6 * PART + 3, 10);
         String left = killedWhilePart5IsHeld("big.bin");
@@ -275,7 +276,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
      * A left upload that takes the missing parts but whose completion S3 answers with NoSuchKey (S3Proxy, for an
      * upload it had completed): begun anew at once, rather than the file counted as refused by S3.
      */
-    @Test
+    @JarTest
     void aGoneOnWithUploadWhoseCompletionSaysNoSuchKeyIsBegunAnew() throws Exception {
         byte[] large = write("big.bin", 6 * PART + 3, 10);
         String left = killedWhilePart5IsHeld("big.bin");
@@ -316,7 +317,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
      * closes its connections), the file's turn ends and the process exits 0 rather than waiting for the request
      * timeout. The upload is kept: the next start goes on with it, sends the part that failed, and no upload is left.
      */
-    @Test
+    @JarTest
     void aStopWhileAPartGetsNoAnswerEndsTheFilesTurnAndTheNextStartGoesOnWithItsUpload() throws Exception {
         byte[] large = write("held.bin", 2 * PART + 3, 14);
         FaultyS3Proxy.Hold secondPart = holdSecondPart();
@@ -346,7 +347,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
      * A stop (SIGTERM) while a part is refused with a 500: no retry once stopping, the file's turn ends within the
      * grace period, and its upload is kept, not aborted; the next start sends only that part.
      */
-    @Test
+    @JarTest
     void aPartThatFailsWhileStoppingLeavesTheUploadForTheNextStartToGoOnWith() throws Exception {
         byte[] large = write("stopped.bin", 2 * PART + 3, 17);
         FaultyS3Proxy.Hold secondPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=2")).times(1)
@@ -385,7 +386,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
      * flight end (at full speed: the limit no longer holds once stopping), the process exits 0 without sending the
      * rest of the file, and the next start sends only the parts that had not begun.
      */
-    @Test
+    @JarTest
     void aStopBeginsNoMorePartsAndTheNextStartSendsOnlyThoseThatHadNot() throws Exception {
         byte[] large = write("slow.bin", 6 * PART + 3, 18); // 7 parts, 4 at a time
         FaultyS3Proxy.Hold firstPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=1&")).times(1)
@@ -419,7 +420,7 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
      * exit 1: not everything was synced) instead of sending the rest first, and the next --once run goes on with the
      * upload.
      */
-    @Test
+    @JarTest
     void aOnceRunStoppedInTheMiddleOfAFileStopsNowAndTheNextRunGoesOn() throws Exception {
         byte[] large = write("once.bin", 6 * PART + 3, 19);
         FaultyS3Proxy.Hold firstPart = proxy.when(r -> r.isPut() && r.query().contains("partNumber=1&")).times(1)

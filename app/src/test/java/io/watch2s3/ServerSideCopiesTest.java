@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import io.watch2s3.health.S3Health;
+import io.watch2s3.support.JarTest;
 import io.watch2s3.support.FaultyS3Proxy;
 import io.watch2s3.support.Files2;
 import io.watch2s3.support.JavaProcess;
@@ -405,7 +406,7 @@ class ServerSideCopiesTest extends ProxiedS3TestBase {
      * kill -9 while a moved directory's copies go: the next start finds the new names pending and the old ones in
      * doubt (made pending), their objects still in S3 (their deletes wait for the copies): it copies, not uploads.
      */
-    @Test
+    @JarTest
     void aCrashDuringADirectorysMoveIsFollowedByCopiesNotUploads() throws Exception {
         Map<String, String> s = settings(Map.of("sync.deletes", "true"));
         s.put("s3.endpoint", proxy.url());
@@ -444,7 +445,7 @@ class ServerSideCopiesTest extends ProxiedS3TestBase {
      * kill -9 just after an old object's DELETE went, the copy from it made a moment before: the copy was forced onto
      * the disk before the deletes were sent, so the next start does not upload the new file (its source is gone).
      */
-    @Test
+    @JarTest
     void aCrashJustAfterASourcesDeleteForgetsNoCopyMadeFromIt() throws Exception {
         Map<String, String> s = settings(Map.of("sync.deletes", "true", "s3.server-side-copy", "64KB"));
         s.put("s3.endpoint", proxy.url());
