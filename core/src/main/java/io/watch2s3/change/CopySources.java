@@ -33,7 +33,7 @@ public class CopySources {
 
     /** True for a size whose files may be copied: their sources are worth looking up. */
     public boolean mayCopy(long size) {
-        return !refused && size >= smallest && size <= ServerSideCopy.LARGEST;
+        return !refused && size >= smallest;
     }
 
     /**
@@ -41,7 +41,7 @@ public class CopySources {
      * of a file whose turn a crash cut short may still list its content).
      */
     public boolean maySourceCopies(SyncedFile row) {
-        return row.isPending() ? !refused && smallest <= ServerSideCopy.LARGEST : mayCopy(row.size());
+        return row.isPending() ? !refused && smallest != ServerSideCopy.OFF : mayCopy(row.size());
     }
 
     /**

@@ -43,12 +43,15 @@ public class ConfirmedRequests {
         if (plan instanceof FilePlan.Upload upload) {
             Fingerprint fp = upload.fingerprint();
             state.confirmUploaded(fp.row(upload.path()));
-            // a multipart upload a run left and this one went on with: only the rest was sent now
+            // a multipart upload a run left and this one went on with, or parts S3 copied before a copy in parts
+            // turned into the upload: only the rest was sent now
             long leftInS3 = exchange.getProperty(PartedUploads.BYTES_LEFT_IN_S3, 0L, Long.class);
-            counters.countUploaded(fp.size() - leftInS3, upload.firstSeenMillis());
-            exchange.setProperty(BYTES_SENT, fp.size() - leftInS3);
-            LOG.info("{} {} ({} bytes{})", dryRun ? "dry run: would upload" : "uploaded", key, fp.size(),
-                    leftInS3 == 0 ? "" : ", " + leftInS3 + " of them sent by the last run");
+            long copied = exchange.getProperty(PartedUploads.BYTES_COPIED_IN_S3, 0L, Long.class);
+            counters.countUploaded(fp.size() - leftInS3 - copied, upload.firstSeenMillis());
+            exchange.setProperty(BYTES_SENT, fp.size() - leftInS3 - copied);
+            LOG.info("{} {} ({} bytes{}{})", dryRun ? "dry run: would upload" : "uploaded", key, fp.size(),
+                    leftInS3 == 0 ? "" : ", " + leftInS3 + " of them sent by the last run",
+                    copied == 0 ? "" : ", " + copied + " of them copied in S3");
         } else if (plan instanceof FilePlan.Copy copy) {
             Fingerprint fp = copy.upload().fingerprint();
             state.confirmUploaded(fp.row(copy.path()));

@@ -73,6 +73,11 @@ public class ObjectRequests {
         return !etagIsNoMd5;
     }
 
+    /** Whether a file of {@code size} goes up in parts (larger than s3.part-size): its ETag is then no MD5. */
+    boolean goesUpInParts(long size) {
+        return size > partSize;
+    }
+
     /** The dry-run interceptor's condition: true when requests are prepared but not sent (sync.dry-run). */
     public boolean notSending() {
         return dryRun;
@@ -89,8 +94,34 @@ public class ObjectRequests {
         Fingerprint fp = upload.fingerprint();
         String path = upload.path();
         setKey(exchange, upload);
-        message.setHeader(AWS2S3Constants.CONTENT_TYPE, contentTypes.forName(Path.of(path).getFileName().toString()));
         boolean inParts = upload.content() == null && fp.size() > partSize;
+        setObjectHeaders(message, upload, inParts);
+        if (upload.content() != null) {
+            // the bytes that were hashed, as an array: every attempt reads it from the start
+            message.setBody(upload.content());
+        } else if (inParts) {
+            message.setBody(new FileInParts(root, path, fp, partSize));
+        } else {
+            // not the File: the S3 client would open it by name, following a symlink swapped in meanwhile
+            message.setBody(new TreeFileStream(root, path, fp.size()));
+        }
+    }
+
+    /**
+     * The copy of a file larger than one CopyObject takes: a multipart upload whose parts S3 copies
+     * ({@link PartedUploads#copyParts}), begun with the headers and metadata the file's upload in parts would carry,
+     * so that the object is the one that upload makes. The plan stays the copy.
+     */
+    FileInParts prepareCopyInParts(Exchange exchange, FilePlan.Copy copy) {
+        FilePlan.Upload upload = copy.upload();
+        setObjectHeaders(exchange.getMessage(), upload, true);
+        return new FileInParts(root, upload.path(), upload.fingerprint(), partSize);
+    }
+
+    private void setObjectHeaders(Message message, FilePlan.Upload upload, boolean inParts) {
+        Fingerprint fp = upload.fingerprint();
+        message.setHeader(AWS2S3Constants.CONTENT_TYPE, contentTypes.forName(Path.of(upload.path()).getFileName()
+                .toString()));
         message.setHeader(AWS2S3Constants.METADATA, metadata(fp, inParts || etagIsNoMd5));
         if (cannedAcl != null) {
             message.setHeader(AWS2S3Constants.CANNED_ACL, cannedAcl);
@@ -102,15 +133,6 @@ public class ObjectRequests {
             message.setHeader(AWS2S3Constants.CONTENT_MD5, fp.md5Base64());
         }
         message.setHeader(AWS2S3Constants.CONTENT_LENGTH, fp.size());
-        if (upload.content() != null) {
-            // the bytes that were hashed, as an array: every attempt reads it from the start
-            message.setBody(upload.content());
-        } else if (inParts) {
-            message.setBody(new FileInParts(root, path, fp, partSize));
-        } else {
-            // not the File: the S3 client would open it by name, following a symlink swapped in meanwhile
-            message.setBody(new TreeFileStream(root, path, fp.size()));
-        }
     }
 
     /**

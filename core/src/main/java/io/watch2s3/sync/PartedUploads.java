@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.camel.Body;
 import org.apache.camel.CamelContext;
@@ -66,6 +67,9 @@ public class PartedUploads implements CamelContextAware {
 
     /** The exchange property with the bytes of the parts a run left in S3, when its upload was gone on with. */
     static final String BYTES_LEFT_IN_S3 = "Watch2S3BytesLeftInS3";
+
+    /** The exchange property with the bytes of the parts S3 copied before a copy in parts was given up for an upload. */
+    static final String BYTES_COPIED_IN_S3 = "Watch2S3BytesCopiedInS3";
 
     /**
      * Parts of one file in flight at once: one connection alone seldom carries all a link can. They come on top of
@@ -152,6 +156,42 @@ public class PartedUploads implements CamelContextAware {
             LOG.debug("dry run: the {} parts of this upload are not sent", file.parts());
             return;
         }
+        Upload upload = finishOrBeginAnew(exchange, file, this::sendPart);
+        if (upload.resumed) {
+            exchange.setProperty(BYTES_LEFT_IN_S3, upload.bytesLeftInS3);
+        }
+        if (upload.bytesCopied.get() > 0) {
+            exchange.setProperty(BYTES_COPIED_IN_S3, upload.bytesCopied.get());
+        }
+    }
+
+    /**
+     * Has S3 copy the file's content from {@code sourceKey}, an object that holds it, to the file's key as a multipart
+     * upload whose parts S3 copies (UploadPartCopy): a file larger than one CopyObject takes (5GB). The parts are those
+     * the file's upload would have, so that the object is the one that upload makes (metadata, ETag). Each copied part
+     * is checked against the file's bytes ({@link CopiedParts}). {@code THE_FILE} when the object is complete; else
+     * what the part that stopped the copy holds, and the upload stays on the exchange with the parts that were
+     * checked: the file's upload ({@link #sendParts}) sends only the others. A part S3 refuses to copy (4xx) is thrown.
+     */
+    public ServerSideCopies.Holds copyParts(Exchange exchange, FileInParts file, String sourceKey, boolean etagIsMd5)
+            throws IOException {
+        CopiedParts copier = new CopiedParts(client, bucket, requests, sourceKey, etagIsMd5);
+        try {
+            finishOrBeginAnew(exchange, file, copier::copy);
+            return ServerSideCopies.Holds.THE_FILE;
+        } catch (CopiedParts.NotCopied e) {
+            if (e.refusal() != null) {
+                throw e.refusal();
+            }
+            return e.holds();
+        }
+    }
+
+    /**
+     * Sends with {@code sender} the parts of the exchange's upload (begun now, or gone on with) that S3 does not hold,
+     * and completes it; an upload S3 no longer has is begun anew, once.
+     */
+    private Upload finishOrBeginAnew(Exchange exchange, FileInParts file, PartSender sender) throws IOException {
         Message message = exchange.getMessage();
         String key = ObjectRequests.keyOf(message);
         Upload upload = exchange.getProperty(PROGRESS, Upload.class);
@@ -160,7 +200,7 @@ public class PartedUploads implements CamelContextAware {
             exchange.setProperty(PROGRESS, upload);
         }
         try {
-            finish(upload);
+            finish(upload, sender);
         } catch (S3Exception e) {
             if (!isGone(e, upload)) {
                 throw e;
@@ -174,13 +214,11 @@ public class PartedUploads implements CamelContextAware {
             forget(upload);
             upload = begin(message, key, file);
             exchange.setProperty(PROGRESS, upload);
-            finish(upload);
+            finish(upload, sender);
         }
         exchange.removeProperty(PROGRESS);
         forget(upload);
-        if (upload.resumed) {
-            exchange.setProperty(BYTES_LEFT_IN_S3, upload.bytesLeftInS3);
-        }
+        return upload;
     }
 
     /**
@@ -271,9 +309,9 @@ public class PartedUploads implements CamelContextAware {
         return new Upload(key, file, id, md5PerPart);
     }
 
-    private void finish(Upload upload) throws IOException {
+    private void finish(Upload upload, PartSender sender) throws IOException {
         FileInParts file = upload.file;
-        sendMissingParts(upload);
+        sendMissingParts(upload, sender);
         checkUnchanged(file);
         List<CompletedPart> parts = List.copyOf(upload.done.values());
         requests.counted(file.path(), () -> client.completeMultipartUpload(b -> b.bucket(bucket).key(upload.key)
@@ -285,7 +323,7 @@ public class PartedUploads implements CamelContextAware {
      * pool take the next part until none is left. After a failure no part is begun; the parts in flight end, S3 keeps
      * what it took, and the first failure is the file's.
      */
-    private void sendMissingParts(Upload upload) throws IOException {
+    private void sendMissingParts(Upload upload, PartSender sender) throws IOException {
         Queue<Integer> missing = new ConcurrentLinkedQueue<>();
         for (int number = 1; number <= upload.file.parts(); number++) {
             if (!upload.done.containsKey(number)) {
@@ -293,11 +331,11 @@ public class PartedUploads implements CamelContextAware {
             }
         }
         AtomicReference<Exception> failure = new AtomicReference<>();
-        Runnable sender = () -> {
+        Runnable sending = () -> {
             for (Integer number = missing.poll(); number != null && failure.get() == null && !stopping();
                     number = missing.poll()) {
                 try {
-                    upload.done.put(number, sendPart(upload, number));
+                    upload.done.put(number, sender.send(upload, number));
                 } catch (IOException | RuntimeException e) {
                     failure.compareAndSet(null, e);
                 }
@@ -306,9 +344,9 @@ public class PartedUploads implements CamelContextAware {
         List<Future<?>> helpers = new ArrayList<>();
         int senders = Math.min(PARTS_AT_ONCE, missing.size()); // counted once: each helper takes a part as it starts
         for (int i = 1; i < senders; i++) {
-            helpers.add(helpers().submit(sender));
+            helpers.add(helpers().submit(sending));
         }
-        sender.run();
+        sending.run();
         for (Future<?> helper : helpers) {
             try {
                 helper.get();
@@ -383,6 +421,12 @@ public class PartedUploads implements CamelContextAware {
         return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
     }
 
+    /** Puts one part of an upload into S3 (sends it, or has S3 copy it) and returns what S3 confirmed. */
+    @FunctionalInterface
+    interface PartSender {
+        CompletedPart send(Upload upload, int number) throws IOException;
+    }
+
     /** One multipart upload under way: S3's id for it, and the parts S3 confirmed, in order. */
     static final class Upload {
         private final String key;
@@ -393,6 +437,7 @@ public class PartedUploads implements CamelContextAware {
         private final Map<Integer, CompletedPart> done = new ConcurrentSkipListMap<>();
         private volatile boolean resumed;
         private long bytesLeftInS3;
+        private final AtomicLong bytesCopied = new AtomicLong();
 
         Upload(String key, FileInParts file, String id, boolean md5PerPart) {
             this.key = key;
@@ -408,8 +453,30 @@ public class PartedUploads implements CamelContextAware {
             done.put(part.partNumber(), part);
         }
 
+        /** S3 copied this part from an object holding the file's content, and it was checked. */
+        void copied(long bytes) {
+            bytesCopied.addAndGet(bytes);
+        }
+
         int partsSent() {
             return done.size();
+        }
+
+        String key() {
+            return key;
+        }
+
+        String id() {
+            return id;
+        }
+
+        FileInParts file() {
+            return file;
+        }
+
+        /** Whether each part carries its Content-MD5 rather than a CRC32 (an upload begun without S3's checksums). */
+        boolean md5PerPart() {
+            return md5PerPart;
         }
 
         boolean isOf(String key, FileInParts file) {

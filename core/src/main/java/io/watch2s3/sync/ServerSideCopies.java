@@ -4,9 +4,11 @@ import io.watch2s3.change.CopySources;
 import io.watch2s3.change.FilePlan;
 import io.watch2s3.change.Fingerprint;
 import io.watch2s3.health.S3RequestEvents;
+import io.watch2s3.config.ServerSideCopy;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.s3.FlexibleChecksums;
 import io.watch2s3.state.StateDatabase;
+import java.io.IOException;
 import java.util.Base64;
 import java.util.HexFormat;
 import org.apache.camel.Body;
@@ -24,7 +26,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * upload when S3 could not copy (the source object is gone: the delete of a renamed file's old name came first; the
  * credentials may not read objects; the server has no CopyObject) or the copy holds something else (the source was
  * replaced in S3 meanwhile). What the copy holds is checked, never assumed: the SHA-256 S3 computed for it (asked for
- * while S3's checksums are in use), else its ETag against the file's MD5.
+ * while S3's checksums are in use), else its ETag against the file's MD5. A file larger than one CopyObject takes, or
+ * whose one copy gave nothing to check it by, is copied in parts, each checked ({@link PartedUploads#copyParts}).
  *
  * <p>Sent on the S3 client rather than through an aws2-s3 endpoint: a refused copy is no failure of the file nor news
  * about the bucket (through the endpoint, a 403 on a copy would count as the bucket refusing us and hold every file),
@@ -44,6 +47,8 @@ public class ServerSideCopies {
     private FlexibleChecksums checksums = new FlexibleChecksums();
     private StateDatabase state;
     private RetryQueue retryQueue;
+    private PartedUploads partedUploads;
+    private long largestSingleCopy = ServerSideCopy.LARGEST;
     private boolean dryRun;
 
     public void setClient(S3Client client) {
@@ -84,16 +89,33 @@ public class ServerSideCopies {
         this.retryQueue = retryQueue;
     }
 
+    /** Copies a file larger than one CopyObject takes in parts, with the file's upload if that stops short. */
+    public void setPartedUploads(PartedUploads partedUploads) {
+        this.partedUploads = partedUploads;
+    }
+
+    /** The most one CopyObject copies (S3's limit: 5GB); lowered by tests, which cannot make files that large. */
+    void setLargestSingleCopy(long bytes) {
+        this.largestSingleCopy = bytes;
+    }
+
     /** sync.dry-run: nothing is sent; the line says what would have been copied. */
     public void setDryRun(boolean dryRun) {
         this.dryRun = dryRun;
     }
 
-    /** {@code copy} when S3 made it; its upload when the file is to be sent after all. */
-    public FilePlan copyOrUpload(Exchange exchange, @Body FilePlan.Copy copy) {
+    /**
+     * {@code copy} when S3 made it; its upload when the file is to be sent after all. A file larger than one
+     * CopyObject takes (5GB) is copied in parts ({@link PartedUploads#copyParts}); if that stops short, its upload
+     * sends only the parts S3 did not copy.
+     */
+    public FilePlan copyOrUpload(Exchange exchange, @Body FilePlan.Copy copy) throws IOException {
         CopyObjectRequest request = objectRequests.copyRequest(exchange, copy, bucket);
         if (dryRun) {
             return copy;
+        }
+        if (isCopiedInParts(copy.upload().fingerprint().size())) {
+            return copyInParts(exchange, copy, request);
         }
         String path = copy.path();
         CopyObjectResult result = requests.counted(path, () -> send(request, copy));
@@ -104,8 +126,45 @@ public class ServerSideCopies {
             sourceNotAsRecorded(copy.sourcePath());
             return copy.upload();
         }
-        Fingerprint fp = copy.upload().fingerprint();
-        switch (whatItHolds(result, fp, objectRequests.etagIsMd5())) {
+        Holds holds = whatItHolds(result, copy.upload().fingerprint(), objectRequests.etagIsMd5());
+        if (holds == Holds.UNKNOWN && partsCanBeChecked(copy.upload().fingerprint().size())) {
+            // rather than the file's upload: S3 copies it once more, part by part, and each part is checked
+            LOG.debug("S3 copied {} to {} but gave nothing to check the copy against the file: copying it in parts",
+                    LogSafe.name(request.sourceKey()), LogSafe.name(request.destinationKey()));
+            return copyInParts(exchange, copy, request);
+        }
+        return judged(holds, request, copy);
+    }
+
+    private boolean isCopiedInParts(long size) {
+        return size > largestSingleCopy;
+    }
+
+    /**
+     * Whether a copy in parts could be checked where one CopyObject gave nothing to check it by (a server that keeps
+     * the ETag of the parts the source went up in, and no SHA-256): each copied part's ETag is the MD5 of its range,
+     * or its CRC32 comes back.
+     */
+    private boolean partsCanBeChecked(long size) {
+        return objectRequests.goesUpInParts(size) && (objectRequests.etagIsMd5() || checksums.inUse());
+    }
+
+    private FilePlan copyInParts(Exchange exchange, FilePlan.Copy copy, CopyObjectRequest request) throws IOException {
+        FileInParts file = objectRequests.prepareCopyInParts(exchange, copy);
+        Holds holds;
+        try {
+            holds = partedUploads.copyParts(exchange, file, request.sourceKey(), objectRequests.etagIsMd5());
+        } catch (S3Exception e) {
+            if (answerTo(e, request, copy) == NO_SUCH_SOURCE) {
+                sourceNotAsRecorded(copy.sourcePath());
+            }
+            return copy.upload();
+        }
+        return judged(holds, request, copy);
+    }
+
+    private FilePlan judged(Holds holds, CopyObjectRequest request, FilePlan.Copy copy) {
+        switch (holds) {
             case THE_FILE -> {
                 return copy;
             }
@@ -115,9 +174,10 @@ public class ServerSideCopies {
                         request.sourceKey()), LogSafe.name(request.destinationKey()), LogSafe.name(copy.sourcePath()));
                 sourceNotAsRecorded(copy.sourcePath());
             }
-            case UNKNOWN -> LOG.debug("S3 copied {} to {} but gave neither a SHA-256 nor an ETag that is an MD5 (the"
-                    + " source went up in parts, or encrypted with KMS): uploading the file", LogSafe.name(
-                    request.sourceKey()), LogSafe.name(request.destinationKey()));
+            case UNKNOWN -> LOG.debug("S3 copied {} to {} but gave nothing to check the copy against the file (neither"
+                    + " a SHA-256 or CRC32 nor an ETag that is an MD5: the source went up in parts, or encrypted with"
+                    + " KMS): uploading the file", LogSafe.name(request.sourceKey()),
+                    LogSafe.name(request.destinationKey()));
         }
         return copy.upload();
     }
@@ -143,30 +203,38 @@ public class ServerSideCopies {
         try {
             return client.copyObject(request).copyObjectResult();
         } catch (S3Exception e) {
-            int status = e.statusCode();
-            if (status == 501 && askedForChecksum && !checksums.inUse()) {
+            if (e.statusCode() == 501 && askedForChecksum && !checksums.inUse()) {
                 // the server refused the checksum header, not the copy (S3Proxy): FlexibleChecksums turned them off
                 return send(request, copy);
             }
-            String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
-            if (status == 403 || status == 501) {
-                copySources.refusedByServer("HTTP " + status + " " + code + " for a copy of "
-                        + request.sourceKey());
-                return null;
-            }
-            if (status == 404 && !"NoSuchBucket".equals(code)) {
-                // the source's delete, in another batch, went first; or the object was deleted behind our back
-                LOG.debug("S3 holds no {} to copy to {}: uploading {}", LogSafe.name(request.sourceKey()),
-                        LogSafe.name(request.destinationKey()), LogSafe.name(copy.path()));
-                return NO_SUCH_SOURCE;
-            }
-            if (status >= 400 && status < 500) {
-                LOG.debug("S3 did not copy {} to {} (HTTP {} {}): uploading {}", LogSafe.name(request.sourceKey()),
-                        LogSafe.name(request.destinationKey()), status, code, LogSafe.name(copy.path()));
-                return null;
-            }
-            throw e;
+            return answerTo(e, request, copy);
         }
+    }
+
+    /**
+     * What S3's error answer to a copy means: {@link #NO_SUCH_SOURCE} for a 404, null when S3 answered that it does
+     * not make this copy (any other 4xx); S3 failing (5xx) is thrown.
+     */
+    private CopyObjectResult answerTo(S3Exception e, CopyObjectRequest request, FilePlan.Copy copy) {
+        int status = e.statusCode();
+        String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+        if (status == 403 || status == 501) {
+            copySources.refusedByServer("HTTP " + status + " " + code + " for a copy of "
+                    + request.sourceKey());
+            return null;
+        }
+        if (status == 404 && !"NoSuchBucket".equals(code)) {
+            // the source's delete, in another batch, went first; or the object was deleted behind our back
+            LOG.debug("S3 holds no {} to copy to {}: uploading {}", LogSafe.name(request.sourceKey()),
+                    LogSafe.name(request.destinationKey()), LogSafe.name(copy.path()));
+            return NO_SUCH_SOURCE;
+        }
+        if (status >= 400 && status < 500) {
+            LOG.debug("S3 did not copy {} to {} (HTTP {} {}): uploading {}", LogSafe.name(request.sourceKey()),
+                    LogSafe.name(request.destinationKey()), status, code, LogSafe.name(copy.path()));
+            return null;
+        }
+        throw e;
     }
 
     enum Holds { THE_FILE, SOMETHING_ELSE, UNKNOWN }

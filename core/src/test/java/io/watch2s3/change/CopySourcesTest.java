@@ -18,13 +18,15 @@ class CopySourcesTest {
     }
 
     @Test
-    void fromTheSizeSetUpToWhatOneCopyTakes() {
+    void fromTheSizeSetUpToS3sLargestObject() {
         CopySources copies = copies("256KB");
         assertFalse(copies.mayCopy((256 << 10) - 1));
         assertTrue(copies.mayCopy(256 << 10));
         assertTrue(copies.mayCopy(GB5));
-        assertFalse(copies.mayCopy(GB5 + 1), "larger than one CopyObject takes: uploaded");
+        assertTrue(copies.mayCopy(GB5 + 1), "larger than one CopyObject takes: copied in parts");
+        assertTrue(copies.mayCopy(1000 * GB5));
         assertFalse(copies("off").mayCopy(GB5));
+        assertFalse(copies("off").mayCopy(1000 * GB5));
     }
 
     @Test
