@@ -238,6 +238,43 @@ class CopiesInPartsTest extends ProxiedS3TestBase {
         }
     }
 
+    /**
+     * A server with CopyObject but no UploadPartCopy (501): said once; large files are uploaded from then on, without
+     * asking again, and smaller ones are still copied whole.
+     */
+    @Test
+    void aServerWithoutPartCopiesUploadsLargeFilesAndStillCopiesSmallOnes() throws Exception {
+        try (TestApp app = startWithCopiesInParts(Map.of()); LogCapture log = new LogCapture()) {
+            byte[] data = uploaded(app, "data.bin");
+            FaultyS3Proxy.Fault noPartCopies = proxy.when(CopiesInPartsTest::isPartCopy).respond(501,
+                    "NotImplemented");
+            Files.copy(tree.resolve("data.bin"), tree.resolve("one.bin"));
+            awaitBytes("one.bin", data);
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 2);
+            int refused = noPartCopies.matches();
+            assertTrue(refused >= 1);
+            assertEquals(3, count("one.bin", CopiesInPartsTest::isPartUpload));
+
+            Files.copy(tree.resolve("data.bin"), tree.resolve("two.bin"));
+            awaitBytes("two.bin", data);
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 3);
+            assertEquals(refused, noPartCopies.matches(), "not asked again");
+
+            byte[] small = placeRandom(tree, "small.bin", 300 << 10, 5);
+            awaitBytes("small.bin", small);
+            Files.copy(tree.resolve("small.bin"), tree.resolve("small copy.bin"));
+            awaitBytes("small copy.bin", small);
+            await().atMost(LONG).until(() -> app.counters().getCopied() == 1);
+            assertEquals(1, log.lines(Level.WARN, "sync").stream()
+                    .filter(l -> l.contains("S3 does not copy parts of objects for us (HTTP 501")).count());
+            assertEquals(0, log.lines(Level.WARN, "sync").stream()
+                    .filter(l -> l.contains("S3 does not copy objects for us")).count());
+            assertEquals(0, app.counters().getFailed());
+            assertEquals(List.of(), s3.client().listMultipartUploads(b -> b.bucket(bucket)).uploads());
+            aLaterChangeStillArrives();
+        }
+    }
+
     /** Credentials that may write but not read objects: 403 to a part's copy is said once; files are uploaded. */
     @Test
     void aPartCopyRefusedWith403IsSaidOnceAndTheFileUploaded() throws Exception {

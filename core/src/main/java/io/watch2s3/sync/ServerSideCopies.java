@@ -49,6 +49,8 @@ public class ServerSideCopies {
     private RetryQueue retryQueue;
     private PartedUploads partedUploads;
     private long largestSingleCopy = ServerSideCopy.LARGEST;
+    /** The server answered UploadPartCopy 501: it copies objects whole only. */
+    private volatile boolean noPartCopies;
     private boolean dryRun;
 
     public void setClient(S3Client client) {
@@ -115,7 +117,7 @@ public class ServerSideCopies {
             return copy;
         }
         if (isCopiedInParts(copy.upload().fingerprint().size())) {
-            return copyInParts(exchange, copy, request);
+            return noPartCopies ? copy.upload() : copyInParts(exchange, copy, request);
         }
         String path = copy.path();
         CopyObjectResult result = requests.counted(path, () -> send(request, copy));
@@ -127,7 +129,7 @@ public class ServerSideCopies {
             return copy.upload();
         }
         Holds holds = whatItHolds(result, copy.upload().fingerprint(), objectRequests.etagIsMd5());
-        if (holds == Holds.UNKNOWN && partsCanBeChecked(copy.upload().fingerprint().size())) {
+        if (holds == Holds.UNKNOWN && !noPartCopies && partsCanBeChecked(copy.upload().fingerprint().size())) {
             // rather than the file's upload: S3 copies it once more, part by part, and each part is checked
             LOG.debug("S3 copied {} to {} but gave nothing to check the copy against the file: copying it in parts",
                     LogSafe.name(request.sourceKey()), LogSafe.name(request.destinationKey()));
@@ -155,6 +157,16 @@ public class ServerSideCopies {
         try {
             holds = partedUploads.copyParts(exchange, file, request.sourceKey(), objectRequests.etagIsMd5());
         } catch (S3Exception e) {
+            if (e.statusCode() == 501) {
+                // a server with CopyObject but not UploadPartCopy: single copies go on
+                if (!noPartCopies) {
+                    noPartCopies = true;
+                    LOG.warn("S3 does not copy parts of objects for us (HTTP 501 for an UploadPartCopy of {}): files"
+                            + " larger than one copy takes (5GB) are uploaded in full from now on",
+                            LogSafe.name(request.sourceKey()));
+                }
+                return copy.upload();
+            }
             if (answerTo(e, request, copy) == NO_SUCH_SOURCE) {
                 sourceNotAsRecorded(copy.sourcePath());
             }
