@@ -32,7 +32,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 class RouteRecipesTest extends S3TestBase {
 
     private static final Duration LONG = Duration.ofMinutes(3);
-    private static final String PREPARED = "- bean: { ref: objectRequests, method: prepareUpload }";
+    private static final String PREPARED = "- bean: { ref: objectRequests, method: prepareUploadOrCopy }";
     /** Its first one is the upload branch's. */
     private static final String CONFIRMED = "- bean: { ref: confirmedRequests, method: recordConfirmed }";
 
@@ -55,10 +55,19 @@ class RouteRecipesTest extends S3TestBase {
             Files.write(tree.resolve("video.mp4"), large);
 
             await().atMost(LONG).until(() -> s3.exists(bucket, "index.html") && s3.exists(bucket, "video.mp4"));
+            // a renamed file, copied by S3 (s3.server-side-copy): the copy carries them too
+            byte[] image = new byte[300 * 1024];
+            new Random(2).nextBytes(image);
+            Files.write(tree.resolve("image.jpg"), image);
+            await().atMost(LONG).until(() -> s3.exists(bucket, "image.jpg"));
+            Files.move(tree.resolve("image.jpg"), tree.resolve("renamed.jpg"));
+            await().atMost(LONG).until(() -> app.counters().getCopied() == 1);
             HeadObjectResponse page = s3.head(bucket, "index.html");
             HeadObjectResponse video = s3.head(bucket, "video.mp4");
+            HeadObjectResponse copied = s3.head(bucket, "renamed.jpg");
             assertTrue(video.eTag().endsWith("-3\""), "sent in three parts: " + video.eTag());
-            for (HeadObjectResponse head : List.of(page, video)) {
+            assertEquals("image/jpeg", copied.contentType());
+            for (HeadObjectResponse head : List.of(page, video, copied)) {
                 assertEquals("public, max-age=300", head.cacheControl());
                 assertEquals("attachment", head.contentDisposition());
                 assertEquals("identity", head.contentEncoding());
@@ -71,7 +80,7 @@ class RouteRecipesTest extends S3TestBase {
 
     @Test
     void theReadmesLogOfUploadedKeysNamesEveryUploadAndNoContent() throws Exception {
-        Path routes = routesWith(Map.of(CONFIRMED, readmeSnippetAfter("to log every uploaded key")));
+        Path routes = routesWith(Map.of(CONFIRMED, readmeSnippetAfter("to log every key uploaded or copied")));
         try (LogCapture log = new LogCapture();
                 TestApp app = TestApp.start(settings(Map.of("s3.part-size", "5MB")), "file:" + routes)) {
             Files2.write(tree, "secret/index.html", "<h1>password=hunter2</h1>");
@@ -80,8 +89,11 @@ class RouteRecipesTest extends S3TestBase {
             Files.write(tree.resolve("video.mp4"), large);
 
             await().atMost(LONG).until(() -> log.lines(Level.INFO, "uploaded").size() == 3);
-            assertEquals(List.of("${env:HOME} null.txt", "secret/index.html", "video.mp4"),
+            Files.copy(tree.resolve("video.mp4"), tree.resolve("video copy.mp4")); // copied by S3
+            await().atMost(LONG).until(() -> log.lines(Level.INFO, "uploaded").size() == 4);
+            assertEquals(List.of("${env:HOME} null.txt", "secret/index.html", "video copy.mp4", "video.mp4"),
                     log.lines(Level.INFO, "uploaded").stream().sorted().toList());
+            assertEquals(1, app.counters().getCopied());
             assertTrue(log.atLeast(Level.TRACE).stream().noneMatch(line -> line.contains("hunter2")),
                     "a file's content was logged");
         }

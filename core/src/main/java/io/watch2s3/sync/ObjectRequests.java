@@ -88,34 +88,52 @@ public class ObjectRequests {
         this.storageClass = storageClass == null || storageClass.isBlank() ? null : storageClass.trim();
     }
 
-    /** The PUT of the file {@code upload} names. */
-    public void prepareUpload(Exchange exchange, @Body FilePlan.Upload upload) {
-        Message message = exchange.getMessage();
-        Fingerprint fp = upload.fingerprint();
-        String path = upload.path();
-        setKey(exchange, upload);
-        boolean inParts = upload.content() == null && fp.size() > partSize;
-        setObjectHeaders(message, upload, inParts);
-        if (upload.content() != null) {
-            // the bytes that were hashed, as an array: every attempt reads it from the start
-            message.setBody(upload.content());
-        } else if (inParts) {
-            message.setBody(new FileInParts(root, path, fp, partSize));
+    /**
+     * The request of an upload or a copy: key, the headers and metadata of the file's object (a step after this one
+     * may set more, or replace them: the README's Cache-Control), and for an upload the body: the file's bytes, a
+     * stream of it, or its parts. A copy keeps its plan as the body; {@link ServerSideCopies} sends it.
+     */
+    public void prepareUploadOrCopy(Exchange exchange, @Body FilePlan plan) {
+        if (plan instanceof FilePlan.Copy copy) {
+            setKey(exchange, copy);
+            String sourceKey = keys.keyFor(copy.sourcePath()).orElseThrow(
+                    () -> new ObjectKeys.KeyRefusedException(keys.whyRefused(copy.sourcePath())));
+            exchange.getMessage().setHeader(SOURCE_KEY_HEADER, sourceKey);
+            setObjectHeaders(exchange.getMessage(), copy.upload(), goesUpInParts(copy.upload()));
+        } else if (plan instanceof FilePlan.Upload upload) {
+            setKey(exchange, upload);
+            setObjectHeaders(exchange.getMessage(), upload, goesUpInParts(upload));
+            setBody(exchange.getMessage(), upload);
         } else {
-            // not the File: the S3 client would open it by name, following a symlink swapped in meanwhile
-            message.setBody(new TreeFileStream(root, path, fp.size()));
+            throw new IllegalArgumentException("neither an upload nor a copy: " + plan);
         }
     }
 
-    /**
-     * The copy of a file larger than one CopyObject takes: a multipart upload whose parts S3 copies
-     * ({@link PartedUploads#copyParts}), begun with the headers and metadata the file's upload in parts would carry,
-     * so that the object is the one that upload makes. The plan stays the copy.
-     */
-    FileInParts prepareCopyInParts(Exchange exchange, FilePlan.Copy copy) {
-        FilePlan.Upload upload = copy.upload();
-        setObjectHeaders(exchange.getMessage(), upload, true);
+    /** The copy prepared on the exchange is the file's upload after all: its body, and its plan from now on. */
+    void uploadInstead(Exchange exchange, FilePlan.Upload upload) {
+        exchange.setProperty(FilePlan.PROPERTY, upload);
+        setBody(exchange.getMessage(), upload);
+    }
+
+    /** The parts of a copy in parts ({@link PartedUploads#copyParts}): those the file's upload would have. */
+    FileInParts inParts(FilePlan.Upload upload) {
         return new FileInParts(root, upload.path(), upload.fingerprint(), partSize);
+    }
+
+    private boolean goesUpInParts(FilePlan.Upload upload) {
+        return upload.content() == null && goesUpInParts(upload.fingerprint().size());
+    }
+
+    private void setBody(Message message, FilePlan.Upload upload) {
+        if (upload.content() != null) {
+            // the bytes that were hashed, as an array: every attempt reads it from the start
+            message.setBody(upload.content());
+        } else if (goesUpInParts(upload)) {
+            message.setBody(inParts(upload));
+        } else {
+            // not the File: the S3 client would open it by name, following a symlink swapped in meanwhile
+            message.setBody(new TreeFileStream(root, upload.path(), upload.fingerprint().size()));
+        }
     }
 
     private void setObjectHeaders(Message message, FilePlan.Upload upload, boolean inParts) {
@@ -149,27 +167,29 @@ public class ObjectRequests {
     }
 
     /**
-     * The CopyObject that has S3 copy {@code copy}'s source object in {@code bucket} to the file's key, with the
-     * headers and metadata a PUT of the file would carry (REPLACE: the source's mtime and name are not the file's).
-     * Sent by {@link ServerSideCopies}, not an aws2-s3 endpoint, so the exchange keeps its body (the plan).
+     * The CopyObject that has S3 copy the source object prepared on {@code message} to the file's key, with the
+     * headers and metadata on the message: those a PUT of the file would carry, and any a step of the route set
+     * (REPLACE: the source's mtime and name are not the file's). Sent by {@link ServerSideCopies}, not an aws2-s3
+     * endpoint, so the exchange keeps its body (the plan).
      */
-    CopyObjectRequest copyRequest(Exchange exchange, FilePlan.Copy copy, String bucket) {
-        FilePlan.Upload upload = copy.upload();
-        setKey(exchange, copy);
-        String sourceKey = keys.keyFor(copy.sourcePath()).orElseThrow(
-                () -> new ObjectKeys.KeyRefusedException(keys.whyRefused(copy.sourcePath())));
-        exchange.getMessage().setHeader(SOURCE_KEY_HEADER, sourceKey);
+    @SuppressWarnings("unchecked")
+    static CopyObjectRequest copyRequest(Message message, String bucket) {
         CopyObjectRequest.Builder request = CopyObjectRequest.builder()
                 .sourceBucket(bucket)
-                .sourceKey(sourceKey)
+                .sourceKey(sourceKeyOf(message))
                 .destinationBucket(bucket)
-                .destinationKey(keyOf(exchange.getMessage()))
+                .destinationKey(keyOf(message))
                 .metadataDirective(MetadataDirective.REPLACE)
-                .contentType(contentTypes.forName(Path.of(upload.path()).getFileName().toString()))
-                .metadata(metadata(upload.fingerprint(), etagIsNoMd5));
-        if (cannedAcl != null) {
-            request.acl(ObjectCannedACL.valueOf(cannedAcl));
+                .contentType(message.getHeader(AWS2S3Constants.CONTENT_TYPE, String.class))
+                .metadata(message.getHeader(AWS2S3Constants.METADATA, Map.class))
+                .cacheControl(message.getHeader(AWS2S3Constants.CACHE_CONTROL, String.class))
+                .contentDisposition(message.getHeader(AWS2S3Constants.CONTENT_DISPOSITION, String.class))
+                .contentEncoding(message.getHeader(AWS2S3Constants.CONTENT_ENCODING, String.class));
+        String acl = message.getHeader(AWS2S3Constants.CANNED_ACL, String.class);
+        if (acl != null) {
+            request.acl(ObjectCannedACL.valueOf(acl));
         }
+        String storageClass = message.getHeader(AWS2S3Constants.STORAGE_CLASS, String.class);
         if (storageClass != null) {
             request.storageClass(storageClass);
         }

@@ -107,33 +107,39 @@ public class ServerSideCopies {
     }
 
     /**
-     * {@code copy} when S3 made it; its upload when the file is to be sent after all. A file larger than one
-     * CopyObject takes (5GB) is copied in parts ({@link PartedUploads#copyParts}); if that stops short, its upload
-     * sends only the parts S3 did not copy.
+     * Has S3 make the copy prepared on the exchange ({@link ObjectRequests#prepareUploadOrCopy}). The body stays
+     * {@code copy} when S3 made it; it becomes the file's upload when the file is to be sent after all. A file larger
+     * than one CopyObject takes (5GB) is copied in parts ({@link PartedUploads#copyParts}); if that stops short, its
+     * upload sends only the parts S3 did not copy.
      */
-    public FilePlan copyOrUpload(Exchange exchange, @Body FilePlan.Copy copy) throws IOException {
-        CopyObjectRequest request = objectRequests.copyRequest(exchange, copy, bucket);
+    public void copyOrUpload(Exchange exchange, @Body FilePlan.Copy copy) throws IOException {
         if (dryRun) {
-            return copy;
+            return;
         }
+        if (!copied(exchange, copy)) {
+            objectRequests.uploadInstead(exchange, copy.upload());
+        }
+    }
+
+    private boolean copied(Exchange exchange, FilePlan.Copy copy) throws IOException {
+        CopyObjectRequest request = ObjectRequests.copyRequest(exchange.getMessage(), bucket);
         if (isCopiedInParts(copy.upload().fingerprint().size())) {
-            return noPartCopies ? copy.upload() : copyInParts(exchange, copy, request);
+            return !noPartCopies && copiedInParts(exchange, copy, request);
         }
-        String path = copy.path();
-        CopyObjectResult result = requests.counted(path, () -> send(request, copy));
+        CopyObjectResult result = requests.counted(copy.path(), () -> send(request, copy));
         if (result == null) {
-            return copy.upload();
+            return false;
         }
         if (result == NO_SUCH_SOURCE) {
             sourceNotAsRecorded(copy.sourcePath());
-            return copy.upload();
+            return false;
         }
         Holds holds = whatItHolds(result, copy.upload().fingerprint(), objectRequests.etagIsMd5());
         if (holds == Holds.UNKNOWN && !noPartCopies && partsCanBeChecked(copy.upload().fingerprint().size())) {
             // rather than the file's upload: S3 copies it once more, part by part, and each part is checked
             LOG.debug("S3 copied {} to {} but gave nothing to check the copy against the file: copying it in parts",
                     LogSafe.name(request.sourceKey()), LogSafe.name(request.destinationKey()));
-            return copyInParts(exchange, copy, request);
+            return copiedInParts(exchange, copy, request);
         }
         return judged(holds, request, copy);
     }
@@ -151,8 +157,9 @@ public class ServerSideCopies {
         return objectRequests.goesUpInParts(size) && (objectRequests.etagIsMd5() || checksums.inUse());
     }
 
-    private FilePlan copyInParts(Exchange exchange, FilePlan.Copy copy, CopyObjectRequest request) throws IOException {
-        FileInParts file = objectRequests.prepareCopyInParts(exchange, copy);
+    private boolean copiedInParts(Exchange exchange, FilePlan.Copy copy, CopyObjectRequest request)
+            throws IOException {
+        FileInParts file = objectRequests.inParts(copy.upload());
         Holds holds;
         try {
             holds = partedUploads.copyParts(exchange, file, request.sourceKey(), objectRequests.etagIsMd5());
@@ -165,20 +172,21 @@ public class ServerSideCopies {
                             + " larger than one copy takes (5GB) are uploaded in full from now on",
                             LogSafe.name(request.sourceKey()));
                 }
-                return copy.upload();
+                return false;
             }
             if (answerTo(e, request, copy) == NO_SUCH_SOURCE) {
                 sourceNotAsRecorded(copy.sourcePath());
             }
-            return copy.upload();
+            return false;
         }
         return judged(holds, request, copy);
     }
 
-    private FilePlan judged(Holds holds, CopyObjectRequest request, FilePlan.Copy copy) {
+    /** True when the copy holds the file's content; else says why not. */
+    private boolean judged(Holds holds, CopyObjectRequest request, FilePlan.Copy copy) {
         switch (holds) {
             case THE_FILE -> {
-                return copy;
+                return true;
             }
             case SOMETHING_ELSE -> {
                 LOG.info("the copy of {} to {} does not hold the file's content (the object changed in S3 since it"
@@ -191,7 +199,7 @@ public class ServerSideCopies {
                     + " KMS): uploading the file", LogSafe.name(request.sourceKey()),
                     LogSafe.name(request.destinationKey()));
         }
-        return copy.upload();
+        return false;
     }
 
     private void sourceNotAsRecorded(String sourcePath) {
