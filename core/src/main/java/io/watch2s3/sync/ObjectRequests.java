@@ -13,6 +13,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.aws2.s3.AWS2S3Constants;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 
@@ -172,28 +173,18 @@ public class ObjectRequests {
      * (REPLACE: the source's mtime and name are not the file's). Sent by {@link ServerSideCopies}, not an aws2-s3
      * endpoint, so the exchange keeps its body (the plan).
      */
-    @SuppressWarnings("unchecked")
     static CopyObjectRequest copyRequest(Message message, String bucket) {
-        CopyObjectRequest.Builder request = CopyObjectRequest.builder()
-                .sourceBucket(bucket)
-                .sourceKey(sourceKeyOf(message))
-                .destinationBucket(bucket)
-                .destinationKey(keyOf(message))
+        // the headers as a multipart upload's start reads them from the message: one place reads them
+        CreateMultipartUploadRequest object = MultipartRequests.create(message, bucket, keyOf(message), true);
+        return CopyObjectRequest.builder()
+                .sourceBucket(bucket).sourceKey(sourceKeyOf(message))
+                .destinationBucket(bucket).destinationKey(object.key())
                 .metadataDirective(MetadataDirective.REPLACE)
-                .contentType(message.getHeader(AWS2S3Constants.CONTENT_TYPE, String.class))
-                .metadata(message.getHeader(AWS2S3Constants.METADATA, Map.class))
-                .cacheControl(message.getHeader(AWS2S3Constants.CACHE_CONTROL, String.class))
-                .contentDisposition(message.getHeader(AWS2S3Constants.CONTENT_DISPOSITION, String.class))
-                .contentEncoding(message.getHeader(AWS2S3Constants.CONTENT_ENCODING, String.class));
-        String acl = message.getHeader(AWS2S3Constants.CANNED_ACL, String.class);
-        if (acl != null) {
-            request.acl(ObjectCannedACL.valueOf(acl));
-        }
-        String storageClass = message.getHeader(AWS2S3Constants.STORAGE_CLASS, String.class);
-        if (storageClass != null) {
-            request.storageClass(storageClass);
-        }
-        return request.build();
+                .contentType(object.contentType()).metadata(object.metadata())
+                .cacheControl(object.cacheControl()).contentDisposition(object.contentDisposition())
+                .contentEncoding(object.contentEncoding())
+                .acl(object.aclAsString()).storageClass(object.storageClassAsString())
+                .build();
     }
 
     /** The DELETE of the object of the path {@code delete} names. */
