@@ -47,6 +47,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  *
  * <p>Once watch2s3 stops, no part begins: the parts in flight end, and the next start goes on with the upload.
  *
+ * <p>The same upload carries a server-side copy larger than one CopyObject takes ({@link #copyParts}): S3 copies each
+ * part from the object that holds the content, and the file's upload takes over the parts it did not copy.
+ *
  * <p>A failed part fails the file's exchange like any failed request, and the route's error handler sends it again:
  * the upload goes on from the part that failed, with the parts S3 already holds kept (in the exchange property
  * {@link #PROGRESS}). When the file's turn ends without the upload completed (given up, or the file changed), the

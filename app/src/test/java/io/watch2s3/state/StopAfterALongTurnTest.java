@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
  * survive a clean stop. With H2 2.3.232 it did not: the compaction H2 runs as it closes dropped the chunks written since
  * (h2database/h2database#4247, fixed in 2.4.240), so a `--once` run that uploaded a 5 GB file exited 0 and the next run
  * sent the file again, and a watcher stopped a minute after its start lost every row it had recorded. On the real H2
- * database and a real file.
+ * database and a real file; among the app's tests, which run side by side, rather than the core's, which run one after
+ * another (it waits a minute).
  */
 class StopAfterALongTurnTest {
 
