@@ -275,6 +275,29 @@ class CopiesInPartsTest extends ProxiedS3TestBase {
         }
     }
 
+    /**
+     * S3 answers a part's copy with nothing to check it by (an ETag that is no MD5, no CRC32): the copy is not trusted,
+     * and the file's upload sends every part into the same upload.
+     */
+    @Test
+    void partCopiesWithNothingToCheckThemByAreUploaded() throws Exception {
+        try (TestApp app = startWithCopiesInParts(Map.of()); LogCapture log = new LogCapture()) {
+            byte[] data = uploaded(app, "data.bin");
+            FaultyS3Proxy.Fault unchecked = proxy.when(CopiesInPartsTest::isPartCopy).answerOk(
+                    "<CopyPartResult><ETag>\"not-an-md5\"</ETag></CopyPartResult>");
+            Files.copy(tree.resolve("data.bin"), tree.resolve("copy.bin"));
+            awaitBytes("copy.bin", data);
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 2);
+            assertTrue(unchecked.matches() >= 1);
+            assertEquals(3, count("copy.bin", CopiesInPartsTest::isPartUpload));
+            assertEquals(0, app.counters().getCopied());
+            assertEquals(0, app.counters().getFailed());
+            assertEquals(List.of(), log.atLeast(Level.WARN));
+            assertEquals(List.of(), s3.client().listMultipartUploads(b -> b.bucket(bucket)).uploads());
+            aLaterChangeStillArrives();
+        }
+    }
+
     /** Credentials that may write but not read objects: 403 to a part's copy is said once; files are uploaded. */
     @Test
     void aPartCopyRefusedWith403IsSaidOnceAndTheFileUploaded() throws Exception {
