@@ -2,8 +2,6 @@ package io.watch2s3.sync;
 
 import io.watch2s3.health.S3RequestEvents;
 import java.io.IOException;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -19,8 +17,6 @@ import software.amazon.awssdk.services.s3.model.UploadPartCopyResponse;
  * (given for an upload begun with CRC32). Reading the part from the local disk costs no uplink.
  */
 final class CopiedParts {
-
-    private static final HexFormat HEX = HexFormat.of();
 
     private final S3Client client;
     private final String bucket;
@@ -84,10 +80,9 @@ final class CopiedParts {
     /** What the copied range holds: its ETag against the MD5 of the file's range, else its CRC32 against theirs. */
     ServerSideCopies.Holds whatPartHolds(CopyPartResult copied, FileInParts file, long offset, long length)
             throws IOException {
-        String etag = copied.eTag() == null ? "" : copied.eTag().replace("\"", "");
-        if (etagIsMd5 && etag.matches("[0-9a-fA-F]{32}")) {
-            String md5 = HEX.formatHex(Base64.getDecoder().decode(PartChecksums.md5(file, offset, length)));
-            return etag.equalsIgnoreCase(md5) ? ServerSideCopies.Holds.THE_FILE : ServerSideCopies.Holds.SOMETHING_ELSE;
+        String etagMd5 = ServerSideCopies.md5OfEtag(copied.eTag(), etagIsMd5);
+        if (etagMd5 != null) {
+            return ServerSideCopies.byMd5(etagMd5, PartChecksums.md5(file, offset, length));
         }
         if (copied.checksumCRC32() != null) {
             return copied.checksumCRC32().equals(PartChecksums.crc32(file, offset, length))

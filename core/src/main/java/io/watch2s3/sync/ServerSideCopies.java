@@ -272,11 +272,19 @@ public class ServerSideCopies {
             boolean same = result.checksumSHA256().equals(Base64.getEncoder().encodeToString(HEX.parseHex(fp.sha256())));
             return same ? Holds.THE_FILE : Holds.SOMETHING_ELSE;
         }
-        String etag = result.eTag() == null ? "" : result.eTag().replace("\"", "");
-        if (!etagIsMd5 || fp.md5Base64() == null || !etag.matches("[0-9a-fA-F]{32}")) {
-            return Holds.UNKNOWN;
-        }
-        String md5 = HEX.formatHex(Base64.getDecoder().decode(fp.md5Base64()));
-        return etag.equalsIgnoreCase(md5) ? Holds.THE_FILE : Holds.SOMETHING_ELSE;
+        String etagMd5 = md5OfEtag(result.eTag(), etagIsMd5);
+        return etagMd5 == null || fp.md5Base64() == null ? Holds.UNKNOWN : byMd5(etagMd5, fp.md5Base64());
+    }
+
+    /** The ETag, as hex, where it is an MD5 of the content (made in one piece, not with KMS); else null. */
+    static String md5OfEtag(String eTag, boolean etagIsMd5) {
+        String etag = eTag == null ? "" : eTag.replace("\"", "");
+        return etagIsMd5 && etag.matches("[0-9a-fA-F]{32}") ? etag : null;
+    }
+
+    /** Whether the ETag's MD5 ({@link #md5OfEtag}) is {@code md5Base64}, the MD5 of the file's bytes. */
+    static Holds byMd5(String etagMd5, String md5Base64) {
+        return etagMd5.equalsIgnoreCase(HEX.formatHex(Base64.getDecoder().decode(md5Base64))) ? Holds.THE_FILE
+                : Holds.SOMETHING_ELSE;
     }
 }
