@@ -204,6 +204,49 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
     }
 
     /**
+     * The file was excluded (sync.exclude) while watch2s3 was down: this run never uploads it, so nothing would go on
+     * with the left upload. It is aborted at start. Before, it was kept at every start, waiting for an upload that
+     * never came, and its parts stayed in the bucket (billed) for good.
+     */
+    @JarTest
+    void anUploadLeftForAFileExcludedSinceIsAbortedAtStart() throws Exception {
+        write("big.bin", 6 * PART + 3, 10);
+        String left = killedWhilePart5IsHeld("big.bin");
+        List<String> excluded = processThroughProxy(Map.of("sync.exclude", "*.bin"));
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), excluded, Map.of())) {
+            await().atMost(LONG).until(() -> second.stderr().contains(
+                    "aborted the multipart upload of big.bin that the last run left unfinished"));
+            assertTrue(proxy.requests().stream().anyMatch(s -> s.request().method().equals("DELETE")
+                    && s.request().query().contains("uploadId=" + left)), "the left upload was aborted");
+            assertEquals(List.of(), unfinishedUploads());
+            write("later.txt", 10, 98);
+            awaitBytes("later.txt", Files.readAllBytes(tree.resolve("later.txt")));
+            assertEquals(List.of(), partsSent("big.bin"));
+            assertTrue(!s3.exists(bucket, "big.bin"));
+        }
+    }
+
+    /**
+     * s3.prefix changed while watch2s3 was down: the file now goes to another key, so the upload left under the old
+     * one is aborted at start and the file is sent whole to its new key.
+     */
+    @JarTest
+    void anUploadLeftUnderAnotherPrefixIsAbortedAndTheFileSentToItsNewKey() throws Exception {
+        byte[] large = write("big.bin", 6 * PART + 3, 10);
+        String left = killedWhilePart5IsHeld("big.bin");
+        List<String> prefixed = processThroughProxy(Map.of("s3.prefix", "site/"));
+        try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), prefixed, Map.of())) {
+            awaitBytes("site/big.bin", large);
+            await().atMost(LONG).until(() -> unfinishedUploads().isEmpty());
+            assertTrue(proxy.requests().stream().anyMatch(s -> s.request().method().equals("DELETE")
+                    && s.request().query().contains("uploadId=" + left)), "the left upload was aborted");
+            assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), partsSent("site/big.bin"));
+            assertTrue(second.stderr().contains(
+                    "aborted the multipart upload of big.bin that the last run left unfinished"), second.stderr());
+        }
+    }
+
+    /**
      * A server that cannot list the left upload's parts (S3Proxy answers 500 for good after a killed run left half a
      * part): the file is sent whole at once, not held back by retries of the listing.
      */

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -37,13 +38,17 @@ final class LeftUploads {
     private final S3RequestEvents requests;
     private final StateDatabase state;
     private final Path root;
+    /** Whether this run would upload the file at a path to a key (sync.include/exclude, s3.prefix). */
+    private final BiPredicate<String, String> wouldUpload;
 
-    LeftUploads(S3Client client, String bucket, S3RequestEvents requests, StateDatabase state, Path root) {
+    LeftUploads(S3Client client, String bucket, S3RequestEvents requests, StateDatabase state, Path root,
+            BiPredicate<String, String> wouldUpload) {
         this.client = client;
         this.bucket = bucket;
         this.requests = requests;
         this.state = state;
         this.root = root;
+        this.wouldUpload = wouldUpload;
     }
 
     /**
@@ -97,11 +102,17 @@ final class LeftUploads {
         return left == null ? null : resume(left, file, md5PerPart, digest);
     }
 
-    /** The left upload's file is there as it was when the upload began, and no upload of it was confirmed since. */
+    /**
+     * The left upload's file is there as it was when the upload began, no upload of it was confirmed since, and this
+     * run would upload it to the same key (not excluded now, the same prefix).
+     */
     private boolean isStillWanted(StateDatabase.UnfinishedUpload left) {
         SyncedFile was = left.file();
         if (was == null || root == null) {
             return false; // remembered by a version that did not go on with uploads
+        }
+        if (!wouldUpload.test(was.path(), left.key())) {
+            return false;
         }
         try {
             FileStat now = FileStat.of(root.resolve(was.path()));

@@ -1,9 +1,11 @@
 package io.watch2s3.sync;
 
+import io.watch2s3.change.PathFilter;
 import io.watch2s3.failure.Failure;
 import io.watch2s3.health.S3RequestEvents;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.s3.FlexibleChecksums;
+import io.watch2s3.s3.ObjectKeys;
 import io.watch2s3.s3.S3ClientBuilder;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.tree.FileStat;
@@ -96,6 +98,8 @@ public class PartedUploads implements CamelContextAware {
     private FlexibleChecksums checksums = new FlexibleChecksums();
     private boolean dryRun;
     private S3RequestEvents requests;
+    private PathFilter filter;
+    private ObjectKeys keys;
 
     @Override
     public void setCamelContext(CamelContext camelContext) {
@@ -151,6 +155,19 @@ public class PartedUploads implements CamelContextAware {
     /** Counts each request in flight and tells S3Health how it went, as for the route's own requests. */
     public void setRequests(S3RequestEvents requests) {
         this.requests = requests;
+    }
+
+    /**
+     * sync.include and sync.exclude: an upload a run left for a file that is excluded now is aborted at start. Kept,
+     * it waited for an upload of the file that never came, and its parts stayed in the bucket (billed) for good.
+     */
+    public void setFilter(PathFilter filter) {
+        this.filter = filter;
+    }
+
+    /** s3.prefix: an upload a run left under another key than the file's now (the prefix changed) is aborted too. */
+    public void setKeys(ObjectKeys keys) {
+        this.keys = keys;
     }
 
     /** Sends the file's parts that S3 does not hold yet, and completes the upload. */
@@ -259,8 +276,14 @@ public class PartedUploads implements CamelContextAware {
         if (dryRun) {
             return;
         }
-        leftUploads = new LeftUploads(client, bucket, requests, state, root);
+        leftUploads = new LeftUploads(client, bucket, requests, state, root, this::wouldUpload);
         leftUploads.keepOrAbortAll();
+    }
+
+    /** Whether this run would upload the file at {@code path} to {@code key}: its upload may go on with one left. */
+    private boolean wouldUpload(String path, String key) {
+        return (filter == null || filter.accepts(path))
+                && (keys == null || keys.keyFor(path).filter(key::equals).isPresent());
     }
 
     /** The file at {@code path} (null: none of this run's) no longer needs upload {@code id} of {@code key}. */
