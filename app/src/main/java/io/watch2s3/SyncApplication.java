@@ -222,11 +222,20 @@ public final class SyncApplication implements AutoCloseable {
      * --once: waits until the catch-up scan ran and everything it found was synced, then stops.
      * @return true when every file was synced (nothing failed, refused or held back)
      */
-    public boolean awaitOnceDone() throws InterruptedException {
+    public boolean awaitOnceDone() throws Exception {
         onStopSignal(() -> stopRequested = true);
+        List<Pair> pairs = List.copyOf(pairs());
+        for (Pair pair : pairs) {
+            awaitSettled(pair);
+        }
+        if (stopRequested) {
+            // the files in flight finish first, so that the lines below count them (they counted the files done
+            // when the signal came, and the uploads that ended during the stop went unsaid)
+            close();
+        }
         boolean synced = true;
-        for (Pair pair : pairs()) {
-            synced &= awaitOnceDone(pair);
+        for (Pair pair : pairs) {
+            synced &= reportOnceDone(pair, pairs.size());
         }
         return synced;
     }
@@ -237,19 +246,25 @@ public final class SyncApplication implements AutoCloseable {
      * that took, and the JVM could halt before the state database recorded it: the next run sent it again.
      */
     private volatile boolean stopRequested;
+    private boolean closed;
 
-    private boolean awaitOnceDone(Pair pair) throws InterruptedException {
+    private void awaitSettled(Pair pair) throws InterruptedException {
         CatchUpScan scan = bean(pair, CatchUpScan.class);
         LatestChangePerPath batches = bean(pair, LatestChangePerPath.class);
-        SyncCounters counters = bean(pair, SyncCounters.class);
-        StateDatabase state = bean(pair, StateDatabase.class);
         while (!(scan.isSettled() && batches.isIdle()) && !stopRequested) {
             Thread.sleep(100);
         }
+    }
+
+    /** The pair's line of a --once run; true when every file was synced. */
+    private boolean reportOnceDone(Pair pair, int pairs) {
+        CatchUpScan scan = bean(pair, CatchUpScan.class);
+        SyncCounters counters = bean(pair, SyncCounters.class);
+        StateDatabase state = bean(pair, StateDatabase.class);
         boolean synced = !stopRequested && counters.getFailed() == 0 && counters.getRefused() == 0
                 && counters.getDeletesHeld() == 0
                 && scan.getLastFailure() == null && !state.isBroken();
-        LOG.info("{}done{}: {}{}", pairs().size() > 1 ? "pair " + pair.id() + ": " : "",
+        LOG.info("{}done{}: {}{}", pairs > 1 ? "pair " + pair.id() + ": " : "",
                 settings.flag("sync.dry-run") ? " (dry run: nothing was sent; what a real run would do)" : "", counters,
                 synced ? ""
                 : stopRequested ? "; stopped before everything was synced: the next run goes on"
@@ -353,6 +368,10 @@ public final class SyncApplication implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) {
+            return; // a --once run told to stop closes before its last line
+        }
+        closed = true;
         try {
             if (main != null) {
                 // the run is over: without this, Camel's JVM shutdown hook took the exit that follows (after a

@@ -478,6 +478,9 @@ class MultipartUploadsTest extends ProxiedS3TestBase {
             assertTrue(first.stderr().contains("stopped before everything was synced"), first.stderr());
             assertTrue(first.stderr().matches("(?s).*stopping: [1-4] of the 7 parts of once\\.bin are in S3.*"),
                     first.stderr());
+            // the last line, once what was in flight has ended: it counts what ended during the stop
+            assertTrue(first.stderr().indexOf("done: uploaded=") > first.stderr().indexOf("stopping: "),
+                    first.stderr());
         }
         String left = unfinishedUploads().get(0).uploadId();
         List<Integer> inS3 = s3.client().listParts(b -> b.bucket(bucket).key("once.bin").uploadId(left)).parts()

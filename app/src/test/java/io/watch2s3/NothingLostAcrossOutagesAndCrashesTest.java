@@ -104,6 +104,12 @@ class NothingLostAcrossOutagesAndCrashesTest extends S3TestBase {
             await().atMost(LONG).until(() -> s3.requests(bucket).stream().anyMatch(AccessLogEntry::isPut));
             first.terminate();
             assertEquals(0, first.waitFor(10 + 30), "exit 0 within the shutdown timeout; stderr:\n" + first.stderr());
+            // the files not begun are said to be left, not counted done (the line said 2000/2000 files, 100 %)
+            String log = first.stderr();
+            assertTrue(log.contains("stopping: the uploads under way finish"), log);
+            assertTrue(log.matches("(?s).*batch \\d+ stopped: \\d+/\\d+ files \\(\\d+%\\), [^\n]*, [1-9]\\d* left for"
+                    + " the next start, .*"), log);
+            assertTrue(!log.matches("(?s).*batch \\d+ done: (\\d+)/\\1 files.*"), log);
         }
         try (JavaProcess second = JavaProcess.start(dir.resolve("run2"), jvm, Map.of())) {
             awaitObjects(s3, burst);

@@ -81,7 +81,7 @@ public final class TestApp implements AutoCloseable {
     }
 
     /** As with --once: waits until the start's scan and its batches are done; whether everything synced. */
-    public boolean awaitOnceDone() throws InterruptedException {
+    public boolean awaitOnceDone() throws Exception {
         return app.awaitOnceDone();
     }
 

@@ -41,16 +41,17 @@ public class ProgressReport {
     }
 
     /**
-     * One file's turn ended: {@code bytesSent} by an upload S3 confirmed, found {@code unchanged}, or {@code failed}.
-     * Counted on its own batch: with batches side by side, the pair's counters would put a small batch's files in the
-     * big one's line too (4683/4683 files, 13018 unchanged).
+     * One file's turn ended: {@code bytesSent} by an upload S3 confirmed, found {@code unchanged}, or {@code failed};
+     * or it did not begin ({@code notBegun}: watch2s3 is stopping, the next start syncs it). Counted on its own batch:
+     * with batches side by side, the pair's counters would put a small batch's files in the big one's line too
+     * (4683/4683 files, 13018 unchanged).
      */
-    public void fileDone(BatchProgress batch, long bytesSent, boolean unchanged, boolean failed) {
+    public void fileDone(BatchProgress batch, long bytesSent, boolean unchanged, boolean failed, boolean notBegun) {
         if (batch != null) {
             batch.bytes.addAndGet(bytesSent);
             batch.unchanged.addAndGet(unchanged ? 1 : 0);
             batch.failed.addAndGet(failed ? 1 : 0);
-            batch.done.incrementAndGet();
+            (notBegun ? batch.notBegun : batch.done).incrementAndGet();
         }
         counters.fileDone();
     }
@@ -58,7 +59,10 @@ public class ProgressReport {
     public void batchFinished(@ExchangeProperty(PROPERTY) BatchProgress batch) {
         if (batch != null && running.remove(batch) && batch.total >= REPORTED_FROM) {
             long failed = batch.failed.get();
-            if (failed == 0) {
+            if (batch.notBegun.get() > 0) {
+                // a stop: the files not begun are not done (the line said 3000/3000 files, 100 %)
+                LOG.info("batch {} stopped: {}", batch.number, batch.line());
+            } else if (failed == 0) {
                 LOG.info("batch {} done: {}", batch.number, batch.line());
             } else {
                 LOG.warn("batch {} ended with {} of its files failed: {}",
@@ -79,6 +83,7 @@ public class ProgressReport {
     /** One batch's figures. */
     public static final class BatchProgress {
         private final AtomicLong done = new AtomicLong();
+        private final AtomicLong notBegun = new AtomicLong();
         private final AtomicLong unchanged = new AtomicLong();
         private final AtomicLong failed = new AtomicLong();
         private final AtomicLong bytes = new AtomicLong();
@@ -108,12 +113,14 @@ public class ProgressReport {
             double seconds = Math.max(1e-3, (System.nanoTime() - startedNanos) / 1e9);
             double rate = files / seconds;
             double mbPerSecond = bytes.get() / seconds / (1 << 20);
-            long left = total - files;
+            long notBegunNow = notBegun.get();
+            long left = total - files - notBegunNow;
             String eta = left == 0 ? "0s" : rate <= 0 ? "unknown" : formatSeconds((long) Math.ceil(left / rate));
             return String.format(Locale.ROOT,
-                    "%d/%d files (%d%%), %.1f files/s, %.2f MB/s, %d unchanged, %d failed, ETA %s, %s elapsed",
+                    "%d/%d files (%d%%), %.1f files/s, %.2f MB/s, %d unchanged, %d failed, %s%s elapsed",
                     files, total, total == 0 ? 100 : files * 100 / total, rate, mbPerSecond,
-                    unchanged.get(), failed.get(), eta, formatSeconds((long) seconds));
+                    unchanged.get(), failed.get(), notBegunNow > 0 ? notBegunNow + " left for the next start, "
+                    : "ETA " + eta + ", ", formatSeconds((long) seconds));
         }
     }
 

@@ -63,7 +63,8 @@ public class FileTurnEnd {
             progressReport.fileDone(exchange.getProperty(ProgressReport.PROPERTY, ProgressReport.BatchProgress.class),
                     exchange.getProperty(ConfirmedRequests.BYTES_SENT, 0L, Long.class),
                     exchange.getMessage().getBody() instanceof FilePlan.Unchanged,
-                    exchange.getProperty(FileFailures.FAILED, false, Boolean.class));
+                    exchange.getProperty(FileFailures.FAILED, false, Boolean.class),
+                    exchange.getProperty(FileTurnStart.NOT_BEGUN, false, Boolean.class));
             exchange.removeProperty(FilePlan.PROPERTY);
             exchange.getMessage().setBody(null);
         }

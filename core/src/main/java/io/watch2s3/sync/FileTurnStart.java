@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 public class FileTurnStart {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileTurnStart.class);
+    /** Exchange property: true on a file whose turn did not begin because watch2s3 is stopping. */
+    public static final String NOT_BEGUN = "watch2s3.notBegun";
 
     private final AtomicBoolean said = new AtomicBoolean();
 
@@ -25,6 +27,7 @@ public class FileTurnStart {
         if (said.compareAndSet(false, true)) {
             LOG.info("stopping: the uploads under way finish; the files not begun yet are synced at the next start");
         }
+        exchange.setProperty(NOT_BEGUN, true);
         return false;
     }
 }
