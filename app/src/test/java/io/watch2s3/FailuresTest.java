@@ -343,13 +343,17 @@ class FailuresTest extends ProxiedS3TestBase {
         }
     }
 
+    /** watch2s3 through the proxy as a process that cannot read what its user may not (a service user). */
+    private JavaProcess watchingAsAServiceUser() throws java.io.IOException {
+        Map<String, String> s = settings(Map.of()); // sync.rescan-interval 0: no periodic scan finds what it misses
+        s.put("s3.endpoint", proxy.url());
+        return JavaProcess.startWithoutReadingEverything(dir.resolve("run"), TestApp.asJvmOptions(s));
+    }
+
     /** The usual mend of an unreadable file is a chmod, not a new write: the chmod alone brings it to S3. */
     @JarTest
     void whileWatchingAFileMadeReadableByAChmodAloneIsSyncedWithoutWaitingForAScan() throws Exception {
-        Map<String, String> s = settings(Map.of()); // sync.rescan-interval 0: no scan will find it
-        s.put("s3.endpoint", proxy.url());
-        try (JavaProcess watching = JavaProcess.startWithoutReadingEverything(dir.resolve("run"),
-                TestApp.asJvmOptions(s))) {
+        try (JavaProcess watching = watchingAsAServiceUser()) {
             write(tree, "first.txt", "the watcher runs");
             awaitObject("first.txt", "the watcher runs");
             write(tree, "locked.txt", "no one may read this yet");
@@ -360,6 +364,66 @@ class FailuresTest extends ProxiedS3TestBase {
             Files.setPosixFilePermissions(tree.resolve("locked.txt"), PosixFilePermissions.fromString("rw-r--r--"));
             awaitObject("locked.txt", "no one may read this yet");
             aLaterChangeStillArrives();
+        }
+    }
+
+    /**
+     * A directory made while watching and closed at once (an outside probe: mkdir, a file, chmod 000; a deploy that
+     * unpacks a directory with another user's mode): the watcher could not watch it, nothing said so, and once a chmod
+     * opened it its files waited for the next periodic scan (an hour by default). Now the chmod's event for the
+     * directory finds it unwatched (no inotify watch holds its inode), and the watcher is started again: it watches
+     * the directory, and its scan syncs the files in it.
+     */
+    @JarTest
+    void aDirectoryMadeAndClosedWhileWatchingIsSyncedOnceAChmodOpensIt() throws Exception {
+        try (JavaProcess watching = watchingAsAServiceUser()) {
+            write(tree, "first.txt", "the watcher runs");
+            awaitObject("first.txt", "the watcher runs");
+            write(tree, "made/closed/old.txt", "written before the chmod");
+            write(tree, "made/open.txt", "beside it");
+            Files.setPosixFilePermissions(tree.resolve("made/closed"), PosixFilePermissions.fromString("---------"));
+            awaitObject("made/open.txt", "beside it");
+            assertFalse(s3.exists(bucket, "made/closed/old.txt"));
+
+            Files.setPosixFilePermissions(tree.resolve("made/closed"), PosixFilePermissions.fromString("rwxr-xr-x"));
+            write(tree, "made/closed/new.txt", "written right after the chmod");
+            awaitObject("made/closed/old.txt", "written before the chmod");
+            awaitObject("made/closed/new.txt", "written right after the chmod");
+            String out = watching.stdout() + watching.stderr();
+            // the watcher could not watch it when it was made (the usual case), or watched it and then could not look
+            // at the file in it: either way it is said
+            assertTrue(out.contains("made/closed is not watched (it could not be read when it was made): starting"
+                    + " the watcher again") || out.contains("made/closed can be read now"), out);
+            write(tree, "made/closed/later.txt", "a later change inside");
+            awaitObject("made/closed/later.txt", "a later change inside");
+            aLaterChangeStillArrives();
+        } finally {
+            Files.setPosixFilePermissions(tree.resolve("made/closed"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /**
+     * A watched directory closed by a chmod just after a file was written into it: the file's turn cannot look at it
+     * ("cannot look at …: left as it is"), and once a chmod opened the directory the file waited for its next change
+     * or the next periodic scan (an outside probe). Now the chmod's own event notes the directory as one that cannot
+     * be listed (as a scan does), and the chmod that opens it gets the watcher started again and the file synced.
+     */
+    @JarTest
+    void aFileInADirectoryClosedBeforeItsTurnIsSyncedOnceAChmodOpensIt() throws Exception {
+        write(tree, "shut/first.txt", "there at start");
+        try (JavaProcess watching = watchingAsAServiceUser()) {
+            awaitObject("shut/first.txt", "there at start");
+            write(tree, "shut/late.txt", "written just before the chmod");
+            Files.setPosixFilePermissions(tree.resolve("shut"), PosixFilePermissions.fromString("---------"));
+            await().atMost(LONG).until(() -> (watching.stdout() + watching.stderr())
+                    .contains("cannot look at shut/late.txt (permissions?)"));
+            assertFalse(s3.exists(bucket, "shut/late.txt"));
+
+            Files.setPosixFilePermissions(tree.resolve("shut"), PosixFilePermissions.fromString("rwxr-xr-x"));
+            awaitObject("shut/late.txt", "written just before the chmod");
+            aLaterChangeStillArrives();
+        } finally {
+            Files.setPosixFilePermissions(tree.resolve("shut"), PosixFilePermissions.fromString("rwxr-xr-x"));
         }
     }
 

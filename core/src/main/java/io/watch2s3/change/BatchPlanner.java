@@ -1,5 +1,6 @@
 package io.watch2s3.change;
 
+import io.watch2s3.failure.FailureKind;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.s3.ObjectKeys;
 import io.watch2s3.state.StateDatabase;
@@ -51,6 +52,8 @@ public class BatchPlanner {
     private DeleteGuard deleteGuard;
     private SyncCounters counters;
     private CopySources copySources;
+    private TreeScan scan;
+    private WatchedDirectories watched;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -77,6 +80,19 @@ public class BatchPlanner {
         this.counters = counters;
     }
 
+    /**
+     * The catch-up scan, told of a directory that cannot be listed (the watcher could not watch it): the chmod that
+     * opens it gets it watched and its files synced, instead of waiting for the next periodic scan.
+     */
+    public void setScan(TreeScan scan) {
+        this.scan = scan;
+    }
+
+    /** The watcher's check: a directory of the batch that can be read but is not watched gets it watched. */
+    public void setWatched(WatchedDirectories watched) {
+        this.watched = watched;
+    }
+
     /** s3.server-side-copy: the deletes of objects a new file may be copied from wait for the batch's uploads. */
     public void setCopySources(CopySources copySources) {
         this.copySources = copySources;
@@ -92,6 +108,7 @@ public class BatchPlanner {
         Map<String, SyncAction> deletes = new LinkedHashMap<>();
         Set<String> unsent = new HashSet<>();
         Set<String> copySourcesGoing = new HashSet<>();
+        List<String> directories = new ArrayList<>();
         for (String path : batch.getPaths()) {
             long firstSeen = batch.firstSeen(path);
             if (!ObjectKeys.isWellFormed(path)) {
@@ -110,15 +127,27 @@ public class BatchPlanner {
                 // it was a file (a directory now): its object goes. Or another directory was renamed onto it
                 // (mv site.new site): the objects of the old directory's files that the new one lacks go. The new
                 // one's own files arrive as their own changes.
-                case DIRECTORY -> delete(() -> noLongerFiles(state.atOrBelow(path)), firstSeen, deletes, unsent,
-                        copySourcesGoing);
+                case DIRECTORY -> {
+                    delete(() -> noLongerFiles(state.atOrBelow(path)), firstSeen, deletes, unsent, copySourcesGoing);
+                    if (isListable(path)) {
+                        directories.add(path);
+                    } else if (scan != null && scan.cannotList(path)) {
+                        counters.countFailed(FailureKind.UNREADABLE);
+                        LOG.warn("cannot list {} (permissions?): its files are synced once it can be read",
+                                LogSafe.name(path));
+                    }
+                }
                 case OTHER -> {
                     notUploaded(path);
                     delete(() -> state.atOrBelow(path), firstSeen, deletes, unsent, copySourcesGoing);
                 }
                 case GONE -> delete(() -> state.atOrBelow(path), firstSeen, deletes, unsent, copySourcesGoing);
+                // its directory closed (chmod 000) comes as an event of its own: the DIRECTORY case notes it
                 case UNKNOWN -> LOG.warn("cannot look at {} (permissions?): left as it is", LogSafe.name(path));
             }
+        }
+        if (watched != null && !directories.isEmpty()) {
+            watched.checkWatched(directories);
         }
         deletes.keySet().removeAll(uploads.keySet());
         // rows of new paths whose upload has not gone yet (a tree renamed while its batch uploads) are no objects to
@@ -185,6 +214,12 @@ public class BatchPlanner {
     }
 
     /** "a/b/c" → "a/b", "a". */
+    /** Whether this process may list the directory and look at what it holds (as the watcher must to watch it). */
+    private boolean isListable(String dir) {
+        Path absolute = root.resolve(dir);
+        return Files.isReadable(absolute) && Files.isExecutable(absolute);
+    }
+
     private static List<String> directoriesAbove(String path) {
         List<String> above = new ArrayList<>();
         for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {

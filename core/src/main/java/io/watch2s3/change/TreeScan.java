@@ -10,4 +10,11 @@ public interface TreeScan {
      * during a burst finds the burst's own files (not synced yet) and syncs them a second time beside their batches.
      */
     void requestAfterBurst(String reason);
+
+    /**
+     * A directory the watcher reported that cannot be listed now (made closed, chmod 000, another user's): the watcher
+     * could not watch it either. Noted as a directory the walk could not list is, so that the chmod that opens it
+     * gets it watched and its files synced. False when it was noted already.
+     */
+    boolean cannotList(String dir);
 }

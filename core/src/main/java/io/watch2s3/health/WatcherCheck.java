@@ -1,11 +1,15 @@
 package io.watch2s3.health;
 
+import io.watch2s3.change.WatchedDirectories;
 import io.watch2s3.log.LogSafe;
 import io.watch2s3.scan.CatchUpScan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -17,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * unwatched (it gives up on a directory it could not register, silently). This check looks at the root's identity and
  * counts the process's inotify watches against the directories of the last scan.
  */
-public class WatcherCheck {
+public class WatcherCheck implements WatchedDirectories {
 
     private static final Logger LOG = LoggerFactory.getLogger(WatcherCheck.class);
     private static final Path FDINFO = Path.of("/proc/self/fdinfo");
@@ -116,6 +120,69 @@ public class WatcherCheck {
         }
         lastWatchCount = now;
         return true;
+    }
+
+    /**
+     * Directories a batch found: one that can be read but holds no watch of this process (it could not be read when
+     * the watcher saw it made, and camel-file-watch skipped it without a word) gets the watcher started again, which
+     * watches it and scans for the files in it. A directory's CREATE reaches a batch only after the watcher tried to
+     * watch it, so a new directory is not taken for an unwatched one. Not while the watch limit is what is short.
+     */
+    @Override
+    public void checkWatched(List<String> directories) {
+        if (restartWanted || lost || unwatched != null) {
+            return;
+        }
+        Set<Long> inodes = watchedInodes();
+        if (inodes.isEmpty()) {
+            return; // no watcher (--once), or no /proc to tell
+        }
+        for (String dir : directories) {
+            Path absolute = root.resolve(dir);
+            Long inode = inodeOf(absolute);
+            if (inode != null && !inodes.contains(inode) && Files.isReadable(absolute)
+                    && Files.isExecutable(absolute)) {
+                LOG.warn("{} is not watched (it could not be read when it was made): starting the watcher again to"
+                        + " watch it", LogSafe.name(absolute.toString()));
+                restartWanted = true;
+                return;
+            }
+        }
+    }
+
+    /** The inodes of the directories this process watches, from /proc (empty where there is none). */
+    private static Set<Long> watchedInodes() {
+        Set<Long> inodes = new HashSet<>();
+        if (!Files.isDirectory(FDINFO)) {
+            return inodes;
+        }
+        try (Stream<Path> fds = Files.list(FDINFO)) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try (java.io.BufferedReader reader = Files.newBufferedReader(fd)) {
+                    for (String line; (line = reader.readLine()) != null; ) {
+                        // inotify wd:1 ino:1a2b sdev:800001 mask:... (the inode in hex)
+                        int at = line.startsWith("inotify wd:") ? line.indexOf(" ino:") : -1;
+                        if (at > 0) {
+                            int end = line.indexOf(' ', at + 5);
+                            inodes.add(Long.parseLong(line.substring(at + 5, end < 0 ? line.length() : end), 16));
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the descriptor closed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return Set.of();
+        }
+        return inodes;
+    }
+
+    private static Long inodeOf(Path dir) {
+        try {
+            return ((Number) Files.getAttribute(dir, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue();
+        } catch (IOException | RuntimeException e) {
+            return null; // gone meanwhile, or no unix attributes
+        }
     }
 
     /** Called once the watch route runs again on the current root. */

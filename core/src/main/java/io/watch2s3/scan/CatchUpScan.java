@@ -252,6 +252,17 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
         this.someDirectoriesUnwatched = unwatched;
     }
 
+    @Override
+    public synchronized boolean cannotList(String dir) {
+        if (unlisted.contains(dir) || unlisted.size() >= 1000) {
+            return false;
+        }
+        List<String> more = new ArrayList<>(unlisted);
+        more.add(dir);
+        unlisted = List.copyOf(more);
+        return true;
+    }
+
     /**
      * One of the directories the last walk could not list (permissions) that can be listed now, or null. The
      * watcher could not watch it either, so a chmod that opens it is a change nothing else reports: the files written
