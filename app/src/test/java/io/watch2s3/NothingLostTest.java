@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Nothing is lost: watcher overflow and death, directory moves, partial writes, a vanished watch.dir with deletes on
  * (S3 outages, kill -9 and SIGTERM: {@link NothingLostAcrossOutagesAndCrashesTest}; a kernel queue overflow:
- * {@link InotifyLimitsTest}). Each test checks the final bucket content, not only the absence of errors.
+ * {@link io.watch2s3.health.InotifyLimitsTest}). Each test checks the final bucket content, not only the absence of errors.
  */
 class NothingLostTest extends S3TestBase {
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -32,7 +33,8 @@ public class WatcherCheck implements WatchedDirectories {
     private CatchUpScan scan;
     private volatile Object watchedRoot;
     private volatile boolean lost;
-    private static final long SHORT_BEFORE_RESTART_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** How long a count must stay short before the watcher is started again (a busy watcher catches up meanwhile). */
+    private volatile long shortBeforeRestartNanos = TimeUnit.SECONDS.toNanos(30);
 
     private volatile boolean restartWanted;
     private volatile boolean restartTried;
@@ -53,6 +55,11 @@ public class WatcherCheck implements WatchedDirectories {
         this.scan = scan;
     }
 
+    /** For the tests of the kernel's limits, which would wait the half minute several times each. */
+    void setShortBeforeRestart(Duration wait) {
+        this.shortBeforeRestartNanos = wait.toNanos();
+    }
+
     /**
      * True when the watcher must be started again: its root vanished or was replaced and is there now, or the
      * process holds no inotify watch at all (the root was deleted and made again, perhaps with the same inode number,
@@ -71,7 +78,7 @@ public class WatcherCheck implements WatchedDirectories {
             return true;
         }
         long since = shortSinceNanos;
-        if (since != 0 && System.nanoTime() - since >= SHORT_BEFORE_RESTART_NANOS) {
+        if (since != 0 && System.nanoTime() - since >= shortBeforeRestartNanos) {
             shortSinceNanos = 0;
             long watches = inotifyWatches();
             if (watches > 0 && watches < scan.directoriesSeen()) {

@@ -187,6 +187,28 @@ class CatchUpScanTest {
         }
     }
 
+    /**
+     * While the watch limit leaves directories unwatched, scans alone find the changes there: one every 30 s at least
+     * (InotifyLimitsTest sets a shorter rescan-interval, which this floor never lengthens), none once all are watched.
+     */
+    @Test
+    void whileDirectoriesAreUnwatchedAScanComesEveryHalfMinute(@TempDir Path root) {
+        CatchUpScan scan = new CatchUpScan();
+        scan.setRoot(root.toString());
+        scan.setInterval("0s");
+        assertEquals(0, scan.currentIntervalMillis());
+        scan.setSomeDirectoriesUnwatched(true);
+        assertEquals(30_000, scan.currentIntervalMillis());
+        scan.setSomeDirectoriesUnwatched(false);
+        assertEquals(0, scan.currentIntervalMillis());
+
+        scan.setInterval("1h");
+        scan.setSomeDirectoriesUnwatched(true);
+        assertEquals(30_000, scan.currentIntervalMillis());
+        scan.setInterval("5s");
+        assertEquals(5_000, scan.currentIntervalMillis());
+    }
+
     private static void scanOnce(CatchUpScan scan) {
         assertTrue(scan.isDue());
         scan.changedPaths();

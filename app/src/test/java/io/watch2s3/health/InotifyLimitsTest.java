@@ -1,4 +1,4 @@
-package io.watch2s3;
+package io.watch2s3.health;
 
 import static io.watch2s3.support.Files2.paced;
 import static io.watch2s3.support.Files2.write;
@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ch.qos.logback.classic.Level;
-import io.watch2s3.health.WatcherCheck;
 import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.S3TestBase;
@@ -36,6 +35,8 @@ class InotifyLimitsTest extends S3TestBase {
     private static final Duration LONG = Duration.ofMinutes(5);
     private static final Path QUEUE_SIZE = Path.of("/proc/sys/fs/inotify/max_queued_events");
     private static final Path MAX_WATCHES = Path.of("/proc/sys/fs/inotify/max_user_watches");
+    /** Instead of the half minute a short count must last before the watcher is started again. */
+    private static final Duration SHORT_BEFORE_RESTART = Duration.ofSeconds(3);
 
     /** Starts watch2s3 with its watcher's queue {@code events} long; the machine's setting is restored at once. */
     private TestApp startWithAQueueOf(int events, Map<String, String> overrides) throws Exception {
@@ -44,10 +45,15 @@ class InotifyLimitsTest extends S3TestBase {
         try {
             // the watcher's inotify instance is created now, with the small queue for its whole life
             Files.writeString(QUEUE_SIZE, Integer.toString(events));
-            return start(overrides);
+            return shortBeforeRestart(start(overrides));
         } finally {
             Files.writeString(QUEUE_SIZE, original);
         }
+    }
+
+    private static TestApp shortBeforeRestart(TestApp app) {
+        app.bean("watcherCheck", WatcherCheck.class).setShortBeforeRestart(SHORT_BEFORE_RESTART);
+        return app;
     }
 
     @Test
@@ -69,7 +75,8 @@ class InotifyLimitsTest extends S3TestBase {
     /**
      * The watcher registers a new directory when it sees it made: directories made while the kernel queue overflowed
      * stayed unwatched for good, and later changes in them waited for the periodic scan (outside probe: 15 of 200
-     * arrived). After a scan, the watches are counted; still short 30 s later, the watcher is started again.
+     * arrived). After a scan, the watches are counted; still short a while later (30 s; 3 s here), the watcher is
+     * started again.
      */
     @Test
     void directoriesMadeDuringAnOverflowAreWatchedAfterwards() throws Exception {
@@ -118,7 +125,8 @@ class InotifyLimitsTest extends S3TestBase {
         try {
             // room for 20 more watches than the user's processes hold now: fewer than the tree's 61 directories
             Files.writeString(MAX_WATCHES, Long.toString(watchesOfThisUser() + 20));
-            try (TestApp app = start(Map.of())) {
+            // scans every 5 s rather than every 30 s while directories are unwatched: this test waits for several
+            try (TestApp app = shortBeforeRestart(start(Map.of("sync.rescan-interval", "5s")))) {
                 WatcherCheck check = app.bean("watcherCheck", WatcherCheck.class);
                 await().atMost(LONG).until(() -> check.unwatched() != null);
                 assertTrue(check.unwatched().contains("the inotify watch limit"), check.unwatched());
