@@ -22,7 +22,7 @@ class ProgressLinesTest extends ProxiedS3TestBase {
 
     /**
      * Two batches side by side: one uploads (held), the other finds 300 files unchanged (put back with the same
-     * bytes). The first one's lines counted the pair's files since it began: "200/200 files, … 300 unchanged".
+     * bytes and mtime). The first one's lines counted the pair's files since it began: "200/200 files, … 300 unchanged".
      */
     @Test
     void batchesSideBySideCountOnlyTheirOwnFiles() throws Exception {
@@ -33,9 +33,14 @@ class ProgressLinesTest extends ProxiedS3TestBase {
                 TestApp app = startThroughProxy(Map.of("sync.progress-interval", "1s"))) {
             await().atMost(LONG).until(() -> s3.keys(bucket).size() == 300
                     && app.bean("catchUpScan", CatchUpScan.class).isSettled());
+            java.util.Map<Integer, java.nio.file.attribute.FileTime> mtimes = new java.util.HashMap<>();
+            for (int i = 0; i < 300; i++) {
+                mtimes.put(i, Files.getLastModifiedTime(tree.resolve("old/f" + i + ".txt")));
+            }
+            java.util.function.IntFunction<java.nio.file.attribute.FileTime> mtimeOf = mtimes::get;
             IntStream.range(0, 200).forEach(i -> placeWhole(tree, "new/f" + i + ".txt", "new " + i));
             held.awaitArrival(LONG);
-            IntStream.range(0, 300).forEach(i -> placeWhole(tree, "old/f" + i + ".txt", "old " + i));
+            IntStream.range(0, 300).forEach(i -> placeWhole(tree, "old/f" + i + ".txt", "old " + i, mtimeOf.apply(i)));
             await().atMost(LONG).until(() -> app.counters().getUnchanged() == 300);
             held.release();
             String uploaded = awaitLine(log, Level.INFO, "batch \\d+ done: 200/200 files .*");

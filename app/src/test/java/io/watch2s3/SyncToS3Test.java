@@ -144,20 +144,53 @@ class SyncToS3Test extends S3TestBase {
     }
 
     @Test
-    void touchingChmodOrRewritingTheSameBytesSendsNoPut() throws Exception {
+    void aChmodSendsNothing() throws Exception {
         try (TestApp app = start()) {
             Path file = write(tree, "same.txt", "unchanged");
             awaitObject("same.txt", "unchanged");
             assertEquals(1, puts("same.txt"));
 
-            Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5000));
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
-            Files.writeString(file, "unchanged");
-            // the three changes were seen and judged unchanged: the proof that no PUT is still to come
+            // the change was seen and judged unchanged: the proof that no PUT is still to come
             await().atMost(DEADLINE).until(() -> app.counters().getUnchanged() >= 1);
             write(tree, "marker.txt", "after");
             awaitObject("marker.txt", "after");
-            assertEquals(1, puts("same.txt"), "no PUT for touch, chmod or the same bytes");
+            assertEquals(1, puts("same.txt"), "no PUT for a chmod");
+        }
+    }
+
+    /**
+     * A touch, or the same bytes written again, leave the content as S3 holds it but the file newer than its object:
+     * aws s3 sync (which judges by time) listed such files as uploads, and the object's mtime metadata was the old
+     * one. The object is brought up to the file: a small file is sent again, a larger one is copied onto itself by S3
+     * with the new mtime (no bytes uploaded).
+     */
+    @Test
+    void aTouchOrTheSameBytesWrittenAgainBringTheObjectUpToTheFilesMtime() throws Exception {
+        try (TestApp app = start()) {
+            Path small = write(tree, "small.txt", "unchanged");
+            byte[] large = io.watch2s3.support.Files2.placeRandom(tree, "large.bin", 300 * 1024, 5);
+            awaitObject("small.txt", "unchanged");
+            await().atMost(DEADLINE).until(() -> s3.exists(bucket, "large.bin") && app.counters().getUploaded() == 2);
+
+            FileTime later = FileTime.fromMillis(System.currentTimeMillis() + 5000);
+            Files.setLastModifiedTime(tree.resolve("large.bin"), later);
+            Files.writeString(small, "unchanged");
+            await().atMost(DEADLINE).until(() -> app.counters().getCopied() == 1 && app.counters().getUploaded() == 3);
+            assertEquals(2, puts("small.txt"), "the small file sent again");
+            assertArrayEquals(large, s3.get(bucket, "large.bin"));
+            assertArrayEquals("unchanged".getBytes(StandardCharsets.UTF_8), s3.get(bucket, "small.txt"));
+            for (String key : List.of("small.txt", "large.bin")) {
+                FileTime mtime = Files.getLastModifiedTime(tree.resolve(key));
+                BigDecimal expected = BigDecimal.valueOf(mtime.to(TimeUnit.NANOSECONDS), 9);
+                String metadata = s3.head(bucket, key).metadata().get("mtime");
+                assertEquals(0, expected.compareTo(new BigDecimal(metadata)), key + ": " + metadata + " vs " + expected);
+            }
+            // once up to date, the same file is unchanged
+            Files.setPosixFilePermissions(small, PosixFilePermissions.fromString("rw-r-----"));
+            await().atMost(DEADLINE).until(() -> app.counters().getUnchanged() >= 1);
+            assertEquals(2, puts("small.txt"));
+            assertEquals(1, app.counters().getCopied());
         }
     }
 

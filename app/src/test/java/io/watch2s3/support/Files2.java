@@ -40,6 +40,22 @@ public final class Files2 {
         return place(root, relative, content.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * {@code content} placed whole with the mtime {@code mtime} (given before it is in place): the same bytes put back
+     * as they were, which S3 need not hear of (a newer mtime brings the object up to the file).
+     */
+    public static Path placeWhole(Path root, String relative, String content, java.nio.file.attribute.FileTime mtime) {
+        try {
+            Path file = root.resolve(relative);
+            Path aside = Files.createTempFile(root.toAbsolutePath().getParent(), "whole", ".tmp");
+            Files.writeString(aside, content);
+            Files.setLastModifiedTime(aside, mtime);
+            return Files.move(aside, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** {@code size} random bytes from {@code seed}, placed whole as {@link #placeWhole} does; returns them. */
     public static byte[] placeRandom(Path root, String relative, int size, long seed) {
         byte[] content = new byte[size];

@@ -77,6 +77,14 @@ public class FilePlanner {
             return new FilePlan.Skip(path, "S3 refused this content");
         }
         FilePlan.Upload upload = new FilePlan.Upload(path, fingerprint, action.firstSeenMillis(), read.content());
+        if (read.olderInS3()) {
+            // The same bytes with a newer mtime (touch, a checkout there and back, a build that writes an identical
+            // file). Left as it was, the object was older than the file, and aws s3 sync (which judges by time) listed
+            // it as an upload: S3 copies the object onto itself with the file's mtime, or a file too small to be
+            // worth a copy is sent again.
+            return copySources != null && copySources.mayCopy(fingerprint.size()) ? new FilePlan.Copy(upload, path)
+                    : upload;
+        }
         String source = copySources == null ? null : copySources.sourceFor(path, fingerprint);
         return source == null ? upload : new FilePlan.Copy(upload, source);
     }

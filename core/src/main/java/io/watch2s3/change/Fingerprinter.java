@@ -35,8 +35,16 @@ public class Fingerprinter {
      */
     static final int IN_MEMORY_MAX = 256 * 1024;
 
-    /** A file's fingerprint, with its bytes when it was read and small enough to be sent from memory (else null). */
-    public record Read(Fingerprint fingerprint, byte[] content) {
+    /**
+     * A file's fingerprint, with its bytes when it was read and small enough to be sent from memory (else null).
+     * {@code olderInS3}: S3 holds these very bytes, but the file's mtime moved on since (touched, or rewritten with the
+     * same bytes): the object is brought up to it (see FilePlanner).
+     */
+    public record Read(Fingerprint fingerprint, byte[] content, boolean olderInS3) {
+
+        public Read(Fingerprint fingerprint, byte[] content) {
+            this(fingerprint, content, false);
+        }
     }
 
     private Path root;
@@ -100,8 +108,12 @@ public class Fingerprinter {
         }
         Fingerprint fp = read.fingerprint();
         if (row.isPresent() && row.get().size() == fp.size() && row.get().sha256().equals(fp.sha256())) {
-            state.confirmUploaded(fp.row(path));
-            return new Read(fp.alreadyInS3(), null); // the same bytes: so are its other names' (a touch, a new link)
+            // the same bytes: so are its other names' (a touch, a new link)
+            if (fp.mtimeNanos() > row.get().mtimeNanos()) {
+                return new Read(fp, read.content(), true);
+            }
+            state.confirmUploaded(fp.row(path)); // only the ctime moved (chmod, chown, a new link), or an older mtime
+            return new Read(fp.alreadyInS3(), null);
         }
         if (stat.links() > 1) {
             otherNamesChanged.run();

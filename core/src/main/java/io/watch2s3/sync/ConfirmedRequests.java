@@ -57,8 +57,13 @@ public class ConfirmedRequests {
             state.confirmUploaded(fp.row(copy.path()));
             counters.countCopied(copy.upload().firstSeenMillis());
             exchange.setProperty(BYTES_SENT, fp.size());
-            LOG.info("{} {} to {} in S3 ({} bytes not uploaded)", dryRun ? "dry run: would copy" : "copied",
-                    LogSafe.name(ObjectRequests.sourceKeyOf(exchange.getMessage())), key, fp.size());
+            if (copy.sourcePath().equals(copy.path())) {
+                LOG.info("{} {} in S3 with the file's newer mtime (the same {} bytes, not uploaded)",
+                        dryRun ? "dry run: would copy onto itself" : "copied onto itself", key, fp.size());
+            } else {
+                LOG.info("{} {} to {} in S3 ({} bytes not uploaded)", dryRun ? "dry run: would copy" : "copied",
+                        LogSafe.name(ObjectRequests.sourceKeyOf(exchange.getMessage())), key, fp.size());
+            }
         } else if (plan instanceof FilePlan.Delete delete) {
             state.confirmDeleted(delete.path());
             counters.countDeleted(delete.firstSeenMillis());
