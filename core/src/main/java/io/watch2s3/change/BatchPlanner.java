@@ -213,13 +213,11 @@ public class BatchPlanner {
         return inTheWay;
     }
 
-    /** "a/b/c" → "a/b", "a". */
-    /** Whether this process may list the directory and look at what it holds (as the watcher must to watch it). */
     private boolean isListable(String dir) {
-        Path absolute = root.resolve(dir);
-        return Files.isReadable(absolute) && Files.isExecutable(absolute);
+        return OnDisk.canList(root.resolve(dir));
     }
 
+    /** "a/b/c" → "a/b", "a". */
     private static List<String> directoriesAbove(String path) {
         List<String> above = new ArrayList<>();
         for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {

@@ -2,6 +2,7 @@ package io.watch2s3.health;
 
 import io.watch2s3.change.WatchedDirectories;
 import io.watch2s3.log.LogSafe;
+import io.watch2s3.tree.OnDisk;
 import io.watch2s3.scan.CatchUpScan;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -147,8 +148,7 @@ public class WatcherCheck implements WatchedDirectories {
         for (String dir : directories) {
             Path absolute = root.resolve(dir);
             Long inode = inodeOf(absolute);
-            if (inode != null && !inodes.contains(inode) && Files.isReadable(absolute)
-                    && Files.isExecutable(absolute)) {
+            if (inode != null && !inodes.contains(inode) && OnDisk.canList(absolute)) {
                 LOG.warn("{} is not watched (it could not be read when it was made): starting the watcher again to"
                         + " watch it", LogSafe.name(absolute.toString()));
                 restartWanted = true;

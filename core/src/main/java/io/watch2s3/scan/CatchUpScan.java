@@ -271,7 +271,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
     public String listableAgain() {
         for (String dir : unlisted) {
             Path absolute = root.resolve(dir);
-            if (Files.isReadable(absolute) && Files.isExecutable(absolute)) {
+            if (OnDisk.canList(absolute)) {
                 unlisted = List.of(); // the scan that follows finds those still closed
                 return dir;
             }

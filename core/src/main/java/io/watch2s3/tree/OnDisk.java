@@ -48,6 +48,14 @@ public enum OnDisk {
         }
     }
 
+    /**
+     * Whether this process may list the directory and look at what it holds: what the watcher needs to watch it, and
+     * the walk to scan it.
+     */
+    public static boolean canList(Path dir) {
+        return Files.isReadable(dir) && Files.isExecutable(dir);
+    }
+
     private static OnDisk typeOf(Path path) {
         try {
             BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
