@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
+import io.watch2s3.scan.CatchUpScan;
 import io.watch2s3.support.AccessLogEntry;
 import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.S3TestBase;
@@ -339,7 +340,8 @@ class SyncToS3Test extends S3TestBase {
 
     /**
      * Two names of one file (a hard link): the watcher reports only the name that was written, so the other name's
-     * object would keep the old bytes; a change to a file with other links has the tree looked at for them.
+     * object would keep the old bytes; a change to a file with other links (new bytes, or a touch) has the tree looked
+     * at for them.
      */
     @Test
     void aFileWrittenThroughOneHardLinkUpdatesTheObjectOfItsOtherName() throws Exception {
@@ -351,6 +353,16 @@ class SyncToS3Test extends S3TestBase {
             Files.writeString(first, "two, written through a.txt");
             awaitObject("a.txt", "two, written through a.txt");
             awaitObject("sub/b.txt", "two, written through a.txt");
+
+            // touched through one name (once the scan the write asked for is over): the other name's object is
+            // brought up to the file's mtime too
+            CatchUpScan scan = app.bean("catchUpScan", CatchUpScan.class);
+            await().atMost(DEADLINE).until(scan::isSettled);
+            FileTime later = FileTime.fromMillis(System.currentTimeMillis() + 5000);
+            Files.setLastModifiedTime(first, later);
+            BigDecimal expected = BigDecimal.valueOf(later.to(TimeUnit.NANOSECONDS), 9);
+            await().atMost(DEADLINE).until(() -> expected.compareTo(
+                    new BigDecimal(s3.head(bucket, "sub/b.txt").metadata().get("mtime"))) == 0);
         }
     }
 

@@ -110,6 +110,9 @@ public class Fingerprinter {
         if (row.isPresent() && row.get().size() == fp.size() && row.get().sha256().equals(fp.sha256())) {
             // the same bytes: so are its other names' (a touch, a new link)
             if (fp.mtimeNanos() > row.get().mtimeNanos()) {
+                if (stat.links() > 1) {
+                    otherNamesChanged.run(); // touched: their objects are older than the file too
+                }
                 return new Read(fp, read.content(), true);
             }
             state.confirmUploaded(fp.row(path)); // only the ctime moved (chmod, chown, a new link), or an older mtime
