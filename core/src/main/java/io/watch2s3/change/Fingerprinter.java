@@ -22,8 +22,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Says what a file holds now. A stat first: if size, mtime and ctime equal the state row, the stored SHA-256 is
- * reused and nothing is read. Otherwise the file is hashed; if only the times moved (touch, chmod, same bytes
- * rewritten, renamed in place) the row takes the new times without any S3 request, since S3 already holds these bytes.
+ * reused and nothing is read. Otherwise the file is hashed; if only the ctime moved (chmod, chown, a new link,
+ * renamed in place) or the mtime went back, the row takes the new times without any S3 request, since S3 already holds
+ * these bytes. A newer mtime on the same bytes (touch, rewritten) is said ({@link Read#olderInS3}): the object is
+ * brought up to the file.
  */
 public class Fingerprinter {
 
