@@ -71,14 +71,36 @@ class FilePlannerTest {
     }
 
     @Test
-    void contentS3AlreadyHoldsIsUnchangedEvenWhenTouchedButNewBytesAreAnUpload() throws Exception {
+    void contentS3AlreadyHoldsIsUnchangedUntilTouchedAndNewBytesAreAnUpload() throws Exception {
         Path file = Files.writeString(tree.resolve("f.txt"), "v1");
         confirm((FilePlan.Upload) plan(SyncAction.upload("f.txt", 0)));
         assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("f.txt", 0)));
+        // touched: the same bytes, newer than their object, which is brought up to the file: a small one sent again
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(60)));
-        assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("f.txt", 0)), "touched, same bytes");
+        FilePlan.Upload touched = assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("f.txt", 0)),
+                "touched, same bytes");
+        assertEquals(sha256("v1"), touched.fingerprint().sha256());
+        confirm(touched);
+        assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("f.txt", 0)), "as new as its object");
+        // its mtime set back (the same bytes restored by cp -p): the object is newer already
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minusSeconds(3600)));
+        assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("f.txt", 0)), "mtime set back");
         Files.writeString(file, "v2");
         assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("f.txt", 0)));
+    }
+
+    /** A touched file large enough to be copied is copied by S3 onto itself: no bytes go up again. */
+    @Test
+    void aTouchedLargeFileIsACopyOntoItself() throws Exception {
+        CopySources copySources = new CopySources();
+        copySources.setState(state);
+        planner.setCopySources(copySources);
+        Path file = Files.write(tree.resolve("big.bin"), new byte[300 << 10]);
+        confirm((FilePlan.Upload) plan(SyncAction.upload("big.bin", 0)));
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(60)));
+        FilePlan.Copy copy = assertInstanceOf(FilePlan.Copy.class, plan(SyncAction.upload("big.bin", 0)));
+        assertEquals("big.bin", copy.sourcePath());
+        assertEquals(Files.getLastModifiedTime(file).to(TimeUnit.NANOSECONDS), copy.upload().fingerprint().mtimeNanos());
     }
 
     @Test
