@@ -160,27 +160,15 @@ public class WatcherCheck implements WatchedDirectories {
     /** The inodes of the directories this process watches, from /proc (empty where there is none). */
     private static Set<Long> watchedInodes() {
         Set<Long> inodes = new HashSet<>();
-        if (!Files.isDirectory(FDINFO)) {
-            return inodes;
-        }
-        try (Stream<Path> fds = Files.list(FDINFO)) {
-            for (Path fd : (Iterable<Path>) fds::iterator) {
-                try (java.io.BufferedReader reader = Files.newBufferedReader(fd)) {
-                    for (String line; (line = reader.readLine()) != null; ) {
-                        // inotify wd:1 ino:1a2b sdev:800001 mask:... (the inode in hex)
-                        int at = line.startsWith("inotify wd:") ? line.indexOf(" ino:") : -1;
-                        if (at > 0) {
-                            int end = line.indexOf(' ', at + 5);
-                            inodes.add(Long.parseLong(line.substring(at + 5, end < 0 ? line.length() : end), 16));
-                        }
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // the descriptor closed meanwhile
-                }
+        eachInotifyWatch(line -> {
+            // inotify wd:1 ino:1a2b sdev:800001 mask:... (the inode in hex)
+            int at = line.indexOf(" ino:");
+            if (at > 0) {
+                int end = line.indexOf(' ', at + 5);
+                inodes.add(Long.parseLong(line.substring(at + 5, end < 0 ? line.length() : end), 16));
             }
-        } catch (IOException e) {
-            return Set.of();
-        }
+            return true;
+        });
         return inodes;
     }
 
@@ -283,29 +271,34 @@ public class WatcherCheck implements WatchedDirectories {
     }
 
     private static long countInotifyWatches(long enough) {
+        long[] watches = {0};
+        return eachInotifyWatch(line -> ++watches[0] < enough) < 0 ? -1 : watches[0];
+    }
+
+    /**
+     * Hands each inotify watch line of this process's descriptors ("inotify wd:…") to {@code more} until it returns
+     * false. -1 where there is no /proc to read, else 0.
+     */
+    private static int eachInotifyWatch(java.util.function.Predicate<String> more) {
         if (!Files.isDirectory(FDINFO)) {
             return -1;
         }
-        long watches = 0;
         try (Stream<Path> fds = Files.list(FDINFO)) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 try (java.io.BufferedReader reader = Files.newBufferedReader(fd)) {
-                    for (String line; watches < enough && (line = reader.readLine()) != null; ) {
-                        if (line.startsWith("inotify wd:")) {
-                            watches++;
+                    for (String line; (line = reader.readLine()) != null; ) {
+                        if (line.startsWith("inotify wd:") && !more.test(line)) {
+                            return 0;
                         }
                     }
                 } catch (IOException | RuntimeException e) {
                     // the descriptor closed meanwhile
                 }
-                if (watches >= enough) {
-                    break;
-                }
             }
         } catch (IOException e) {
             return -1;
         }
-        return watches;
+        return 0;
     }
 
     private static String maxWatches() {
