@@ -195,6 +195,27 @@ class SyncToS3Test extends S3TestBase {
         }
     }
 
+    /**
+     * A touched file whose object was deleted in S3 meanwhile (by hand, a lifecycle rule): the copy onto itself finds
+     * no source (404), so the file is uploaded instead, and the next change still arrives.
+     */
+    @Test
+    void aTouchedFileWhoseObjectS3NoLongerHoldsIsUploadedAgain() throws Exception {
+        try (TestApp app = start()) {
+            byte[] large = io.watch2s3.support.Files2.placeRandom(tree, "large.bin", 300 * 1024, 6);
+            await().atMost(DEADLINE).until(() -> s3.exists(bucket, "large.bin") && app.counters().getUploaded() == 1);
+            s3.client().deleteObject(b -> b.bucket(bucket).key("large.bin"));
+
+            Files.setLastModifiedTime(tree.resolve("large.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+            await().atMost(DEADLINE).until(() -> s3.exists(bucket, "large.bin"));
+            assertArrayEquals(large, s3.get(bucket, "large.bin"));
+            await().atMost(DEADLINE).until(() -> app.counters().getUploaded() == 2);
+            assertEquals(0, app.counters().getCopied());
+            write(tree, "later.txt", "after");
+            awaitObject("later.txt", "after");
+        }
+    }
+
     @Test
     void deletingAFileDeletesItsObjectWhenDeletesAreMirrored() throws Exception {
         try (TestApp app = start(Map.of("sync.deletes", "true"))) {
