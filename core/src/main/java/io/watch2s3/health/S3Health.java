@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * themselves. Not twice in a row, though: a server that answers HeadBucket but fails every upload (its disk is full)
  * would otherwise count as up whenever nothing new was sent. After a HeadBucket ended an outage, only a file's
  * request S3 confirms makes the next outage's probe a HeadBucket again.
+ *
+ * <p>Files failing in a row are a guess, not a proof: three bad keys next to each other in a deploy (S3Proxy answers
+ * 500 for names of 254 bytes and more) opened an outage that the bucket's answer ended a second later, and the ERROR
+ * line and health DOWN it gave were a false alarm. So an outage found that way is said (ERROR, health DOWN) only once
+ * the first probe failed too, or after {@value #SAY_UNPROVEN_AFTER_MILLIS} ms without an answer; meanwhile files are
+ * set aside as in any outage. A bucket S3 refuses, and a {@code --once} run (which sends no probe), say it at once.
  */
 public class S3Health {
 
@@ -49,6 +55,8 @@ public class S3Health {
     private static final int MAX_SUSPECTS = 100;
     private static final long FIRST_PROBE_MILLIS = 1_000;
     private static final long MAX_PROBE_MILLIS = 30_000;
+    /** An outage no probe has proven or ended yet is said after this long anyway. */
+    static final long SAY_UNPROVEN_AFTER_MILLIS = 10_000;
     /** A cause that comes and goes is logged at most once a minute. */
     private static final long QUIET_MILLIS = 60_000;
 
@@ -63,6 +71,10 @@ public class S3Health {
     /** The files whose failures opened the outage now or were given up during it (guarded by this). */
     private final Set<String> suspects = new HashSet<>();
     private volatile String downCause;
+    /** Whether the outage now has been said (logged, and shown by health), see the class comment. */
+    private volatile boolean downSaid;
+    /** Whether a probe has been let through in the outage now (guarded by this). */
+    private boolean probeSent;
     private volatile long downSinceMillis;
     private volatile String bucketProblem;
     private volatile long lastRecoveryMillis;
@@ -91,6 +103,8 @@ public class S3Health {
             if (failingFiles.size() >= FILES_TO_OPEN) {
                 markDown(failure.cause(), Set.copyOf(failingFiles));
             }
+        } else {
+            sayIfProbeFailed();
         }
         logOnce(failure, path);
     }
@@ -111,6 +125,7 @@ public class S3Health {
             }
         } else if (confirmed.get() == confirmedAtFirstFailure || isDown()) {
             markDown(failure.cause(), Set.of(path));
+            sayIfProbeFailed();
         } else if (failure.isNoAnswer() && rememberUnansweredOnce(path)) {
             // no answer at all, while S3 answers others: the network loses requests (with 30 % of them dropped, 15
             // files were put on the key's back-off, up to an hour). It waits the usual 30 s. Given up so again, it is
@@ -168,12 +183,17 @@ public class S3Health {
                 suspects.clear();
                 String was = downCause != null ? downCause : bucketProblem;
                 long seconds = (System.currentTimeMillis() - downSinceMillis) / 1000;
+                boolean said = downSaid;
                 downCause = null;
+                downSaid = false;
                 bucketProblem = null;
                 probeDelayMillis = FIRST_PROBE_MILLIS;
                 lastRecoveryMillis = System.currentTimeMillis();
                 onlyTheBucketAnswered = path == null;
-                if (path == null) {
+                if (!said) {
+                    // never said: the WARN of each key that fails again says what there is to say
+                    LOG.debug("S3 answers (the failures in a row were no outage: {})", was);
+                } else if (path == null) {
                     LOG.info("S3 answers again: the bucket answers (was: {}, for {} s), and only the files that failed"
                             + " waited; they are tried again, and a key that still fails waits by itself",
                             was, seconds);
@@ -208,12 +228,14 @@ public class S3Health {
         }
         synchronized (this) {
             long now = System.currentTimeMillis();
+            sayIfUnprovenTooLong(now);
             if (downCause != null && now < nextProbeMillis) {
                 throw new S3UnavailableException("S3 has not been answering since "
                         + CLOCK.format(Instant.ofEpochMilli(downSinceMillis)) + " (" + downCause + "): not tried");
             }
             nextProbeMillis = now + probeDelayMillis;
             probeDelayMillis = Math.min(MAX_PROBE_MILLIS, probeDelayMillis * 2);
+            probeSent = downCause != null;
         }
     }
 
@@ -237,7 +259,9 @@ public class S3Health {
 
     /** True when S3 is down and the next probe may go: a waiting file can be sent to find out. */
     public synchronized boolean isProbeDue() {
-        return downCause != null && System.currentTimeMillis() >= nextProbeMillis;
+        long now = System.currentTimeMillis();
+        sayIfUnprovenTooLong(now); // the retry queue asks every second
+        return downCause != null && now >= nextProbeMillis;
     }
 
     /**
@@ -255,9 +279,9 @@ public class S3Health {
         return downCause != null && suspects.contains(path);
     }
 
-    /** Why S3 is down, or null (for health). */
+    /** Why S3 is down, or null (for health): null too while an outage is not said yet (see the class comment). */
     public String getDownCause() {
-        return downCause;
+        return downSaid ? downCause : null;
     }
 
     /** The bucket-wide problem now (403, NoSuchBucket, wrong region), or null (for health). */
@@ -289,17 +313,39 @@ public class S3Health {
             downSinceMillis = System.currentTimeMillis();
             nextProbeMillis = downSinceMillis + probeDelayMillis;
             freshFileWaited = false;
+            probeSent = false;
             downCause = cause;
-            LOG.error("{} ({}). {}", bucketProblem == null ? "S3 is not answering"
-                    : cause.contains(" KMS.") ? "S3 refuses the encryption key: check s3.sse and s3.kms-key-id, and"
-                            + " that the key is enabled and we may use it"
-                    : "S3 refuses the bucket: check the bucket, the region, s3.access-key and the bucket's permissions",
-                    cause, once
-                    ? "This run (--once) does not wait for it: what it cannot send is counted at its end, and the next"
-                            + " run syncs it; nothing is lost."
-                    : "Files wait and are synced once it accepts them again; nothing is lost. Trying one request after"
-                            + " 1 s, then less often, up to every 30 s.");
         }
+        if (!downSaid && (bucketProblem != null || once)) {
+            sayDown();
+        }
+    }
+
+    /** A request failed while S3 counted as down: after a probe went, that proves the outage. */
+    private synchronized void sayIfProbeFailed() {
+        if (downCause != null && !downSaid && probeSent) {
+            sayDown();
+        }
+    }
+
+    private synchronized void sayIfUnprovenTooLong(long now) {
+        if (downCause != null && !downSaid && now - downSinceMillis >= SAY_UNPROVEN_AFTER_MILLIS) {
+            sayDown();
+        }
+    }
+
+    private synchronized void sayDown() {
+        downSaid = true;
+        String cause = bucketProblem != null ? bucketProblem : downCause;
+        LOG.error("{} ({}). {}", bucketProblem == null ? "S3 is not answering"
+                : cause.contains(" KMS.") ? "S3 refuses the encryption key: check s3.sse and s3.kms-key-id, and"
+                        + " that the key is enabled and we may use it"
+                : "S3 refuses the bucket: check the bucket, the region, s3.access-key and the bucket's permissions",
+                cause, once
+                ? "This run (--once) does not wait for it: what it cannot send is counted at its end, and the next"
+                        + " run syncs it; nothing is lost."
+                : "Files wait and are synced once it accepts them again; nothing is lost. Trying one request at a"
+                        + " time, less often as it goes on, up to every 30 s.");
     }
 
     /** The first file it happened to is named; the same cause for other files is not logged again within a minute. */

@@ -1,11 +1,15 @@
 package io.watch2s3.health;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.watch2s3.failure.Failure;
 import io.watch2s3.failure.FailureKind;
+import io.watch2s3.failure.S3UnavailableException;
 import java.net.SocketException;
 import java.time.Duration;
 import java.util.List;
@@ -189,6 +193,74 @@ class S3HealthTest {
         assertFalse(s3.isDown());
         s3.requestFailed(HTTP_500, "c.txt");
         assertTrue(s3.isDown());
+    }
+
+    /** What health check {@code s3} says now (null: UP). */
+    private String health() {
+        WatchHealthChecks.S3 check = new WatchHealthChecks.S3();
+        check.setS3(s3);
+        return check.problem();
+    }
+
+    @Test
+    void anOutageThatFilesFailingInARowOpenedIsSaidOnlyOnceItsFirstProbeFailsToo() {
+        for (String path : new String[] {"a", "b", "c"}) {
+            s3.requestFailed(HTTP_500, path);
+        }
+        assertTrue(s3.isDown(), "files are set aside meanwhile");
+        s3.requestFailed(HTTP_500, "d"); // a request already under way: no probe
+        assertNull(s3.getDownCause(), "three keys side by side can fail by themselves: not said yet");
+        assertNull(health());
+
+        await().atMost(Duration.ofSeconds(30)).until(s3::isProbeDue);
+        s3.checkAvailable(); // the probe goes
+        s3.requestFailed(HTTP_500, "e"); // and fails
+        assertEquals("HTTP 500 InternalError", s3.getDownCause());
+        assertEquals("S3 is not answering: HTTP 500 InternalError; files wait for it", health());
+    }
+
+    @Test
+    void anOutageThatTheBucketsAnswerEndedBeforeAnyProbeFailedIsNeverSaid() {
+        for (String path : new String[] {"a", "b", "c"}) {
+            s3.requestFailed(HTTP_500, path);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> s3.isBucketProbeDue(List.of("a", "b", "c")));
+        assertNull(health());
+        s3.checkAvailable(); // the HeadBucket goes
+        s3.succeeded(null); // and is answered
+        assertFalse(s3.isDown());
+        assertNull(s3.getDownCause());
+        assertNull(health());
+    }
+
+    @Test
+    void anOutageNoProbeHasProvenOrEndedIsSaidAfterTenSecondsAnyway() {
+        for (String path : new String[] {"a", "b", "c"}) {
+            s3.requestFailed(HTTP_500, path);
+        }
+        // a probe goes only after 1 s: this request is refused, and its file waits
+        assertThrows(S3UnavailableException.class, s3::checkAvailable);
+        assertNull(s3.getDownCause());
+        // the retry queue asks every second whether a probe is due; the probe it sent hangs (no answer yet)
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            s3.isProbeDue();
+            return s3.getDownCause() != null;
+        });
+        assertEquals("S3 is not answering: HTTP 500 InternalError; files wait for it", health());
+    }
+
+    @Test
+    void aOnceRunAndARefusedBucketSayTheirOutageAtOnce() {
+        s3.setOnce(true); // a --once run sends no probe: it ends instead
+        for (String path : new String[] {"a", "b", "c"}) {
+            s3.requestFailed(HTTP_500, path);
+        }
+        assertEquals("HTTP 500 InternalError", s3.getDownCause());
+
+        S3Health another = new S3Health();
+        another.requestFailed(new Failure(FailureKind.BUCKET_REFUSED, "HTTP 403 AccessDenied"), "a");
+        assertEquals("HTTP 403 AccessDenied", another.getDownCause());
+        assertEquals("HTTP 403 AccessDenied", another.getBucketProblem());
     }
 
     /** Given up while other files go through, for want of any answer at all (a flaky link drops requests). */
