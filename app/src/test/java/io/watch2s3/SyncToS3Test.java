@@ -196,6 +196,34 @@ class SyncToS3Test extends S3TestBase {
     }
 
     /**
+     * s3.update-mtime=false (rclone's --no-update-modtime): a site generator that rewrites every file at each build
+     * would otherwise cost one request per file; touched files send nothing, their objects keep the older mtime.
+     */
+    @Test
+    void withMtimeUpdatesOffATouchSendsNothingAndNewBytesStillGo() throws Exception {
+        try (TestApp app = start(Map.of("s3.update-mtime", "false"))) {
+            Path small = write(tree, "small.txt", "unchanged");
+            io.watch2s3.support.Files2.placeRandom(tree, "large.bin", 300 * 1024, 7);
+            awaitObject("small.txt", "unchanged");
+            await().atMost(DEADLINE).until(() -> s3.exists(bucket, "large.bin") && app.counters().getUploaded() == 2);
+            String oldMtime = s3.head(bucket, "small.txt").metadata().get("mtime");
+
+            Files.setLastModifiedTime(tree.resolve("large.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+            Files.writeString(small, "unchanged");
+            await().atMost(DEADLINE).until(() -> app.counters().getUnchanged() >= 2);
+            write(tree, "marker.txt", "after");
+            awaitObject("marker.txt", "after");
+            assertEquals(1, puts("small.txt"), "not sent again");
+            assertEquals(1, puts("large.bin"));
+            assertEquals(0, app.counters().getCopied(), "nor copied onto itself");
+            assertEquals(oldMtime, s3.head(bucket, "small.txt").metadata().get("mtime"));
+
+            write(tree, "small.txt", "changed");
+            awaitObject("small.txt", "changed");
+        }
+    }
+
+    /**
      * A touched file whose object was deleted in S3 meanwhile (by hand, a lifecycle rule): the copy onto itself finds
      * no source (404), so the file is uploaded instead, and the next change still arrives.
      */

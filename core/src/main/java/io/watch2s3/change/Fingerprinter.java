@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * reused and nothing is read. Otherwise the file is hashed; if only the ctime moved (chmod, chown, a new link,
  * renamed in place) or the mtime went back, the row takes the new times without any S3 request, since S3 already holds
  * these bytes. A newer mtime on the same bytes (touch, rewritten) is said ({@link Read#olderInS3}): the object is
- * brought up to the file.
+ * brought up to the file (unless s3.update-mtime is false: then it counts as a chmod).
  */
 public class Fingerprinter {
 
@@ -53,6 +53,7 @@ public class Fingerprinter {
     private StateDatabase state;
     private SyncCounters counters;
     private Runnable otherNamesChanged = () -> { };
+    private boolean updateMtime = true;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -75,6 +76,14 @@ public class Fingerprinter {
     public void setScan(TreeScan scan) {
         this.otherNamesChanged = () -> scan.requestAfterBurst("a file with other hard links changed: the tree is"
                 + " looked at for its other names");
+    }
+
+    /**
+     * s3.update-mtime: whether the same bytes with a newer mtime are said ({@link Read#olderInS3}); if not, the row
+     * takes the new times, as for a chmod, and nothing is sent.
+     */
+    public void setUpdateMtime(boolean updateMtime) {
+        this.updateMtime = updateMtime;
     }
 
     /**
@@ -111,7 +120,7 @@ public class Fingerprinter {
         Fingerprint fp = read.fingerprint();
         if (row.isPresent() && row.get().size() == fp.size() && row.get().sha256().equals(fp.sha256())) {
             // the same bytes: so are its other names' (a touch, a new link)
-            if (fp.mtimeNanos() > row.get().mtimeNanos()) {
+            if (updateMtime && fp.mtimeNanos() > row.get().mtimeNanos()) {
                 if (stat.links() > 1) {
                     otherNamesChanged.run(); // touched: their objects are older than the file too
                 }

@@ -36,6 +36,7 @@ public final class Settings {
             Setting.of("s3.request-timeout", "60s", Checks::positiveDuration),
             Setting.of("s3.bandwidth-limit", "off", Checks::bandwidthLimit),
             Setting.of("s3.server-side-copy", "256KB", Checks::serverSideCopy),
+            Setting.of("s3.update-mtime", "true", Checks::bool),
             Setting.of("sync.quiet-period", "5s", Checks::positiveDuration),
             Setting.of("sync.max-delay", "30s", Checks::positiveDuration),
             Setting.of("sync.max-batch", "10000", Checks.intBetween(1, 1_000_000)),

@@ -103,6 +103,29 @@ class FilePlannerTest {
         assertEquals(Files.getLastModifiedTime(file).to(TimeUnit.NANOSECONDS), copy.upload().fingerprint().mtimeNanos());
     }
 
+    /** s3.update-mtime=false: a touched file is as good as its object, and its row takes the new mtime. */
+    @Test
+    void withoutMtimeUpdatesATouchedFileIsUnchangedAndNewBytesStillAnUpload() throws Exception {
+        CopySources copySources = new CopySources();
+        copySources.setState(state);
+        planner.setCopySources(copySources);
+        fingerprinter.setUpdateMtime(false);
+        Path small = Files.writeString(tree.resolve("f.txt"), "v1");
+        Path big = Files.write(tree.resolve("big.bin"), new byte[300 << 10]);
+        confirm((FilePlan.Upload) plan(SyncAction.upload("f.txt", 0)));
+        confirm((FilePlan.Upload) plan(SyncAction.upload("big.bin", 0)));
+        for (Path file : new Path[] {small, big}) {
+            String path = tree.relativize(file).toString();
+            FileTime later = FileTime.from(Instant.now().plusSeconds(60));
+            Files.setLastModifiedTime(file, later);
+            assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload(path, 0)), path + " touched");
+            assertEquals(later.to(TimeUnit.NANOSECONDS), state.find(path).orElseThrow().mtimeNanos(), path);
+            assertNull(fingerprinter.read(path).fingerprint().md5Base64(), path + ": trusted again, not read");
+        }
+        Files.writeString(small, "v2");
+        assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("f.txt", 0)));
+    }
+
     @Test
     void newBytesBehindTheOldSizeAndMtimeAreAnUploadButAChmodIsNot() throws Exception {
         Path file = Files.writeString(tree.resolve("f.txt"), "AAAA");
