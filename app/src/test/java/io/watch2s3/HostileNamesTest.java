@@ -3,6 +3,7 @@ package io.watch2s3;
 import static io.watch2s3.support.Files2.write;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -76,6 +77,55 @@ class HostileNamesTest extends S3TestBase {
             // the JVM has already decoded the byte to U+FFFD; the log shows that, escaped, and why
             assertTrue(warnings.stream().anyMatch(l -> l.contains("caf\\uFFFD.txt") && l.contains("not valid UTF-8")),
                     "the name, escaped: " + warnings);
+            write(tree, "later.txt", "later");
+            await().atMost(LONG).until(() -> s3.exists(bucket, "later.txt"));
+        }
+    }
+
+    /**
+     * U+FFFD is what the JVM makes of bytes that are not UTF-8, and a character a valid name may hold (bytes EF BF
+     * BD): such a name was refused as "not valid UTF-8" while rclone, aws and s3cmd all expected its object (outside
+     * probe). It syncs like any name now, its deletes and renames too.
+     */
+    @Test
+    void aNameThatHoldsTheReplacementCharacterItselfIsAnOrdinaryName() throws Exception {
+        String dirName = "ok\uFFFD dir";
+        try (LogCapture log = new LogCapture(); TestApp app = start(Map.of("sync.deletes", "true"))) {
+            write(tree, dirName + "/h.txt", "hello");
+            write(tree, "file\uFFFD.txt", "a file");
+            await().atMost(LONG).until(() -> s3.keys(bucket).size() == 2);
+            assertEquals("hello", s3.getText(bucket, dirName + "/h.txt"));
+            assertEquals("a file", s3.getText(bucket, "file\uFFFD.txt"));
+
+            java.nio.file.Files.move(tree.resolve(dirName), tree.resolve("moved\uFFFD"));
+            java.nio.file.Files.delete(tree.resolve("file\uFFFD.txt"));
+            await().atMost(LONG).until(() -> s3.keys(bucket).equals(List.of("moved\uFFFD/h.txt")));
+            assertEquals("hello", s3.getText(bucket, "moved\uFFFD/h.txt"));
+            assertEquals(0, app.counters().getRefused(), app.counters().toString());
+            assertTrue(log.atLeast(Level.WARN).stream().noneMatch(l -> l.contains("not valid UTF-8")),
+                    log.atLeast(Level.WARN).toString());
+        }
+    }
+
+    /**
+     * A directory whose name is not UTF-8, found by the catch-up scan (a restart, --once): the walk passed it by
+     * without a word, --once said everything was synced and ended with 0 (outside probe). It is refused as its files
+     * would be when the watcher reports them: one line, counted, and --once says not all was synced.
+     */
+    @Test
+    void aDirectoryWhoseNameIsNotUtf8IsSaidAndCountedByTheCatchUpScanToo() throws Exception {
+        String makeIt = "d=\"$1/bad$(printf '\\377') dir\"; mkdir \"$d\" && echo x > \"$d/f.txt\"";
+        assertEquals(0, Processes.run("sh", "-c", makeIt, "sh", tree.toString()));
+        write(tree, "plain.txt", "plain");
+        try (LogCapture log = new LogCapture(); TestApp app = start(Map.of("sync.once", "true"))) {
+            assertFalse(app.awaitOnceDone(), "not everything was synced");
+            assertEquals(List.of("plain.txt"), s3.keys(bucket));
+            assertEquals(1, app.counters().getRefused(), app.counters().toString());
+            assertTrue(log.lines(Level.WARN, "BatchPlanner").stream().anyMatch(l -> l.contains("bad\\uFFFD dir")
+                    && l.contains("not valid UTF-8")), log.atLeast(Level.WARN).toString());
+        }
+        try (TestApp app = start(Map.of())) { // watching: its scan says it too, and changes still arrive
+            await().atMost(LONG).until(() -> app.counters().getRefused() == 1);
             write(tree, "later.txt", "later");
             await().atMost(LONG).until(() -> s3.exists(bucket, "later.txt"));
         }

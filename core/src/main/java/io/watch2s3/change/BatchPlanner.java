@@ -111,12 +111,12 @@ public class BatchPlanner {
         List<String> directories = new ArrayList<>();
         for (String path : batch.getPaths()) {
             long firstSeen = batch.firstSeen(path);
-            if (!ObjectKeys.isWellFormed(path)) {
-                // the JVM decoded bytes that are not UTF-8 to U+FFFD: this string names no file, and no key could
-                refuse(path, keys.whyRefused(path));
+            OnDisk onDisk = OnDisk.look(root, path);
+            if (isNotUtf8OnDisk(path, onDisk)) {
+                refuse(path, ObjectKeys.NOT_UTF8);
                 continue;
             }
-            switch (OnDisk.look(root, path)) {
+            switch (onDisk) {
                 case FILE -> {
                     if (filter.accepts(path)) {
                         upload(path, firstSeen, uploads);
@@ -241,6 +241,18 @@ public class BatchPlanner {
         } else {
             refuse(path, refusal);
         }
+    }
+
+    /**
+     * A path holding U+FFFD is the JVM's stand-in for bytes of a name that are not UTF-8 (the string then names no
+     * file, and no key could name it again), or that very character in a valid name: it is the character when the disk
+     * has something of that name, or S3 has objects for it (deleted since). Made and deleted within one batch, a valid
+     * name is taken for bytes (one line; nothing was to be sent). A name of bytes beside a twin that holds U+FFFD
+     * itself goes unsaid: its string names the twin.
+     */
+    private boolean isNotUtf8OnDisk(String path, OnDisk onDisk) {
+        return !ObjectKeys.isWellFormed(path) && (ObjectKeys.hasLoneSurrogate(path)
+                || onDisk == OnDisk.GONE && state.atOrBelow(path).isEmpty());
     }
 
     private void refuse(String path, String why) {

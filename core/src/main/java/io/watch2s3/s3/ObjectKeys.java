@@ -8,11 +8,15 @@ import java.util.Optional;
  * the key rclone, aws-cli and s3cmd expect for that file, so their checks agree with ours. A backslash is a character
  * of the name (on Linux it separates nothing); a name in decomposed Unicode (NFD) and its composed twin (NFC) are two
  * files with two keys. Refused: a name that is not valid UTF-8 (an S3 key is UTF-8: it could not name the same file
- * again) and a key over 1024 bytes.
+ * again) and a key over 1024 bytes. U+FFFD in a name is the JVM's stand-in for bytes that are not UTF-8, or that very
+ * character in a valid name: only the disk can tell (see BatchPlanner); here it is a character like any other.
  */
 public final class ObjectKeys {
 
     public static final int MAX_KEY_BYTES = 1024;
+    /** Why a name that is not valid UTF-8 is refused. */
+    public static final String NOT_UTF8 = "its name is not valid UTF-8, which every S3 key must be (\\uFFFD stands for"
+            + " the bytes that are not; 'ls -b' in its directory shows them): rename it";
 
     private String prefix = "";
 
@@ -28,10 +32,8 @@ public final class ObjectKeys {
 
     /** Null when the path can be stored, else a sentence saying why not. */
     public String whyRefused(String relativePath) {
-        if (!isWellFormed(relativePath)) {
-            // the JVM already replaced the bytes it could not read: the name cannot be shown as it is on disk
-            return "its name is not valid UTF-8, which every S3 key must be (\\uFFFD stands for the bytes that are"
-                    + " not; 'ls -b' in its directory shows them): rename it";
+        if (hasLoneSurrogate(relativePath)) {
+            return NOT_UTF8;
         }
         int bytes = toKey(relativePath).getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_KEY_BYTES) {
@@ -45,25 +47,27 @@ public final class ObjectKeys {
     }
 
     /**
-     * Linux file names are bytes; the JDK decodes undecodable ones to U+FFFD or lone surrogates. Such a name
-     * cannot be turned back into the same file name from its key, so it is refused instead of being mangled.
+     * True when {@code s} holds neither U+FFFD nor a lone surrogate: certainly the name as the disk holds it. Linux
+     * file names are bytes; the JDK decodes undecodable ones to U+FFFD, which a valid name may hold too.
      */
     public static boolean isWellFormed(String s) {
+        return s.indexOf('\uFFFD') < 0 && !hasLoneSurrogate(s);
+    }
+
+    /** A surrogate without its pair: no UTF-8 string holds one. */
+    public static boolean hasLoneSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '\uFFFD') {
-                return false;
-            }
             if (Character.isHighSurrogate(c)) {
                 if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
-                    return false;
+                    return true;
                 }
                 i++;
             } else if (Character.isLowSurrogate(c)) {
-                return false;
+                return true;
             }
         }
-        return true;
+        return false;
     }
 
     /**

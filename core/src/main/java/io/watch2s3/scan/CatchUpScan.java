@@ -9,6 +9,7 @@ import io.watch2s3.config.Durations;
 import io.watch2s3.failure.Failure;
 import io.watch2s3.failure.FailureKind;
 import io.watch2s3.log.LogSafe;
+import io.watch2s3.s3.ObjectKeys;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
@@ -420,7 +421,12 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
             }
             Path absolute = dir.isEmpty() ? root : root.resolve(dir);
             if (!dir.isEmpty() && OnDisk.look(root, dir) != OnDisk.DIRECTORY) {
-                return; // swapped for a symlink since it was listed: never walk out of the tree
+                if (!ObjectKeys.isWellFormed(dir)) {
+                    // a name of bytes that are not UTF-8, which its string cannot name again: the batch planner says
+                    // so and counts it (before, the walk passed it by without a word, and --once said all was synced)
+                    found.add(dir);
+                }
+                return; // else swapped for a symlink since it was listed: never walk out of the tree
             }
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(absolute)) {
                 for (Path entry : entries) {

@@ -1,6 +1,7 @@
 package io.watch2s3.s3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,8 +25,10 @@ class ObjectKeysTest {
 
     @Test
     void aNameThatIsNotUtf8IsRefusedWithAReason() {
-        assertTrue(keys.keyFor("bad\uFFFDname").isEmpty());
-        assertTrue(keys.whyRefused("bad\uFFFDname").contains("UTF-8"));
+        // U+FFFD is a character of a valid name too: whether it stands for bytes only the disk says (BatchPlanner)
+        assertEquals(Optional.of("bad\uFFFDname"), keys.keyFor("bad\uFFFDname"));
+        assertFalse(ObjectKeys.isWellFormed("bad\uFFFDname"));
+        assertTrue(keys.whyRefused("lone\uD800").contains("UTF-8"));
         assertTrue(keys.keyFor("lone\uD800").isEmpty());
         assertTrue(keys.keyFor("lone\uDC00x").isEmpty());
         assertEquals(Optional.of("\uD83D\uDE00.txt"), keys.keyFor("\uD83D\uDE00.txt"), "a surrogate pair is fine");
