@@ -2,7 +2,7 @@
 # watch2s3's benchmark: watch2s3 (the built jar, as a process) beside the seed's inotifywait+s3cmd script, s3cmd,
 # aws-cli and rclone, on the same S3 servers on 127.0.0.1, in one run.
 #
-#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename] [resume]   (none: all)
+#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename] [resume] [touch]   (none: all)
 #   bench/run.sh hugerename   (only when named: a 5.5 GB file, about 17 GB written per tool)
 #
 # BURST_SERVERS=s3proxy runs burst and underload on S3Proxy only (S3Mock, slow per PUT, takes most of their time).
@@ -21,14 +21,14 @@ SCENARIOS=()
 for arg in "$@"; do
   case $arg in
     --quick) QUICK=1 ;;
-    latency|burst|small|underload|restart|memory|large|state|bwlimit|rename|resume|hugerename) SCENARIOS+=("$arg") ;;
-    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename] [resume] [hugerename]" >&2
+    latency|burst|small|underload|restart|memory|large|state|bwlimit|rename|resume|touch|hugerename) SCENARIOS+=("$arg") ;;
+    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename] [resume] [touch] [hugerename]" >&2
        exit 2 ;;
   esac
 done
 PARTIAL=0
 ((${#SCENARIOS[@]})) && PARTIAL=1
-((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state bwlimit rename resume)
+((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state bwlimit rename resume touch)
 
 # a quick run never replaces the committed results of a full one
 ((PARTIAL)) && RESULTS=$BENCH/results/only-$(IFS=-; echo "${SCENARIOS[*]}")
@@ -36,11 +36,13 @@ PARTIAL=0
 if ((QUICK)); then
   WARM_FILES=2000; WARM_FILES_S3MOCK=500; STALL_S=20; LAT_SIZES="1000 3000"; BURST=500; SEED_BURST=100; RESTART_N=2000; MEMORY_SIZES="10000"; IDLE_S=5; LARGE_MB=100
   STATE_FILES=5000; SMALL_BURST=200; LOAD_S3PROXY=2000; LOAD_S3MOCK=300; LOAD_MANY_S3MOCK=2000; BW_MB=2; BW_TREE="10 2 4"; RN_TREE="10 2"; RS_MB=40; HR_MB=5632
+  TOUCH_FILES=1000
 else
   LAT_SIZES="1000 10000 100000"; BURST=10000; SEED_BURST=1000; RESTART_N=100000
   MEMORY_SIZES=${MEMORY_SIZES:-"100000 1000000"}
   IDLE_S=60; LARGE_MB=1024; STATE_FILES=50000; SMALL_BURST=500; LOAD_S3PROXY=10000; LOAD_S3MOCK=3000
   LOAD_MANY_S3MOCK=10000; BW_MB=4; BW_TREE="40 4 20"; RN_TREE="20 4"; RS_MB=200; HR_MB=5632
+  TOUCH_FILES=10000
 fi
 
 # shellcheck source=lib.sh
@@ -587,6 +589,75 @@ scenario_rename() {
   local copies; copies=$(grep -c ' copied site/' "$d/rn-watch2s3watching.log" || true)
   result rename "watch2s3 watching" "files S3 copied (not uploaded)" "$copies" files "of $files; the pages are below s3.server-side-copy"
   stop_pid "$S3PROXY_PID"; rm -rf "$d"
+}
+
+# --- a touched tree ---------------------------------------------------------------------------------------------------
+# TOUCH_FILES small files and 20 of 1 MB are in S3; then every file is touched at once (a site generator that writes
+# every file again with the same bytes does the same): seconds until each tool is done with it, its requests and its
+# client CPU. watch2s3 watching (quiet period 1 s; its second touch, as a watcher is warm when a deploy comes) with
+# s3.update-mtime=true (the default: a small file sent again, a 1 MB one copied onto itself) and false (nothing sent);
+# rclone sync (copies an object onto itself to update its mtime); aws s3 sync (uploads every file newer than its
+# object); s3cmd sync (compares MD5s: sends nothing).
+scenario_touch() {
+  local d=$WORK/touch port tool bucket tree cap=$WORK/capture.txt mport t0 t1 cpu0 cpu1 pid ok
+  port=$(free_port); PORT=$port
+  start_s3proxy "$port" "$d/s3"; write_peer_configs "$port"
+  python3 "$BENCH/gen_tree.py" "$d/pool" "$TOUCH_FILES"
+  mkdir -p "$d/pool/media"
+  for i in $(seq 1 20); do head -c $((1 << 20)) /dev/urandom > "$d/pool/media/m$i.bin"; done
+  touch -d 2026-01-01 "$d/pool/media/"*
+  local files=$((TOUCH_FILES + 20))
+  for tool in "watch2s3 watching" "watch2s3 watching, s3.update-mtime=false" "rclone sync" "aws s3 sync" "s3cmd sync"; do
+    bucket=$(echo "tc-$tool" | tr -cd 'a-z0-9-' | cut -c1-40); make_bucket "$port" "$bucket"
+    tree=$d/tree-$bucket; cp -a "$d/pool" "$tree"
+    log "touch: $tool, $files files touched"
+    case $tool in # the first upload, not timed
+      watch2s3*) w2s_once "$port" "$bucket" "$tree" "$d/state-$bucket" "$d/$bucket-once.log"
+        mport=$(free_port)
+        start_watch2s3 "$port" "$bucket" "$tree" "$d/state-$bucket" "$d/$bucket.log" -Dsync.quiet-period=1s \
+          -Dmanagement.port="$mport" $([[ $tool == *false ]] && echo -Ds3.update-mtime=false)
+        pid=$W2S_PID ;;
+      rclone*) rclone --config "$RCLONE_CONFIG" sync "$tree" "bench:$bucket" > "$d/$bucket.log" 2>&1 ;;
+      s3cmd*) s3cmd -q sync "$tree/" "s3://$bucket/" > "$d/$bucket.log" 2>&1 ;;
+      aws*) aws_cli s3 sync --only-show-errors "$tree" "s3://$bucket" > "$d/$bucket.log" 2>&1 ;;
+    esac
+    sleep 2 # the tools that judge by time see the touch as later than the first upload
+    start_capture "$port" "$cap"
+    t0=$(now); ok=1
+    case $tool in
+      watch2s3*) # the second touch is measured: a watcher has been running for a while when a deploy comes
+        local k deadline
+        for k in 1 2; do
+          if ((k == 2)); then sleep 2; stop_capture; start_capture "$port" "$cap"; t0=$(now); cpu0=$(cpu_seconds "$pid"); fi
+          find "$tree" -type f -exec touch {} +
+          deadline=$(( $(date +%s) + 900 ))
+          until (( $(touched_seen "$mport") >= k * files )); do # every turn ended: uploaded, copied or unchanged
+            (( $(date +%s) > deadline )) && { ok=0; break; }; sleep 0.1
+          done
+        done
+        t1=$(now); cpu1=$(cpu_seconds "$pid"); stop_pid "$pid" ;;
+      *) find "$tree" -type f -exec touch {} +
+        /usr/bin/time -f '%e %U %S %M' -o "$d/time.txt" bash -c "$(declare -f aws_cli); PORT=$port; $(case $tool in
+          rclone*) echo "rclone --config $RCLONE_CONFIG sync $tree bench:$bucket" ;;
+          aws*) echo "aws_cli s3 sync --only-show-errors $tree s3://$bucket" ;;
+          s3cmd*) echo "s3cmd -c $S3CMD_CONFIG --no-progress -q sync $tree/ s3://$bucket/" ;;
+          esac)" >> "$d/$bucket.log" 2>&1 || ok=0
+        t1=$(now); cpu0=0; cpu1=$(awk '{ print $2 + $3 }' "$d/time.txt") ;;
+    esac
+    stop_capture
+    if ((ok)); then
+      result touch "$tool" "touched tree done" "$(elapsed "$t0" "$t1")" s \
+        "$files files; client CPU $(elapsed "$cpu0" "$cpu1") s; $(count_requests "$cap" "$bucket")"
+    else
+      result touch "$tool" "touched tree done" "" s "failed: $(tail -2 "$d/$bucket.log" | tr '\n,' '  ')"
+    fi
+  done
+  stop_pid "$S3PROXY_PID"; rm -rf "$d"
+}
+# files whose turn ended since start (uploaded, copied or unchanged), from watch2s3's metrics at management port PORT
+touched_seen() { # PORT
+  curl -s "http://127.0.0.1:$1/observe/metrics" | awk '/^watch2s3_files_(uploaded|copied|unchanged)_total/ { n += $2 }
+    END { printf "%d", n }'
 }
 
 # --- a file larger than one CopyObject takes, renamed ------------------------------------------------------------------
