@@ -182,6 +182,41 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
         }
     }
 
+    /**
+     * An outage that files failing in a row opened is said only once a probe fails too (bad keys side by side gave a
+     * false alarm); a probe that hangs proves nothing either way, so after 10 s it is said anyway, and the answer that
+     * comes at last ends it with its line.
+     */
+    @Test
+    void anOutageWhoseProbeHangsIsSaidAfterTenSecondsAndEndsWhenTheProbeIsAnswered() throws Exception {
+        proxy.when(r -> r.isPut() && r.key().startsWith("bad")).respond(500, "InternalError");
+        Map<String, String> settings = Map.of("sync.max-retries", "0", "sync.progress-interval", "2s");
+        try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(settings)) {
+            S3Health health = app.bean("s3Health", S3Health.class);
+            HealthCheck s3Answers = app.bean("s3Answers", HealthCheck.class);
+            // after the start's own HeadBucket: the probe's is answered only after 20 s
+            Fault slowBucket = proxy.when(r -> r.method().equals("HEAD") && r.key().isEmpty()).times(1)
+                    .delay(Duration.ofSeconds(20));
+            for (int i = 1; i <= 3; i++) {
+                write(tree, "bad" + i + ".txt", "the server fails this key");
+            }
+            await().atMost(LONG).until(health::isDown);
+            await().atMost(LONG).until(() -> slowBucket.matches() == 1);
+            assertEquals(HealthCheck.State.UP, s3Answers.call().getState(), "not proven yet");
+            await().atMost(LONG).until(() -> log.lines(Level.ERROR, "S3Health").size() == 1);
+            assertTrue(log.lines(Level.ERROR, "S3Health").get(0).startsWith("S3 is not answering (HTTP 500"),
+                    log.atLeast(Level.WARN).toString());
+            assertEquals(HealthCheck.State.DOWN, s3Answers.call().getState());
+
+            await().atMost(LONG).until(() -> !health.isDown()); // the HeadBucket's answer comes
+            assertTrue(log.lines(Level.INFO, "S3Health").stream().anyMatch(l -> l.startsWith(
+                    "S3 answers again: the bucket answers")), log.atLeast(Level.INFO).toString());
+            await().atMost(LONG).until(() -> app.counters().getFailed(FailureKind.KEY_FAILS) == 3);
+            assertEquals(HealthCheck.State.UP, s3Answers.call().getState());
+            aLaterChangeStillArrives();
+        }
+    }
+
     @Test
     void aServerThatAnswersTheBucketButFailsEveryUploadCountsAsDownUntilAFileGoesThrough() throws Exception {
         // a full disk, say: HeadBucket is answered, every PUT fails

@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>Files failing in a row are a guess, not a proof: three bad keys next to each other in a deploy (S3Proxy answers
  * 500 for names of 254 bytes and more) opened an outage that the bucket's answer ended a second later, and the ERROR
  * line and health DOWN it gave were a false alarm. So an outage found that way is said (ERROR, health DOWN) only once
- * the first probe failed too, or after {@value #SAY_UNPROVEN_AFTER_MILLIS} ms without an answer; meanwhile files are
- * set aside as in any outage. A bucket S3 refuses, and a {@code --once} run (which sends no probe), say it at once.
+ * the first probe failed too, or after {@value #SAY_UNPROVEN_AFTER_MILLIS} ms without an answer (a probe that hangs
+ * until s3.request-timeout: {@link #sayOutageUnprovenTooLong}, called with the progress lines); meanwhile files are set
+ * aside as in any outage. A bucket S3 refuses, and a {@code --once} run (which sends no probe), say it at once.
  */
 public class S3Health {
 
@@ -326,6 +327,14 @@ public class S3Health {
         if (downCause != null && !downSaid && probeSent) {
             sayDown();
         }
+    }
+
+    /**
+     * Says the outage now if it has lasted {@value #SAY_UNPROVEN_AFTER_MILLIS} ms unproven: called on a timer of its
+     * own (the progress route's), as the retry queue's timer waits for a HeadBucket probe that hangs.
+     */
+    public void sayOutageUnprovenTooLong() {
+        sayIfUnprovenTooLong(System.currentTimeMillis());
     }
 
     private synchronized void sayIfUnprovenTooLong(long now) {
