@@ -189,6 +189,9 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
      */
     @Test
     void anOutageWhoseProbeHangsIsSaidAfterTenSecondsAndEndsWhenTheProbeIsAnswered() throws Exception {
+        // the three fail at once (held until all are under way): else, on a slow machine, a later one could go as a
+        // file probe and fail, which proves the outage without the 10 s
+        Hold together = proxy.when(r -> r.isPut() && r.key().startsWith("bad")).times(3).holdBeforeBody();
         proxy.when(r -> r.isPut() && r.key().startsWith("bad")).respond(500, "InternalError");
         Map<String, String> settings = Map.of("sync.max-retries", "0", "sync.progress-interval", "2s");
         try (LogCapture log = new LogCapture(); TestApp app = startThroughProxy(settings)) {
@@ -200,6 +203,8 @@ class KeyThatAlwaysFailsTest extends ProxiedS3TestBase {
             for (int i = 1; i <= 3; i++) {
                 write(tree, "bad" + i + ".txt", "the server fails this key");
             }
+            await().atMost(LONG).until(() -> together.arrivals().size() == 3);
+            together.release();
             await().atMost(LONG).until(health::isDown);
             await().atMost(LONG).until(() -> slowBucket.matches() == 1);
             assertEquals(HealthCheck.State.UP, s3Answers.call().getState(), "not proven yet");
