@@ -1,5 +1,6 @@
 package io.watch2s3.change;
 
+import io.watch2s3.log.LogSafe;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
@@ -19,6 +20,8 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Says what a file holds now. A stat first: if size, mtime and ctime equal the state row, the stored SHA-256 is
@@ -29,6 +32,7 @@ import java.util.concurrent.TimeUnit;
  */
 public class Fingerprinter {
 
+    private static final Logger LOG = LoggerFactory.getLogger("io.watch2s3.sync");
     private static final int BUFFER = 64 * 1024;
     /**
      * A file up to this size is read into memory once, hashed, and sent from there: the upload does not open and read
@@ -36,6 +40,11 @@ public class Fingerprinter {
      * upload thread at a time (sync.parallelism).
      */
     static final int IN_MEMORY_MAX = 256 * 1024;
+    /**
+     * From this size on, a file whose last request S3 may have carried out unheard (see {@link #setWhatS3Holds}) is
+     * worth a HEAD before it is sent again: one small request against its bytes over the uplink.
+     */
+    static final long ASKED_OF_S3_FROM = 1 << 20;
 
     /**
      * A file's fingerprint, with its bytes when it was read and small enough to be sent from memory (else null).
@@ -54,6 +63,7 @@ public class Fingerprinter {
     private SyncCounters counters;
     private Runnable otherNamesChanged = () -> { };
     private boolean updateMtime = true;
+    private WhatS3Holds whatS3Holds;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -87,6 +97,17 @@ public class Fingerprinter {
     }
 
     /**
+     * Asked about a file of at least {@link #ASKED_OF_S3_FROM} whose row is pending after a request S3 may have carried
+     * out without watch2s3 hearing so: a {@code kill -9} or a power loss between S3's answer and the state's record,
+     * an answer lost on the network. When the object under its key holds the file's bytes (its {@code sha256} and
+     * size), the file is not sent again: after a crash in the middle of a burst of large files, or a lost answer to a
+     * 1 GB upload, only what S3 does not hold goes again. Without it, such files are uploaded in full.
+     */
+    public void setWhatS3Holds(WhatS3Holds whatS3Holds) {
+        this.whatS3Holds = whatS3Holds;
+    }
+
+    /**
      * The fingerprint of the regular file at {@code path}, with its bytes when it had to be read and is at most
      * {@link #IN_MEMORY_MAX}; null when it is no longer a regular file.
      */
@@ -104,7 +125,8 @@ public class Fingerprinter {
             counters.countVanished();
             return null;
         }
-        Optional<SyncedFile> row = state.find(path).filter(r -> !r.isPending());
+        Optional<SyncedFile> found = state.find(path);
+        Optional<SyncedFile> row = found.filter(r -> !r.isPending());
         if (row.isPresent() && row.get().sameStat(stat.size(), stat.mtimeNanos(), stat.ctimeNanos())) {
             state.turnEndedUnchanged(path); // this turn ends here: its batch's doubt goes
             return new Read(new Fingerprint(stat.size(), stat.mtimeNanos(), stat.ctimeNanos(), row.get().sha256(), null,
@@ -118,6 +140,14 @@ public class Fingerprinter {
             return null;
         }
         Fingerprint fp = read.fingerprint();
+        if (row.isEmpty() && mayBeInS3Unheard(found, fp.size())) {
+            row = whatS3Holds.objectOf(path);
+            if (row.filter(inS3 -> inS3.size() == fp.size() && inS3.sha256().equals(fp.sha256())).isPresent()) {
+                LOG.info("S3 holds the bytes of {} already (their upload was not confirmed before): they are not sent"
+                        + " again", LogSafe.name(path));
+                whatS3Holds.holdsTheFile(path);
+            }
+        }
         if (row.isPresent() && row.get().size() == fp.size() && row.get().sha256().equals(fp.sha256())) {
             // the same bytes: so are its other names' (a touch, a new link)
             if (updateMtime && fp.mtimeNanos() > row.get().mtimeNanos()) {
@@ -133,6 +163,12 @@ public class Fingerprinter {
             otherNamesChanged.run();
         }
         return read;
+    }
+
+    /** A pending row S3 may hold the object of (not one for which nothing was sent), of a file worth a HEAD. */
+    private boolean mayBeInS3Unheard(Optional<SyncedFile> found, long size) {
+        return whatS3Holds != null && size >= ASKED_OF_S3_FROM
+                && found.filter(r -> r.isPending() && !r.isNotSent()).isPresent();
     }
 
     /**

@@ -102,6 +102,14 @@ final class LeftUploads {
         return left == null ? null : resume(left, file, md5PerPart, digest);
     }
 
+    /** The file at {@code path} needs no upload to {@code key}: S3 holds its bytes. One kept for it is aborted. */
+    void notNeeded(String path, String key) {
+        StateDatabase.UnfinishedUpload left = kept.remove(key);
+        if (left != null) {
+            abortQuietly(path, left);
+        }
+    }
+
     /**
      * The left upload's file is there as it was when the upload began, no upload of it was confirmed since, and this
      * run would upload it to the same key (not excluded now, the same prefix).

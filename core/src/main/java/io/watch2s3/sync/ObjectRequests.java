@@ -214,4 +214,9 @@ public class ObjectRequests {
     static String rcloneTime(long epochNanos) {
         return BigDecimal.valueOf(epochNanos, 9).stripTrailingZeros().toPlainString();
     }
+
+    /** The ns since the epoch an {@code mtime} of {@link #rcloneTime} says; thrown for anything else (or null). */
+    static long nanosOfRcloneTime(String mtime) {
+        return new BigDecimal(mtime).movePointRight(9).longValueExact();
+    }
 }

@@ -280,6 +280,16 @@ public class PartedUploads implements CamelContextAware {
         leftUploads.keepOrAbortAll();
     }
 
+    /**
+     * S3 holds the bytes of the file at {@code path} under {@code key} already (see ObjectHeads): an upload of it a
+     * run left, kept for it to go on with, is aborted.
+     */
+    public void notNeeded(String path, String key) {
+        if (leftUploads != null) {
+            leftUploads.notNeeded(path, key);
+        }
+    }
+
     /** Whether this run would upload the file at {@code path} to {@code key}: its upload may go on with one left. */
     private boolean wouldUpload(String path, String key) {
         return (filter == null || filter.accepts(path))

@@ -126,6 +126,51 @@ class FilePlannerTest {
         assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("f.txt", 0)));
     }
 
+    /**
+     * A row distrusted after a request S3 may have carried out unheard: a large file is asked of S3 (its object's
+     * sha256 and size) before it is sent again; a small one, a row for which nothing was sent, and a confirmed row are
+     * not. What S3 says is taken only when it is the file's bytes.
+     */
+    @Test
+    void aLargeFileWhoseUploadWentUnheardIsAskedOfS3AndNotSentAgainWhenS3HoldsItsBytes() throws Exception {
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        java.util.Map<String, SyncedFile> inS3 = new java.util.HashMap<>();
+        fingerprinter.setWhatS3Holds(path -> {
+            asked.add(path);
+            return java.util.Optional.ofNullable(inS3.get(path));
+        });
+        byte[] bytes = new byte[(int) Fingerprinter.ASKED_OF_S3_FROM];
+        bytes[7] = 1;
+        Path big = Files.write(tree.resolve("big.bin"), bytes);
+        Files.write(tree.resolve("other.bin"), bytes);
+        Files.write(tree.resolve("small.bin"), new byte[1000]);
+        for (String path : new String[] {"big.bin", "other.bin", "small.bin"}) {
+            FilePlan.Upload upload = (FilePlan.Upload) plan(SyncAction.upload(path, 0));
+            confirm(upload);
+            state.distrust(path);
+            inS3.put(path, upload.fingerprint().row(path)); // what the unheard upload left in S3
+        }
+        inS3.put("other.bin", new SyncedFile("other.bin", bytes.length, 1, SyncedFile.UNKNOWN_CTIME, "ab".repeat(32)));
+        assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("big.bin", 0)), "S3 holds its bytes");
+        SyncedFile row = state.find("big.bin").orElseThrow();
+        assertTrue(!row.isPending() && row.sameStat(bytes.length, Files.getLastModifiedTime(big).to(TimeUnit.NANOSECONDS),
+                SyncedFile.UNKNOWN_CTIME), "confirmed with the file's stat: " + row);
+        assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("other.bin", 0)), "S3 holds other bytes");
+        assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("small.bin", 0)), "not worth a HEAD");
+        assertEquals(java.util.List.of("big.bin", "other.bin"), asked);
+        // confirmed now: not asked again; a new path's pending row (nothing sent) is not asked either
+        assertInstanceOf(FilePlan.Unchanged.class, plan(SyncAction.upload("big.bin", 0)));
+        Files.write(tree.resolve("new.bin"), bytes);
+        state.recordPending(java.util.List.of("new.bin"));
+        assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("new.bin", 0)));
+        assertEquals(java.util.List.of("big.bin", "other.bin"), asked);
+        // touched while down: the bytes are in S3, its object is older than the file
+        Files.setLastModifiedTime(big, FileTime.from(Instant.now().plusSeconds(60)));
+        state.distrust("big.bin");
+        FilePlan.Upload touched = assertInstanceOf(FilePlan.Upload.class, plan(SyncAction.upload("big.bin", 0)));
+        assertEquals(Files.getLastModifiedTime(big).to(TimeUnit.NANOSECONDS), touched.fingerprint().mtimeNanos());
+    }
+
     @Test
     void newBytesBehindTheOldSizeAndMtimeAreAnUploadButAChmodIsNot() throws Exception {
         Path file = Files.writeString(tree.resolve("f.txt"), "AAAA");
