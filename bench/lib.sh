@@ -54,6 +54,7 @@ PROPS
 # next 10,000. So COUNT PUTs (rclone) into a bucket of their own, first: 10,000 on S3Proxy; 2,000 on S3Mock, whose
 # every PUT is slow anyway.
 warm_server() { # PORT COUNT
+  (($2 > 0)) || return 0
   local tree=$WORK/warm-up-$2
   [[ -d $tree ]] || python3 "$BENCH/gen_tree.py" "$tree" "$2" 99
   make_bucket "$1" warm-up

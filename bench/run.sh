@@ -2,7 +2,7 @@
 # watch2s3's benchmark: watch2s3 (the built jar, as a process) beside the seed's inotifywait+s3cmd script, s3cmd,
 # aws-cli and rclone, on the same S3 servers on 127.0.0.1, in one run.
 #
-#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename] [resume] [touch]   (none: all)
+#   bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename] [resume] [touch] [crash]   (none: all)
 #   bench/run.sh hugerename   (only when named: a 5.5 GB file, about 17 GB written per tool)
 #
 # BURST_SERVERS=s3proxy runs burst and underload on S3Proxy only (S3Mock, slow per PUT, takes most of their time).
@@ -21,14 +21,14 @@ SCENARIOS=()
 for arg in "$@"; do
   case $arg in
     --quick) QUICK=1 ;;
-    latency|burst|small|underload|restart|memory|large|state|bwlimit|rename|resume|touch|hugerename) SCENARIOS+=("$arg") ;;
-    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename] [resume] [touch] [hugerename]" >&2
+    latency|burst|small|underload|restart|memory|large|state|bwlimit|rename|resume|touch|crash|hugerename) SCENARIOS+=("$arg") ;;
+    *) echo "usage: bench/run.sh [--quick] [latency] [burst] [small] [underload] [restart] [memory] [large] [state] [bwlimit] [rename] [resume] [touch] [crash] [hugerename]" >&2
        exit 2 ;;
   esac
 done
 PARTIAL=0
 ((${#SCENARIOS[@]})) && PARTIAL=1
-((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state bwlimit rename resume touch)
+((${#SCENARIOS[@]})) || SCENARIOS=(latency burst small underload restart memory large state bwlimit rename resume touch crash)
 
 # a quick run never replaces the committed results of a full one
 ((PARTIAL)) && RESULTS=$BENCH/results/only-$(IFS=-; echo "${SCENARIOS[*]}")
@@ -36,13 +36,13 @@ PARTIAL=0
 if ((QUICK)); then
   WARM_FILES=2000; WARM_FILES_S3MOCK=500; STALL_S=20; LAT_SIZES="1000 3000"; BURST=500; SEED_BURST=100; RESTART_N=2000; MEMORY_SIZES="10000"; IDLE_S=5; LARGE_MB=100
   STATE_FILES=5000; SMALL_BURST=200; LOAD_S3PROXY=2000; LOAD_S3MOCK=300; LOAD_MANY_S3MOCK=2000; BW_MB=2; BW_TREE="10 2 4"; RN_TREE="10 2"; RS_MB=40; HR_MB=5632
-  TOUCH_FILES=1000
+  TOUCH_FILES=1000; CR_FILES=20; CR_MB=4
 else
   LAT_SIZES="1000 10000 100000"; BURST=10000; SEED_BURST=1000; RESTART_N=100000
   MEMORY_SIZES=${MEMORY_SIZES:-"100000 1000000"}
   IDLE_S=60; LARGE_MB=1024; STATE_FILES=50000; SMALL_BURST=500; LOAD_S3PROXY=10000; LOAD_S3MOCK=3000
   LOAD_MANY_S3MOCK=10000; BW_MB=4; BW_TREE="40 4 20"; RN_TREE="20 4"; RS_MB=200; HR_MB=5632
-  TOUCH_FILES=10000
+  TOUCH_FILES=10000; CR_FILES=40; CR_MB=4
 fi
 
 # shellcheck source=lib.sh
@@ -746,6 +746,45 @@ scenario_resume() {
     fi
   done
   grep -h 'going on with the multipart upload' "$d"/rs-watch2s3--once-2.log >&2 || true
+  stop_pid "$S3PROXY_PID"; rm -rf "$d"
+}
+
+# --- a crash at the end of a burst of large files ----------------------------------------------------------------------
+# watch2s3 --once over CR_FILES files of CR_MB MB is killed (kill -9) the moment it has logged its last upload: the
+# confirmations of its last half second are still in H2's write delay, and their rows are in doubt at the next start.
+# Run again, it asks S3 (one HEAD per file of 1 MB or more) what it holds under their keys, and sends again only the
+# files whose bytes S3 does not hold. (The peers list the bucket on every run, so they have no such case.)
+scenario_crash() {
+  local d=$WORK/crash port pid opts n round held=0 resent=0 found=0
+  port=$(free_port)
+  WARM_FILES=0 start_s3proxy "$port" "$d/s3"
+  mkdir -p "$d/tree"
+  for i in $(seq 1 "$CR_FILES"); do head -c $((CR_MB << 20)) /dev/urandom > "$d/tree/f$i.bin"; done
+  for round in 1 2 3; do # where the kill falls varies: a sum over rounds
+    log "crash $round: watch2s3 --once over $CR_FILES files of $CR_MB MB, kill -9 at its last upload line, then again"
+    make_bucket "$port" "crash$round"; rm -rf "$d/state"
+    read -ra opts <<< "$(w2s_settings "$port" "crash$round" "$d/tree" "$d/state")"
+    java "${W2S_JAVA_OPTS[@]}" "${opts[@]}" -jar "$JAR" --once > "$d/run1.log" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+      n=$(grep -c ' uploaded f' "$d/run1.log" 2>/dev/null) || n=0
+      if ((n >= CR_FILES)); then kill -9 "$pid"; break; fi
+      sleep 0.02
+    done
+    wait "$pid" 2>/dev/null || true
+    java "${W2S_JAVA_OPTS[@]}" "${opts[@]}" -jar "$JAR" --once > "$d/run2.log" 2>&1 || true
+    grep -q 'done: ' "$d/run2.log" || log "crash: the second run did not end well: $(tail -3 "$d/run2.log")"
+    n=$(grep -oE '[0-9]+ files whose upload or delete had not been confirmed' "$d/run2.log" | grep -oE '^[0-9]+') || n=0
+    held=$((held + n))
+    n=$(grep -c ' uploaded f' "$d/run2.log") || n=0
+    resent=$((resent + n))
+    n=$(grep -c 'S3 holds the bytes of' "$d/run2.log") || n=0
+    found=$((found + n))
+  done
+  local tool="watch2s3 --once, run again after kill -9 (3 rounds)"
+  result crash "$tool" "files in doubt at start" "$held" files
+  result crash "$tool" "files sent again" "$resent" files "$((resent * CR_MB)) MB"
+  result crash "$tool" "files S3 held already (one HEAD each)" "$found" files
   stop_pid "$S3PROXY_PID"; rm -rf "$d"
 }
 
