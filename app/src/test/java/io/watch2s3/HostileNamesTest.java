@@ -131,6 +131,38 @@ class HostileNamesTest extends S3TestBase {
         }
     }
 
+    /**
+     * A name of bytes that are not UTF-8 and a twin that holds U+FFFD itself decode to one string: the twin syncs, and
+     * the name of bytes is said once and counted, when the watcher reports it and when a scan finds it (it went unsaid:
+     * the string named the twin). A valid name holding U+FFFD made and deleted within one quiet period, as an editor's
+     * temporary file, is nothing to say (it was said to be "not valid UTF-8").
+     */
+    @Test
+    void aNameOfBytesBesideItsTwinThatHoldsTheReplacementCharacterIsSaidAndTheTwinSyncs() throws Exception {
+        String makeBytes = "printf 'bytes' > \"$1/twin$(printf '\\377').txt\"";
+        try (LogCapture log = new LogCapture(); TestApp app = start(Map.of("sync.deletes", "true"))) {
+            write(tree, "tmp\uFFFD.txt", "short-lived");
+            java.nio.file.Files.delete(tree.resolve("tmp\uFFFD.txt"));
+            write(tree, "twin\uFFFD.txt", "the valid one");
+            assertEquals(0, Processes.run("sh", "-c", makeBytes, "sh", tree.toString()));
+            await().atMost(LONG).until(() -> app.counters().getRefused() == 1 && s3.exists(bucket, "twin\uFFFD.txt"));
+            assertEquals("the valid one", s3.getText(bucket, "twin\uFFFD.txt"));
+            write(tree, "later.txt", "later");
+            await().atMost(LONG).until(() -> s3.exists(bucket, "later.txt"));
+            assertEquals(List.of("later.txt", "twin\uFFFD.txt"), s3.keys(bucket));
+            assertEquals(1, app.counters().getRefused(), app.counters().toString());
+            List<String> warnings = log.lines(Level.WARN, "BatchPlanner");
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).contains("twin\\uFFFD.txt") && warnings.get(0).contains("not valid UTF-8"),
+                    warnings.toString());
+        }
+        try (TestApp app = start(Map.of("sync.once", "true"))) { // the scan finds it too
+            assertFalse(app.awaitOnceDone(), "the name of bytes was not synced");
+            assertEquals(1, app.counters().getRefused(), app.counters().toString());
+            assertEquals("the valid one", s3.getText(bucket, "twin\uFFFD.txt"));
+        }
+    }
+
     @Test
     void controlCharactersInANameAreEscapedInTheLog() throws Exception {
         try (LogCapture log = new LogCapture(); TestApp app = start(Map.of())) {

@@ -6,11 +6,14 @@ import io.watch2s3.s3.ObjectKeys;
 import io.watch2s3.state.StateDatabase;
 import io.watch2s3.state.SyncedFile;
 import io.watch2s3.stats.SyncCounters;
+import io.watch2s3.tree.NamesNotUtf8;
 import io.watch2s3.tree.OnDisk;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,11 +112,11 @@ public class BatchPlanner {
         Set<String> unsent = new HashSet<>();
         Set<String> copySourcesGoing = new HashSet<>();
         List<String> directories = new ArrayList<>();
+        Map<Path, Integer> listedForNames = new HashMap<>();
         for (String path : batch.getPaths()) {
             long firstSeen = batch.firstSeen(path);
             OnDisk onDisk = OnDisk.look(root, path);
-            if (isNotUtf8OnDisk(path, onDisk)) {
-                refuse(path, ObjectKeys.NOT_UTF8);
+            if (!ObjectKeys.isWellFormed(path) && isNotUtf8OnDisk(path, onDisk, listedForNames)) {
                 continue;
             }
             switch (onDisk) {
@@ -245,14 +248,28 @@ public class BatchPlanner {
 
     /**
      * A path holding U+FFFD is the JVM's stand-in for bytes of a name that are not UTF-8 (the string then names no
-     * file, and no key could name it again), or that very character in a valid name: it is the character when the disk
-     * has something of that name, or S3 has objects for it (deleted since). Made and deleted within one batch, a valid
-     * name is taken for bytes (one line; nothing was to be sent). A name of bytes beside a twin that holds U+FFFD
-     * itself goes unsaid: its string names the twin.
+     * file, and no key could name it again), or that very character in a valid name. The directory that holds the name
+     * tells ({@link NamesNotUtf8}): a name of bytes is said once and counted as refused. True when nothing else is to be
+     * done for the path: only the bytes are there. Otherwise the path is planned as usual: its string names a twin
+     * that holds U+FFFD itself, or objects S3 holds for such a name (deleted since) go. When the directory cannot be
+     * listed, a path that names nothing and no object is taken for bytes.
      */
-    private boolean isNotUtf8OnDisk(String path, OnDisk onDisk) {
-        return !ObjectKeys.isWellFormed(path) && (ObjectKeys.hasLoneSurrogate(path)
-                || onDisk == OnDisk.GONE && state.atOrBelow(path).isEmpty());
+    private boolean isNotUtf8OnDisk(String path, OnDisk onDisk, Map<Path, Integer> listed) {
+        String bytes;
+        if (ObjectKeys.hasLoneSurrogate(path)) {
+            refuse(path, ObjectKeys.NOT_UTF8);
+            return true;
+        }
+        try {
+            bytes = NamesNotUtf8.firstIn(root, path, listed);
+        } catch (IOException | RuntimeException e) {
+            bytes = onDisk == OnDisk.GONE && state.atOrBelow(path).isEmpty() ? path : null;
+        }
+        if (bytes == null) {
+            return false;
+        }
+        refuse(bytes, ObjectKeys.NOT_UTF8);
+        return onDisk == OnDisk.GONE && state.atOrBelow(path).isEmpty();
     }
 
     private void refuse(String path, String why) {
