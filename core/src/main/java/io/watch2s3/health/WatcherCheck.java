@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -33,6 +34,8 @@ public class WatcherCheck implements WatchedDirectories {
     private Path root;
     private CatchUpScan scan;
     private volatile Object watchedRoot;
+    /** The file systems mounted below the root when the watcher last started. */
+    private volatile Set<String> mountsWatched = Set.of();
     private volatile boolean lost;
     /** How long a count must stay short before the watcher is started again (a busy watcher catches up meanwhile). */
     private volatile long shortBeforeRestartNanos = TimeUnit.SECONDS.toNanos(30);
@@ -50,6 +53,7 @@ public class WatcherCheck implements WatchedDirectories {
     public void setRoot(String root) {
         this.root = Path.of(root).toAbsolutePath().normalize();
         this.watchedRoot = identity(this.root);
+        this.mountsWatched = MountPoints.below(this.root);
     }
 
     public void setScan(CatchUpScan scan) {
@@ -65,10 +69,15 @@ public class WatcherCheck implements WatchedDirectories {
      * True when the watcher must be started again: its root vanished or was replaced and is there now, or the
      * process holds no inotify watch at all (the root was deleted and made again, perhaps with the same inode number,
      * or its file system was unmounted: either way the kernel dropped every watch), or a directory the last scan
-     * could not list (permissions; nor could the watcher watch it) can be listed now.
+     * could not list (permissions; nor could the watcher watch it) can be listed now, or a file system was mounted
+     * or unmounted below the root (no inotify event says so).
      */
     public boolean needsRestart() {
         if (restartWanted) {
+            return true;
+        }
+        if (!lost && mountsChanged()) {
+            restartWanted = true;
             return true;
         }
         String opened = scan.listableAgain();
@@ -115,6 +124,31 @@ public class WatcherCheck implements WatchedDirectories {
                     + " or unmounted): it stopped.", root);
         }
         return lost;
+    }
+
+    /**
+     * Mounted below the root: the watcher watches the directory the new file system hides, and its files come and
+     * go unseen. Unmounted: the watches on it are gone, and so is every file of it, unseen too. Either way the watcher
+     * starts again on what is there now, and the scan that follows syncs the difference (deletes as for any vanished
+     * directory, within sync.max-deletes).
+     */
+    private boolean mountsChanged() {
+        Set<String> now = MountPoints.below(root);
+        Set<String> before = mountsWatched;
+        if (now.equals(before)) {
+            return false;
+        }
+        mountsWatched = now;
+        Set<String> mounted = new TreeSet<>(now);
+        mounted.removeAll(before);
+        Set<String> unmounted = new TreeSet<>(before);
+        unmounted.removeAll(now);
+        LOG.warn("{}{}{}: starting the watcher again, and looking at the tree",
+                mounted.isEmpty() ? "" : "a file system was mounted on " + LogSafe.name(String.join(", ", mounted)),
+                mounted.isEmpty() || unmounted.isEmpty() ? "" : "; ",
+                unmounted.isEmpty() ? "" : "the file system on " + LogSafe.name(String.join(", ", unmounted))
+                        + " was unmounted");
+        return true;
     }
 
     /**
