@@ -5,10 +5,13 @@ import static io.watch2s3.support.Files2.write;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ch.qos.logback.classic.Level;
 import io.watch2s3.change.LatestChangePerPath;
 import io.watch2s3.support.AccessLogEntry;
+import io.watch2s3.support.LogCapture;
 import io.watch2s3.support.S3TestBase;
 import io.watch2s3.support.S3TestServer;
 import io.watch2s3.support.TestApp;
@@ -21,6 +24,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -187,6 +191,77 @@ class NothingLostTest extends S3TestBase {
                 assertEquals(kept.keySet(), new HashSet<>(s3.keys(bucket)));
             }
         } finally {
+            run("umount", "-l", mountpoint.toString());
+        }
+    }
+
+    /**
+     * A bind-mounted watch.dir unmounted: the directory left behind is on the same file system (same device number),
+     * which the guard took for the same tree, and an outside probe saw every object deleted. The mount that holds
+     * watch.dir tells: nothing is deleted, files written meanwhile are still uploaded, and mounted again, the tree is
+     * whole in S3.
+     */
+    @Test
+    void withDeletesOnAnUnmountedBindMountDeletesNothing() throws Exception {
+        Path volume = Files.createDirectories(dir.resolve("volume"));
+        Path mountpoint = Files.createDirectories(dir.resolve("site"));
+        Map<String, String> kept = TreeFiles.numbered("page", 20);
+        TreeFiles.writeAll(volume, kept);
+        assumeTrue(run("mount", "--bind", volume.toString(), mountpoint.toString()) == 0, "needs mount (root)");
+        try {
+            Map<String, String> s = settings(Map.of("sync.deletes", "true", "sync.rescan-interval", "1s"));
+            s.put("watch.dir", mountpoint.toString());
+            try (LogCapture log = new LogCapture(); TestApp app = TestApp.start(s)) {
+                awaitObjects(s3, kept);
+                assertEquals(0, run("umount", mountpoint.toString()));
+                write(mountpoint, "written-while-unmounted.txt", "into the directory the mount left");
+                await().atMost(LONG).until(() -> s3.exists(bucket, "written-while-unmounted.txt")
+                        && app.counters().getDeletesHeld() >= 20);
+                assertFalse(s3.requests(bucket).stream().anyMatch(AccessLogEntry::isDelete), "no DELETE request");
+                assertEquals(0, run("mount", "--bind", volume.toString(), mountpoint.toString()));
+                write(mountpoint, "later.txt", "after the mount is back");
+                await().atMost(LONG).until(() -> s3.exists(bucket, "later.txt"));
+                Set<String> expected = new HashSet<>(kept.keySet());
+                expected.addAll(List.of("written-while-unmounted.txt", "later.txt"));
+                assertEquals(expected, new HashSet<>(s3.keys(bucket)));
+                assertFalse(s3.requests(bucket).stream().anyMatch(AccessLogEntry::isDelete), "no DELETE request");
+                assertTrue(log.lines(Level.ERROR, "DeleteGuard").stream().anyMatch(l -> l.contains("NOT deleting")),
+                        log.atLeast(Level.ERROR).toString());
+            }
+        } finally {
+            run("umount", "-l", mountpoint.toString());
+        }
+    }
+
+    /**
+     * A tmpfs watch.dir unmounted and a new, empty one mounted in its place: the kernel gives it the old one's device
+     * number and mount id again, and an outside probe saw every object deleted. Once watch.dir was seen unmounted (the
+     * watcher check looks every 2 s), deletes stay held until the restart.
+     */
+    @Test
+    void withDeletesOnAWatchDirUnmountedAndReplacedByAnEmptyFileSystemDeletesNothing() throws Exception {
+        Path mountpoint = Files.createDirectories(dir.resolve("mnt"));
+        assumeTrue(run("mount", "-t", "tmpfs", "tmpfs", mountpoint.toString()) == 0, "needs mount (root)");
+        try {
+            Map<String, String> kept = TreeFiles.numbered("site", 20);
+            TreeFiles.writeAll(mountpoint, kept);
+            Map<String, String> s = settings(Map.of("sync.deletes", "true", "sync.rescan-interval", "1s"));
+            s.put("watch.dir", mountpoint.toString());
+            try (LogCapture log = new LogCapture(); TestApp app = TestApp.start(s)) {
+                awaitObjects(s3, kept);
+                assertEquals(0, run("umount", mountpoint.toString()));
+                await().atMost(LONG).until(() -> log.lines(Level.ERROR, "DeleteGuard").stream()
+                        .anyMatch(l -> l.contains("is no longer on the file system")));
+                assertEquals(0, run("mount", "-t", "tmpfs", "tmpfs", mountpoint.toString()));
+                write(mountpoint, "new.txt", "on the new file system");
+                await().atMost(LONG).until(() -> s3.exists(bucket, "new.txt") && app.counters().getDeletesHeld() >= 20);
+                assertFalse(s3.requests(bucket).stream().anyMatch(AccessLogEntry::isDelete), "no DELETE request");
+                Set<String> expected = new HashSet<>(kept.keySet());
+                expected.add("new.txt");
+                assertEquals(expected, new HashSet<>(s3.keys(bucket)));
+            }
+        } finally {
+            run("umount", "-l", mountpoint.toString());
             run("umount", "-l", mountpoint.toString());
         }
     }

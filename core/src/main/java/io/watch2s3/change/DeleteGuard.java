@@ -1,6 +1,7 @@
 package io.watch2s3.change;
 
 import io.watch2s3.stats.SyncCounters;
+import io.watch2s3.tree.MountPoints;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -14,6 +15,11 @@ import org.slf4j.LoggerFactory;
  * at start (the disk was unmounted), looks exactly like "every file was deleted" — an unmounted disk once made
  * mc mirror --remove empty a whole bucket — so then nothing is deleted until watch2s3 is restarted on the right
  * tree; neither is anything when one batch or scan would delete more than sync.max-deletes objects.
+ *
+ * <p>The file system is told by its device number and by the mount that holds watch.dir (/proc/self/mountinfo): an
+ * unmounted bind mount leaves a directory of the same device behind (an outside probe saw every object deleted), and a
+ * new empty tmpfs mounted in place of the old one gets its device number and mount id back. So once watch.dir was seen
+ * on another file system — at a batch, or at the watcher check every 2 s — deletes stay held until the restart.
  */
 public class DeleteGuard {
 
@@ -21,6 +27,9 @@ public class DeleteGuard {
 
     private Path root;
     private Object rootDevice;
+    private MountPoints.Mount rootMount;
+    /** watch.dir was seen on another file system than at start: no delete until the restart. */
+    private volatile boolean rootMoved;
     private boolean enabled;
     private int maxDeletes = 1000;
     private SyncCounters counters;
@@ -29,6 +38,7 @@ public class DeleteGuard {
     public void setRoot(String root) {
         this.root = Path.of(root).toAbsolutePath().normalize();
         this.rootDevice = device(this.root);
+        this.rootMount = MountPoints.holding(this.root);
     }
 
     /** sync.deletes */
@@ -61,9 +71,10 @@ public class DeleteGuard {
         String refusal = null;
         if (!Files.isDirectory(root)) {
             refusal = "watch.dir " + root + " is missing (unmounted or renamed?)";
-        } else if (!java.util.Objects.equals(device(root), rootDevice)) {
-            refusal = "watch.dir " + root + " is no longer on the file system it was on at start (unmounted?);"
-                    + " restart watch2s3 once the right tree is there";
+        } else if (rootMoved || isOnAnotherFileSystem()) {
+            rootMoved = true;
+            refusal = "watch.dir " + root + " is no longer on the file system it was on at start, or was not for a"
+                    + " while (unmounted?); restart watch2s3 once the right tree is there";
         } else if (count > maxDeletes) {
             refusal = "that is more than sync.max-deletes=" + maxDeletes + "; raise it and restart to apply them";
         }
@@ -73,6 +84,26 @@ public class DeleteGuard {
         counters.countDeletesHeld(count);
         LOG.error("NOT deleting: {} would delete {} objects, but {}. The objects stay in S3.", source, count, refusal);
         return false;
+    }
+
+    /**
+     * Called every 2 s while watching: watch.dir on another file system than at start, even for a moment (unmounted,
+     * then a new empty one mounted in its place), holds every later delete back until the restart.
+     */
+    public void lookAtRootFileSystem() {
+        if (enabled && !rootMoved && Files.isDirectory(root) && isOnAnotherFileSystem()) {
+            rootMoved = true;
+            LOG.error("watch.dir {} is no longer on the file system it was on at start (unmounted?): nothing is deleted"
+                    + " from S3 until watch2s3 is restarted on the right tree; uploads go on", root);
+        }
+    }
+
+    private boolean isOnAnotherFileSystem() {
+        if (!java.util.Objects.equals(device(root), rootDevice)) {
+            return true;
+        }
+        MountPoints.Mount now = MountPoints.holding(root);
+        return rootMount != null && now != null && !rootMount.equals(now);
     }
 
     /**

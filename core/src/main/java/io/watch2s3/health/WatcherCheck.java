@@ -2,6 +2,8 @@ package io.watch2s3.health;
 
 import io.watch2s3.change.WatchedDirectories;
 import io.watch2s3.log.LogSafe;
+import io.watch2s3.change.DeleteGuard;
+import io.watch2s3.tree.MountPoints;
 import io.watch2s3.tree.OnDisk;
 import io.watch2s3.scan.CatchUpScan;
 import java.io.IOException;
@@ -33,6 +35,7 @@ public class WatcherCheck implements WatchedDirectories {
 
     private Path root;
     private CatchUpScan scan;
+    private DeleteGuard deleteGuard;
     private volatile Object watchedRoot;
     /** The file systems mounted below the root when the watcher last started. */
     private volatile Set<String> mountsWatched = Set.of();
@@ -60,6 +63,11 @@ public class WatcherCheck implements WatchedDirectories {
         this.scan = scan;
     }
 
+    /** Shown watch.dir's file system every 2 s: an unmount between two batches still holds the deletes back. */
+    public void setDeleteGuard(DeleteGuard deleteGuard) {
+        this.deleteGuard = deleteGuard;
+    }
+
     /** For the tests of the kernel's limits, which would wait the half minute several times each. */
     void setShortBeforeRestart(Duration wait) {
         this.shortBeforeRestartNanos = wait.toNanos();
@@ -73,6 +81,9 @@ public class WatcherCheck implements WatchedDirectories {
      * or unmounted below the root (no inotify event says so).
      */
     public boolean needsRestart() {
+        if (deleteGuard != null) {
+            deleteGuard.lookAtRootFileSystem();
+        }
         if (restartWanted) {
             return true;
         }

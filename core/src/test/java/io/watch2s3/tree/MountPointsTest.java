@@ -1,4 +1,4 @@
-package io.watch2s3.health;
+package io.watch2s3.tree;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,9 +1,11 @@
-package io.watch2s3.health;
+package io.watch2s3.tree;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -12,40 +14,77 @@ import java.util.TreeSet;
  * watch.dir makes no inotify event: the watcher keeps watching the directory that was there (the one under the new
  * mount, or the gone one's), and a whole tree of files appears or vanishes unseen.
  */
-final class MountPoints {
+public final class MountPoints {
 
     private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
     private MountPoints() {
     }
 
+    /** One mount: its id (which the kernel may give again once it is unmounted) and where it is mounted. */
+    public record Mount(int id, String mountPoint) {
+    }
+
     /** The mount points strictly below {@code root} (where it leads, for a symlink); empty where there is no /proc. */
-    static Set<String> below(Path root) {
-        Path real;
-        try {
-            real = root.toRealPath();
-        } catch (IOException e) {
+    public static Set<String> below(Path root) {
+        String real = realPath(root);
+        if (real == null) {
             return Set.of(); // gone: the root's own check says so
         }
-        String prefix = real.toString().endsWith("/") ? real.toString() : real + "/";
+        String prefix = real.endsWith("/") ? real : real + "/";
         Set<String> below = new TreeSet<>();
+        for (Mount mount : all()) {
+            if (mount.mountPoint().startsWith(prefix)) {
+                below.add(mount.mountPoint());
+            }
+        }
+        return below;
+    }
+
+    /**
+     * The mount that holds {@code dir} (where it leads, for a symlink): the last one listed on it or on the nearest
+     * directory above it; null where there is no /proc to tell or {@code dir} is gone.
+     */
+    public static Mount holding(Path dir) {
+        String real = realPath(dir);
+        if (real == null) {
+            return null;
+        }
+        Mount holding = null;
+        for (Mount mount : all()) {
+            String point = mount.mountPoint();
+            boolean above = real.equals(point) || point.equals("/") || real.startsWith(point + "/");
+            if (above && (holding == null || point.length() >= holding.mountPoint().length())) {
+                holding = mount; // a later mount on the same point hides an earlier one
+            }
+        }
+        return holding;
+    }
+
+    private static String realPath(Path dir) {
+        try {
+            return dir.toRealPath().toString();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static List<Mount> all() {
+        List<Mount> mounts = new ArrayList<>();
         try {
             // read byte for char, so that the escapes and the raw bytes of names become one UTF-8 string each
             for (String line : Files.readAllLines(MOUNTINFO, StandardCharsets.ISO_8859_1)) {
                 // 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw: the fifth field, \ooo-escaped
                 String[] fields = line.split(" ", 6);
                 if (fields.length > 4) {
-                    String mountPoint = new String(unescape(fields[4]).getBytes(StandardCharsets.ISO_8859_1),
-                            StandardCharsets.UTF_8);
-                    if (mountPoint.startsWith(prefix)) {
-                        below.add(mountPoint);
-                    }
+                    mounts.add(new Mount(Integer.parseInt(fields[0]), new String(
+                            unescape(fields[4]).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8)));
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return Set.of();
+            return List.of();
         }
-        return below;
+        return mounts;
     }
 
     /** The kernel writes space, tab, newline and backslash in a mount point as \040, \011, \012 and \134. */
