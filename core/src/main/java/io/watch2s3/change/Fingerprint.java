@@ -11,20 +11,27 @@ import io.watch2s3.tree.FileStat;
  * S3 holds exactly this content (looked up once, here, for the file's plan).
  */
 public record Fingerprint(long size, long mtimeNanos, long ctimeNanos, String sha256, String md5Base64,
-        boolean inS3) {
+        boolean inS3, long inode) {
+
+    /** A fingerprint whose file's inode is not known. */
+    public Fingerprint(long size, long mtimeNanos, long ctimeNanos, String sha256, String md5Base64, boolean inS3) {
+        this(size, mtimeNanos, ctimeNanos, sha256, md5Base64, inS3, FileStat.UNKNOWN_INODE);
+    }
 
     /** The state row that records this content under {@code path}, once S3 holds it. */
     public SyncedFile row(String path) {
-        return new SyncedFile(path, size, mtimeNanos, ctimeNanos, sha256);
+        return new SyncedFile(path, size, mtimeNanos, ctimeNanos, sha256, inode);
     }
 
     /** Whether the file is still the one that was hashed: {@code now} has the same size, mtime and ctime. */
     public boolean stillDescribes(FileStat now) {
         boolean sameCtime = now.ctimeNanos() == FileStat.UNKNOWN_CTIME || now.ctimeNanos() == ctimeNanos;
-        return now.isRegularFile() && now.size() == size && now.mtimeNanos() == mtimeNanos && sameCtime;
+        boolean sameInode = now.inode() == FileStat.UNKNOWN_INODE || inode == FileStat.UNKNOWN_INODE
+                || now.inode() == inode;
+        return now.isRegularFile() && now.size() == size && now.mtimeNanos() == mtimeNanos && sameCtime && sameInode;
     }
 
     Fingerprint alreadyInS3() {
-        return new Fingerprint(size, mtimeNanos, ctimeNanos, sha256, md5Base64, true);
+        return new Fingerprint(size, mtimeNanos, ctimeNanos, sha256, md5Base64, true, inode);
     }
 }

@@ -127,14 +127,14 @@ public class Fingerprinter {
         }
         Optional<SyncedFile> found = state.find(path);
         Optional<SyncedFile> row = found.filter(r -> !r.isPending());
-        if (row.isPresent() && row.get().sameStat(stat.size(), stat.mtimeNanos(), stat.ctimeNanos())) {
+        if (row.isPresent() && row.get().sameStat(stat)) {
             state.turnEndedUnchanged(path); // this turn ends here: its batch's doubt goes
             return new Read(new Fingerprint(stat.size(), stat.mtimeNanos(), stat.ctimeNanos(), row.get().sha256(), null,
-                    true), null);
+                    true, stat.inode()), null);
         }
         Read read;
         try {
-            read = digest(path, stat.ctimeNanos(), stat.size());
+            read = digest(path, stat);
         } catch (NoSuchFileException e) {
             counters.countVanished(); // or a symlink was swapped in: nothing outside the tree is read
             return null;
@@ -176,7 +176,9 @@ public class Fingerprinter {
      * size and mtime it had when opened: the upload sends exactly those bytes (from memory when the file is small,
      * else from disk, failing if the file's size changed: TreeFileStream).
      */
-    Read digest(String path, long ctimeNanos, long statSize) throws NoSuchFileException {
+    Read digest(String path, FileStat stat) throws NoSuchFileException {
+        long ctimeNanos = stat.ctimeNanos();
+        long statSize = stat.size();
         try {
             SecureTree.OpenFile file = SecureTree.open(root, path);
             try (SeekableByteChannel channel = file.channel()) {
@@ -204,7 +206,7 @@ public class Fingerprinter {
                 }
                 long mtimeNanos = file.attributes().lastModifiedTime().to(TimeUnit.NANOSECONDS);
                 return new Read(new Fingerprint(size, mtimeNanos, ctimeNanos, HexFormat.of().formatHex(sha.digest()),
-                        Base64.getEncoder().encodeToString(md5.digest()), false), content);
+                        Base64.getEncoder().encodeToString(md5.digest()), false, stat.inode()), content);
             }
         } catch (NoSuchFileException e) {
             throw e;

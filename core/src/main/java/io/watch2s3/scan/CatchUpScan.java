@@ -447,7 +447,7 @@ public class CatchUpScan implements TreeScan, CamelContextAware {
                     } else if (attrs.isRegularFile()) {
                         files++;
                         SyncedFile row = known.remove(path);
-                        if ((row == null || !row.sameStat(attrs.size(), attrs.mtimeNanos(), attrs.ctimeNanos()))
+                        if ((row == null || !row.sameStat(attrs))
                                 && filter.accepts(path)) {
                             found.add(path);
                         }

@@ -66,6 +66,7 @@ public class StateDatabase implements Service {
               confirmed_at TIMESTAMP WITH TIME ZONE NOT NULL);
             CREATE INDEX IF NOT EXISTS synced_file_parent ON synced_file(parent);
             ALTER TABLE synced_file ADD COLUMN IF NOT EXISTS ctime_ns BIGINT;
+            ALTER TABLE synced_file ADD COLUMN IF NOT EXISTS ino BIGINT;
             ALTER TABLE synced_file ADD COLUMN IF NOT EXISTS doubts INT DEFAULT 0 NOT NULL;
             CREATE TABLE IF NOT EXISTS sync_target (
               id INT PRIMARY KEY,
@@ -98,10 +99,11 @@ public class StateDatabase implements Service {
      * file of a burst, which copies nothing worth the request.
      */
     public static final long COPY_SOURCE_MIN_SIZE = ServerSideCopy.SMALLEST_ALLOWED;
-    private static final String COLUMNS = "SELECT path, size, mtime_ns, ctime_ns, sha256 FROM synced_file ";
+    private static final String COLUMNS = "SELECT path, size, mtime_ns, ctime_ns, sha256, ino FROM synced_file ";
     private static final String PENDING_SHA = "0".repeat(64);
     /** Turns a row into a pending one: it no longer says what S3 holds. */
-    private static final String MADE_PENDING = "size = " + SyncedFile.PENDING_SIZE + ", mtime_ns = 0, ctime_ns = NULL, "
+    private static final String MADE_PENDING = "size = " + SyncedFile.PENDING_SIZE
+            + ", mtime_ns = 0, ctime_ns = NULL, ino = NULL, "
             + "sha256 = '" + PENDING_SHA + "', doubts = 0";
 
     private Path directory;
@@ -468,12 +470,15 @@ public class StateDatabase implements Service {
             return;
         }
         Object ctime = file.ctimeNanos() == SyncedFile.UNKNOWN_CTIME ? null : file.ctimeNanos();
+        Object inode = file.inode() == SyncedFile.UNKNOWN_INODE ? null : file.inode();
         try {
             whileKeyRaces(() -> {
                 // the turn ended and S3 said what it holds: no doubt left (see turnEnded)
                 PreparedStatement ps = statement("MERGE INTO synced_file (path, parent, size, mtime_ns, ctime_ns, "
-                        + "sha256, confirmed_at, doubts) KEY (path) VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP, 0)");
-                bind(ps, file.path(), parentOf(file.path()), file.size(), file.mtimeNanos(), ctime, file.sha256());
+                        + "sha256, ino, confirmed_at, doubts) KEY (path) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP, 0)");
+                bind(ps, file.path(), parentOf(file.path()), file.size(), file.mtimeNanos(), ctime, file.sha256(),
+                        inode);
                 ps.executeUpdate();
             });
             if (file.size() >= COPY_SOURCE_MIN_SIZE) {
@@ -847,7 +852,12 @@ public class StateDatabase implements Service {
                     if (rs.wasNull()) { // a row from before the column, or a pending one
                         ctime = SyncedFile.UNKNOWN_CTIME;
                     }
-                    rows.add(new SyncedFile(rs.getString(1), rs.getLong(2), rs.getLong(3), ctime, rs.getString(5)));
+                    long inode = rs.getLong(6);
+                    if (rs.wasNull()) { // a row from before the column, or a pending one
+                        inode = SyncedFile.UNKNOWN_INODE;
+                    }
+                    rows.add(new SyncedFile(rs.getString(1), rs.getLong(2), rs.getLong(3), ctime, rs.getString(5),
+                            inode));
                 }
             }
         } catch (SQLException e) {

@@ -124,7 +124,7 @@ final class LeftUploads {
         }
         try {
             FileStat now = FileStat.of(root.resolve(was.path()));
-            return now.isRegularFile() && was.sameStat(now.size(), now.mtimeNanos(), now.ctimeNanos())
+            return now.isRegularFile() && was.sameStat(now)
                     && state.find(was.path()).map(SyncedFile::isPending).orElse(true);
         } catch (IOException | RuntimeException e) {
             return false; // gone, unreadable, or a path that is no longer one

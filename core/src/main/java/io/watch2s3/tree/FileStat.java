@@ -16,12 +16,13 @@ import java.util.concurrent.TimeUnit;
  * {@link #UNKNOWN_CTIME}, and the links count as 1.
  */
 public record FileStat(boolean isRegularFile, boolean isDirectory, long size, long mtimeNanos, long ctimeNanos,
-        int links) {
+        int links, long inode) {
 
     public static final long UNKNOWN_CTIME = Long.MIN_VALUE;
+    public static final long UNKNOWN_INODE = -1;
 
     // one stat for all of them: the "unix" view is the JDK's only way to the ctime
-    private static final String UNIX_ATTRIBUTES = "unix:isRegularFile,isDirectory,size,lastModifiedTime,ctime,nlink";
+    private static final String UNIX_ATTRIBUTES = "unix:isRegularFile,isDirectory,size,lastModifiedTime,ctime,nlink,ino";
 
     public static FileStat of(Path path) throws IOException {
         Map<String, Object> a;
@@ -30,10 +31,11 @@ public record FileStat(boolean isRegularFile, boolean isDirectory, long size, lo
         } catch (UnsupportedOperationException e) {
             BasicFileAttributes b = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             return new FileStat(b.isRegularFile(), b.isDirectory(), b.size(), nanos(b.lastModifiedTime()),
-                    UNKNOWN_CTIME, 1);
+                    UNKNOWN_CTIME, 1, UNKNOWN_INODE);
         }
         return new FileStat((Boolean) a.get("isRegularFile"), (Boolean) a.get("isDirectory"), (Long) a.get("size"),
-                nanos((FileTime) a.get("lastModifiedTime")), nanos((FileTime) a.get("ctime")), (Integer) a.get("nlink"));
+                nanos((FileTime) a.get("lastModifiedTime")), nanos((FileTime) a.get("ctime")), (Integer) a.get("nlink"),
+                (Long) a.get("ino"));
     }
 
     private static long nanos(FileTime time) {

@@ -230,13 +230,13 @@ class FilePlannerTest {
         new java.util.Random(8).nextBytes(bytes);
         Files.write(tree.resolve("grew.bin"), bytes);
         // the stat said 10 bytes: the file no longer fits what was set aside for it, so the rest streams through the hash
-        Fingerprinter.Read grew = fingerprinter.digest("grew.bin", 0, 10);
+        Fingerprinter.Read grew = fingerprinter.digest("grew.bin", new io.watch2s3.tree.FileStat(true, false, 10, 0, 0, 1, -1));
         assertEquals(5000, grew.fingerprint().size());
         assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)),
                 grew.fingerprint().sha256());
         assertNull(grew.content(), "not whole in memory: streamed from disk, which checks its size again");
         Files.write(tree.resolve("shrank.bin"), java.util.Arrays.copyOf(bytes, 5));
-        Fingerprinter.Read shrank = fingerprinter.digest("shrank.bin", 0, 10);
+        Fingerprinter.Read shrank = fingerprinter.digest("shrank.bin", new io.watch2s3.tree.FileStat(true, false, 10, 0, 0, 1, -1));
         assertEquals(5, shrank.fingerprint().size());
         assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOf(bytes, 5), shrank.content()), "what was read, whole");
     }
