@@ -234,6 +234,48 @@ class NothingLostTest extends S3TestBase {
     }
 
     /**
+     * A bind-mounted watch.dir unmounted while watch2s3 was stopped, then --once runs (a cron job, a restart): the
+     * directory under the mount is empty, and every object was deleted (outside probe). The state keeps the file system
+     * watch.dir was on; on another one nothing is deleted, and an empty directory where it was is never taken for the
+     * tree, run after run. Mounted again, the runs go on as before.
+     */
+    @Test
+    void withDeletesOnOnceRunsOnAnUnmountedBindMountDeleteNothing() throws Exception {
+        Path volume = Files.createDirectories(dir.resolve("volume"));
+        Path mountpoint = Files.createDirectories(dir.resolve("site"));
+        Map<String, String> kept = TreeFiles.numbered("page", 20);
+        TreeFiles.writeAll(volume, kept);
+        assumeTrue(run("mount", "--bind", volume.toString(), mountpoint.toString()) == 0, "needs mount (root)");
+        try {
+            Map<String, String> s = settings(Map.of("sync.deletes", "true", "sync.once", "true"));
+            s.put("watch.dir", mountpoint.toString());
+            try (TestApp app = TestApp.start(s)) {
+                assertTrue(app.awaitOnceDone());
+            }
+            awaitObjects(s3, kept);
+            assertEquals(0, run("umount", mountpoint.toString()));
+            for (int i = 0; i < 2; i++) {
+                try (LogCapture log = new LogCapture(); TestApp app = TestApp.start(s)) {
+                    assertFalse(app.awaitOnceDone(), "deletes were held");
+                    assertEquals(20, app.counters().getDeletesHeld(), app.counters().toString());
+                    assertTrue(log.lines(Level.ERROR, "DeleteGuard").stream().anyMatch(l -> l.contains(
+                            "on another file system than when watch2s3 last ran")), log.atLeast(Level.ERROR).toString());
+                }
+            }
+            assertFalse(s3.requests(bucket).stream().anyMatch(AccessLogEntry::isDelete), "no DELETE request");
+            assertEquals(0, run("mount", "--bind", volume.toString(), mountpoint.toString()));
+            Files.delete(volume.resolve(kept.keySet().iterator().next()));
+            try (TestApp app = TestApp.start(s)) {
+                assertTrue(app.awaitOnceDone());
+                assertEquals(1, app.counters().getDeleted(), "the file deleted on the volume: its object goes");
+            }
+            assertEquals(19, s3.keys(bucket).size());
+        } finally {
+            run("umount", "-l", mountpoint.toString());
+        }
+    }
+
+    /**
      * A tmpfs watch.dir unmounted and a new, empty one mounted in its place: the kernel gives it the old one's device
      * number and mount id again, and an outside probe saw every object deleted. Once watch.dir was seen unmounted (the
      * watcher check looks every 2 s), deletes stay held until the restart.

@@ -1,5 +1,7 @@
 package io.watch2s3.change;
 
+import io.watch2s3.log.LogSafe;
+import io.watch2s3.state.StateDatabase;
 import io.watch2s3.stats.SyncCounters;
 import io.watch2s3.tree.MountPoints;
 import java.io.IOException;
@@ -7,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +36,7 @@ public class DeleteGuard {
     private boolean enabled;
     private int maxDeletes = 1000;
     private SyncCounters counters;
+    private StateDatabase state;
 
     /** watch.dir */
     public void setRoot(String root) {
@@ -53,6 +57,54 @@ public class DeleteGuard {
 
     public void setCounters(SyncCounters counters) {
         this.counters = counters;
+    }
+
+    /** Where the file system watch.dir was on at the last run is kept. */
+    public void setState(StateDatabase state) {
+        this.state = state;
+    }
+
+    /**
+     * initMethod: watch.dir on another file system than at the last run (the mount that holds it: source, directory,
+     * type, mount point) — a bind mount or a disk unmounted while watch2s3 was stopped leaves the directory under it,
+     * and a {@code --once} run or a restart took its emptiness for "every file deleted" (an outside probe). Then
+     * nothing is deleted in this run. The new file system is taken as watch.dir's own for the next run only when
+     * watch.dir holds something: an empty directory where a file system was is never taken for the tree.
+     */
+    public void compareWithLastRun() {
+        if (state == null || rootMount == null) {
+            return;
+        }
+        String now = rootMount.describe();
+        try {
+            Optional<String> before = state.watchedFileSystem();
+            if (before.isPresent() && !before.get().equals(now)) {
+                boolean empty = isEmpty(root);
+                if (enabled) {
+                    rootMoved = true;
+                    LOG.error("watch.dir {} is on another file system than when watch2s3 last ran (then {}, now {}),"
+                            + " as after an unmount: nothing is deleted from S3 in this run{}", root,
+                            LogSafe.name(before.get()), LogSafe.name(now), empty ? "; it is empty, and stays taken for"
+                            + " an unmounted one until it holds something" : "; restart to apply deletes if this is"
+                            + " the right tree");
+                }
+                if (empty) {
+                    return;
+                }
+            }
+            state.recordWatchedFileSystem(now);
+        } catch (RuntimeException e) {
+            // the state database fails: it says so itself, and the deletes wait for it anyway
+            LOG.debug("could not compare watch.dir's file system with the last run's: {}", e.toString());
+        }
+    }
+
+    private static boolean isEmpty(Path dir) {
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     public boolean isEnabled() {

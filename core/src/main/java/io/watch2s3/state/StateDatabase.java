@@ -72,6 +72,9 @@ public class StateDatabase implements Service {
               id INT PRIMARY KEY,
               description VARCHAR(8192) NOT NULL,
               verified_at TIMESTAMP WITH TIME ZONE NOT NULL);
+            CREATE TABLE IF NOT EXISTS watched_file_system (
+              id INT PRIMARY KEY,
+              description VARCHAR(8192) NOT NULL);
             CREATE TABLE IF NOT EXISTS storage_check (
               id INT PRIMARY KEY,
               checked_at TIMESTAMP WITH TIME ZONE NOT NULL);
@@ -377,6 +380,29 @@ public class StateDatabase implements Service {
     /** Pending rows: paths whose sync a batch began and no turn ended (or a start distrusted). */
     long countUnfinished() {
         return count("SELECT COUNT(*) FROM synced_file WHERE size < 0");
+    }
+
+    /** The file system watch.dir was on when the rows were written (see DeleteGuard), or empty. */
+    public Optional<String> watchedFileSystem() {
+        try (ResultSet rs = statement("SELECT description FROM watched_file_system WHERE id = 1").executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    /** Records the file system watch.dir is on: the rows describe its files from now on. */
+    public void recordWatchedFileSystem(String description) {
+        if (readOnly) {
+            return;
+        }
+        try {
+            PreparedStatement ps = statement("MERGE INTO watched_file_system (id, description) KEY (id) VALUES (1, ?)");
+            bind(ps, description);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
     }
 
     /** Where the rows were uploaded to (endpoint, bucket, prefix), as {@link #adoptTarget} recorded it. */

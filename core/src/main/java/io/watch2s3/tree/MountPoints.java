@@ -21,8 +21,16 @@ public final class MountPoints {
     private MountPoints() {
     }
 
-    /** One mount: its id (which the kernel may give again once it is unmounted) and where it is mounted. */
-    public record Mount(int id, String mountPoint) {
+    /**
+     * One mount: its id (which the kernel may give again once it is unmounted), where it is mounted, the directory of
+     * its file system it shows there (not / for a bind mount), the file system's type and its source.
+     */
+    public record Mount(int id, String mountPoint, String root, String type, String source) {
+
+        /** What it is, without its id: the same for the same file system mounted again the same way. */
+        public String describe() {
+            return source + ":" + root + " (" + type + ") on " + mountPoint;
+        }
     }
 
     /** The mount points strictly below {@code root} (where it leads, for a symlink); empty where there is no /proc. */
@@ -76,15 +84,21 @@ public final class MountPoints {
             for (String line : Files.readAllLines(MOUNTINFO, StandardCharsets.ISO_8859_1)) {
                 // 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw: the fifth field, \ooo-escaped
                 String[] fields = line.split(" ", 6);
+                int dash = line.indexOf(" - ");
+                String[] after = dash < 0 ? new String[0] : line.substring(dash + 3).split(" ");
                 if (fields.length > 4) {
-                    mounts.add(new Mount(Integer.parseInt(fields[0]), new String(
-                            unescape(fields[4]).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8)));
+                    mounts.add(new Mount(Integer.parseInt(fields[0]), utf8(fields[4]), utf8(fields[3]),
+                            after.length > 0 ? after[0] : "", after.length > 1 ? utf8(after[1]) : ""));
                 }
             }
         } catch (IOException | RuntimeException e) {
             return List.of();
         }
         return mounts;
+    }
+
+    private static String utf8(String field) {
+        return new String(unescape(field).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 
     /** The kernel writes space, tab, newline and backslash in a mount point as \040, \011, \012 and \134. */
