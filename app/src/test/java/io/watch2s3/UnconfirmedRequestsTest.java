@@ -171,6 +171,29 @@ class UnconfirmedRequestsTest extends ProxiedS3TestBase {
         }
     }
 
+    /**
+     * The object under a large file's key was replaced by another tool (no sha256 metadata of watch2s3's) after the
+     * file's upload went unheard: the HEAD says nothing of its content, and the file is uploaded.
+     */
+    @Test
+    void anObjectThatSaysNothingOfItsContentDoesNotStandForTheFile() throws Exception {
+        try (TestApp app = startThroughProxy(Map.of("sync.max-retries", "0"))) {
+            FaultyS3Proxy.Fault lost = proxy.when(r -> r.isPut() && r.key().equals("foreign.bin")).times(1)
+                    .loseTheAnswer();
+            FaultyS3Proxy.Hold head = proxy.when(r -> r.isHeadObject() && r.key().equals("foreign.bin")).hold();
+            byte[] file = Files2.placeRandom(tree, "foreign.bin", 2 << 20, 8);
+            head.awaitArrival(LONG);
+            assertEquals(1, lost.matches());
+            s3.client().putObject(b -> b.bucket(bucket).key("foreign.bin"),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(file)); // the same bytes, without our metadata
+            head.release();
+            await().atMost(LONG).until(() -> putsOf("foreign.bin") == 2);
+            awaitBytes("foreign.bin", file);
+            await().atMost(LONG).until(() -> app.counters().getUploaded() == 1);
+            aLaterChangeStillArrives();
+        }
+    }
+
     @Test
     void aDirectoryMovedBackWhileDownAfterUnansweredDeletesEndsWithEveryObject() throws Exception {
         for (int i = 0; i < 5; i++) {
