@@ -384,11 +384,7 @@ public class StateDatabase implements Service {
 
     /** The file system watch.dir was on when the rows were written (see DeleteGuard), or empty. */
     public Optional<String> watchedFileSystem() {
-        try (ResultSet rs = statement("SELECT description FROM watched_file_system WHERE id = 1").executeQuery()) {
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-        } catch (SQLException e) {
-            throw failure(e);
-        }
+        return description("watched_file_system");
     }
 
     /** Records the file system watch.dir is on: the rows describe its files from now on. */
@@ -407,7 +403,12 @@ public class StateDatabase implements Service {
 
     /** Where the rows were uploaded to (endpoint, bucket, prefix), as {@link #adoptTarget} recorded it. */
     public Optional<String> target() {
-        try (ResultSet rs = statement("SELECT description FROM sync_target WHERE id = 1").executeQuery()) {
+        return description("sync_target");
+    }
+
+    /** The description of the one row of {@code table} (a name of ours, never a value). */
+    private Optional<String> description(String table) {
+        try (ResultSet rs = statement("SELECT description FROM " + table + " WHERE id = 1").executeQuery()) {
             return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
         } catch (SQLException e) {
             throw failure(e);
